@@ -1,0 +1,38 @@
+package buildpack
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// Context is everything a buildpack sees of the outside world. Planning reads
+// AppDir, Env and Stack only; compiling also uses the cache, the runner, the
+// HTTP client and the logger.
+type Context struct {
+	// Ctx cancels long-running work.
+	Ctx context.Context
+	// AppDir is the absolute path of the application (the slug being built).
+	AppDir string
+	// CacheDir is the absolute path of the build cache; "" means no cache.
+	CacheDir string
+	// Env is the build environment: process environment, ENV_DIR and flags.
+	Env Env
+	// Stack is the target stack.
+	Stack *stacks.Stack
+	// Log receives the build output.
+	Log *Logger
+	// Runner runs programs.
+	Runner Runner
+	// HTTP fetches runtimes; nil means a default client with short timeouts.
+	HTTP *http.Client
+}
+
+// Context returns c.Ctx, or context.Background when unset.
+func (c *Context) Context() context.Context {
+	if c.Ctx == nil {
+		return context.Background()
+	}
+	return c.Ctx
+}
