@@ -27,6 +27,12 @@ type Context struct {
 	Runner Runner
 	// HTTP fetches runtimes; nil means a default client with short timeouts.
 	HTTP *http.Client
+	// Executable is the path of the running kiln binary, for buildpacks that
+	// ship it in the slug (the PHP boot command); "" when unknown.
+	Executable string
+	// Report collects cache hits, downloads and step timings for the build
+	// summary; nil records nothing.
+	Report *Report
 }
 
 // Context returns c.Ctx, or context.Background when unset.

@@ -1,0 +1,56 @@
+# kiln — build, test, package.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+DEB_PKGS := nginx php-fpm php-cli composer
+DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
+
+.PHONY: all build test test-short lint deps check-deps package demo bench clean
+
+all: build
+
+## build: compile bin/kiln (a static binary next to the classic bin/ scripts)
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
+
+## test: every test, end-to-end builds included (needs the Debian packages of `make deps`)
+test: check-deps
+	$(GO) test -count=1 -timeout 80m ./...
+
+## test-short: unit and golden tests only, no end-to-end builds
+test-short:
+	$(GO) test -short -count=1 ./...
+
+## lint: gofmt and go vet must be clean
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## deps: install the Debian packages the end-to-end tests use (root or sudo)
+deps:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS) >/dev/null
+	$(GO) mod download
+
+check-deps:
+	@missing=""; for c in nginx php composer; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
+	if [ -n "$$missing" ]; then echo "make test needs$$missing: run 'make deps' once (installs Debian packages: $(DEB_PKGS))"; exit 1; fi
+
+## package: dist/kiln-buildpack-<version>-linux-amd64.tgz (bin/ scripts + static kiln, no Go needed)
+package: build
+	@mkdir -p dist
+	tar -czf $(DIST) --owner=0 --group=0 bin/detect bin/compile bin/release bin/_kiln.sh bin/kiln
+	@echo "$(DIST)"
+
+## demo: build and run the Node.js sample under examples/ (Ctrl-C to stop)
+demo: build
+	./bin/kiln build examples/nodejs-express
+	./bin/kiln run examples/nodejs-express/.kiln/slug
+
+## bench: cold/warm build benchmark (see bench/README.md)
+bench: build
+	./bench/run.sh
+
+clean:
+	rm -rf bin/kiln dist

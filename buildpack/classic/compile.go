@@ -1,0 +1,50 @@
+package classic
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// Compile plans and builds the app in buildDir in place, using cacheDir as
+// the build cache (created when missing; "" disables caching).
+func (e *Engine) Compile(buildDir, cacheDir string) (*Prepared, error) {
+	start := time.Now()
+	if cacheDir != "" {
+		if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+			return nil, fmt.Errorf("creating cache directory: %w", err)
+		}
+	}
+	p, err := e.Prepare(buildDir, cacheDir)
+	if err != nil {
+		return nil, err
+	}
+	log := p.Context.Log
+	log.Header("%s app detected (stack %s)", p.Plan.Name, p.Plan.Stack)
+	for _, w := range p.Plan.Warnings {
+		log.Warn("%s", w)
+	}
+	if err := p.Buildpack.Compile(p.Context, p.Plan); err != nil {
+		return p, err
+	}
+	summary(log, p.Plan, time.Since(start))
+	return p, nil
+}
+
+func summary(log *buildpack.Logger, plan buildpack.Plan, took time.Duration) {
+	if len(plan.Warnings) > 0 {
+		log.Blank()
+		log.Header("Warnings")
+		for _, w := range plan.Warnings {
+			log.Warn("%s", w)
+		}
+	}
+	log.Blank()
+	line := plan.Name + " app built"
+	for _, r := range plan.Runtimes {
+		line += fmt.Sprintf(", %s %s", r.Name, r.Version)
+	}
+	log.Header("%s in %.1fs", line, took.Seconds())
+}

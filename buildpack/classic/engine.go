@@ -1,0 +1,165 @@
+// Package classic adapts kiln to the classic buildpack API: bin/detect,
+// bin/compile and bin/release. It is the only code that knows their argument
+// layout, exit codes and the release YAML format.
+package classic
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/detect"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// Engine holds what every classic entry point needs: the buildpacks, the
+// environment and where output goes.
+type Engine struct {
+	// Buildpacks maps a buildpack ID ("nodejs", "php") to its implementation.
+	Buildpacks map[string]buildpack.Buildpack
+	// Env is the build environment (process environment, ENV_DIR, flags).
+	Env buildpack.Env
+	// Stack overrides STACK from Env when not empty.
+	Stack string
+	// Force skips detection and uses this buildpack ID.
+	Force string
+	// Out receives build output.
+	Out io.Writer
+	// Runner runs programs; nil means buildpack.ExecRunner.
+	Runner buildpack.Runner
+	// HTTP fetches runtimes; nil means a client with short connect timeouts.
+	HTTP *http.Client
+	// Executable is the running kiln binary, copied into slugs that boot
+	// through it.
+	Executable string
+	// Report, when set, collects facts for the build summary.
+	Report *buildpack.Report
+}
+
+// StackName returns the stack the engine targets.
+func (e *Engine) StackName() string {
+	if e.Stack != "" {
+		return e.Stack
+	}
+	return e.Env.Get("STACK")
+}
+
+// Detect returns the detection result for appDir, honouring Force.
+func (e *Engine) Detect(appDir string) (detect.Result, error) {
+	if e.Force == "" {
+		return detect.Dir(appDir), nil
+	}
+	app := os.DirFS(appDir)
+	switch e.Force {
+	case detect.NodeJS:
+		if r := detect.NodeApp(app); r.Detected() {
+			return r, nil
+		}
+		return detect.Result{Buildpack: detect.NodeJS, Name: "Node.js"}, nil
+	case detect.PHP:
+		if r := detect.PHPApp(app); r.Detected() {
+			return r, nil
+		}
+		return detect.Result{Buildpack: detect.PHP, Name: "PHP (classic)"}, nil
+	}
+	return detect.Result{}, buildpack.Userf("unknown buildpack %q", e.Force).
+		WithHint("Use one of: " + strings.Join(e.ids(), ", ") + ".")
+}
+
+func (e *Engine) ids() []string {
+	ids := make([]string, 0, len(e.Buildpacks))
+	for id := range e.Buildpacks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Prepared is a planned build: the buildpack, its context and its plan.
+type Prepared struct {
+	Buildpack buildpack.Buildpack
+	Context   *buildpack.Context
+	Plan      buildpack.Plan
+}
+
+// Prepare detects the app in appDir, loads the stack and plans the build. It
+// runs no program and touches no network.
+func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
+	abs, err := filepath.Abs(appDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", appDir, err)
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		return nil, buildpack.Userf("app directory %s does not exist or is not a directory", appDir)
+	}
+	res, err := e.Detect(abs)
+	if err != nil {
+		return nil, err
+	}
+	if !res.Detected() {
+		return nil, buildpack.Userf("no buildpack detected for %s", appDir).WithHint(
+			"kiln builds Node.js apps (package.json at the root) and PHP apps (composer.json, composer.lock or index.php at the root).")
+	}
+	bp, ok := e.Buildpacks[res.Buildpack]
+	if !ok {
+		return nil, fmt.Errorf("buildpack %q is not registered", res.Buildpack)
+	}
+	st, err := stacks.Load(e.StackName())
+	if err != nil {
+		return nil, &buildpack.UserError{Msg: err.Error(), Hint: "Set STACK (or --stack) to one of: " + strings.Join(stacks.Names(), ", ") + "."}
+	}
+	env := e.Env.With("STACK", st.Name)
+	ctx := &buildpack.Context{
+		AppDir:     abs,
+		CacheDir:   cacheDir,
+		Env:        env,
+		Stack:      st,
+		Log:        buildpack.NewLogger(e.out(), env.SecretValues()),
+		Runner:     e.runner(),
+		HTTP:       e.HTTP,
+		Executable: e.Executable,
+		Report:     e.Report,
+	}
+	plan, err := bp.Plan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan.Buildpack = bp.ID()
+	if plan.Name == "" {
+		plan.Name = res.Name
+	}
+	plan.Stack = st.Name
+	if w := st.DeprecationWarning(); w != "" && !contains(plan.Warnings, w) {
+		plan.Warnings = append([]string{w}, plan.Warnings...)
+	}
+	plan.Normalize()
+	return &Prepared{Buildpack: bp, Context: ctx, Plan: plan}, nil
+}
+
+func (e *Engine) out() io.Writer {
+	if e.Out == nil {
+		return io.Discard
+	}
+	return e.Out
+}
+
+func (e *Engine) runner() buildpack.Runner {
+	if e.Runner == nil {
+		return buildpack.ExecRunner{}
+	}
+	return e.Runner
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

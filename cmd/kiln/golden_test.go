@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under fixtures/")
+
+// fixtureEnv is the environment every fixture is planned with: nothing from
+// the host, so that goldens do not depend on the machine.
+func fixtureEnv(t *testing.T, dir string) buildpack.Env {
+	env := buildpack.Env{}
+	if _, err := os.Stat(filepath.Join(dir, "env")); err == nil {
+		dirEnv, _, err := buildpack.LoadEnvDir(filepath.Join(dir, "env"))
+		require.NoError(t, err)
+		env = env.Merge(dirEnv)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "stack")); err == nil {
+		env["STACK"] = strings.TrimSpace(string(b))
+	}
+	return env
+}
+
+// TestFixturePlans runs `kiln plan --json` on every fixture and compares the
+// output with expected/plan.json, or the error output with expected/error.txt.
+func TestFixturePlans(t *testing.T) {
+	dirs, err := filepath.Glob("../../fixtures/*")
+	require.NoError(t, err)
+	count := 0
+	for _, dir := range dirs {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		count++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			appDir := filepath.Join(dir, "app")
+			if _, err := os.Stat(appDir); err != nil {
+				appDir = dir
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"kiln", "plan", "--json", appDir}, fixtureEnv(t, dir), &stdout, &stderr)
+			planPath := filepath.Join(dir, "expected", "plan.json")
+			errPath := filepath.Join(dir, "expected", "error.txt")
+			if code == 0 {
+				assert.Empty(t, stderr.String())
+				compareGolden(t, planPath, stdout.Bytes())
+				assert.NoFileExists(t, errPath, "plan succeeded but an error was expected")
+				return
+			}
+			assert.Empty(t, stdout.String(), "a failing plan prints nothing on stdout")
+			assert.Equal(t, 1, code, "user errors exit 1")
+			compareGolden(t, errPath, stderr.Bytes())
+			assert.NoFileExists(t, planPath, "plan failed but a plan was expected:\n%s", stderr.String())
+		})
+	}
+	assert.GreaterOrEqual(t, count, 25, "the fixture corpus shrank")
+}
+
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./... -update and review it")
+	assert.Equal(t, string(want), string(got), "golden %s differs; rerun with -update and review the diff", path)
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// cmdPlan prints what a build of APP would do, as text or JSON.
+func cmdPlan(a *app, args []string) error {
+	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	var bf buildFlags
+	bf.register(fs)
+	asJSON := fs.Bool("json", false, "print the plan as one JSON object")
+	pos, _, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: kiln %s", commands()["plan"].usage)
+	}
+	env, err := bf.environment(a.env)
+	if err != nil {
+		return err
+	}
+	p, err := a.engine(env, bf.stack, bf.buildpack).Prepare(pos[0], "")
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(a.stdout, p.Plan)
+	}
+	printPlan(a.stdout, p.Plan)
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("writing JSON: %w", err)
+	}
+	return nil
+}
+
+// printPlan renders a plan for people.
+func printPlan(w io.Writer, p buildpack.Plan) {
+	fmt.Fprintf(w, "-----> %s app, stack %s\n", p.Name, p.Stack)
+	if len(p.Runtimes) > 0 {
+		fmt.Fprintln(w, "-----> Runtimes")
+		for _, r := range p.Runtimes {
+			req := "default"
+			if r.Requested != "" {
+				req = fmt.Sprintf("%q", r.Requested)
+			}
+			fmt.Fprintf(w, "       %-9s %-10s (%s from %s)\n", r.Name, r.Version, req, r.Source)
+		}
+	}
+	fmt.Fprintln(w, "-----> Steps")
+	for i, s := range p.Steps {
+		line := fmt.Sprintf("       %2d. %s", i+1, s.Name)
+		if len(s.Command) > 0 {
+			line += ": " + strings.Join(s.Command, " ")
+		}
+		fmt.Fprintln(w, line)
+	}
+	if len(p.Caches) > 0 {
+		fmt.Fprintf(w, "-----> Cached between builds: %s\n", strings.Join(p.Caches, ", "))
+	}
+	if len(p.Settings) > 0 {
+		fmt.Fprintln(w, "-----> Settings")
+		for _, k := range sortedKeys(p.Settings) {
+			fmt.Fprintf(w, "       %s = %s\n", k, p.Settings[k])
+		}
+	}
+	fmt.Fprintln(w, "-----> Processes")
+	for _, k := range sortedKeys(p.Processes) {
+		fmt.Fprintf(w, "       %s: %s\n", k, p.Processes[k])
+	}
+	for _, warn := range p.Warnings {
+		for _, line := range strings.Split(warn, "\n") {
+			fmt.Fprintf(w, " !     %s\n", line)
+		}
+	}
+}
+
+// check that plans stay serialisable as documented.
+var _ = buildpack.Plan{}

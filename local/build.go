@@ -1,0 +1,167 @@
+// Package local builds and runs apps on the developer's machine the way the
+// platform does, like `pack` does for Cloud Native Buildpacks: a fresh build
+// directory, a persistent per-app cache, a slug with its release, and a runner
+// that starts a process type from it.
+package local
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/classic"
+)
+
+// BuildOptions configure a local build.
+type BuildOptions struct {
+	// AppDir is the app to build; it is never modified except for the
+	// default output under AppDir/.kiln.
+	AppDir string
+	// Output is the slug directory (default AppDir/.kiln/slug).
+	Output string
+	// Tar, when set, writes a .tar.gz slug there instead of a directory.
+	Tar string
+	// CacheDir is the build cache (default: the user's cache directory,
+	// one per app). Ignored with NoCache.
+	CacheDir string
+	// NoCache builds with an empty, throw-away cache.
+	NoCache bool
+	// Engine plans and compiles; its Out receives the build output.
+	Engine *classic.Engine
+}
+
+// Result describes a finished build.
+type Result struct {
+	Plan      buildpack.Plan    `json:"plan"`
+	Output    string            `json:"output"`
+	CacheDir  string            `json:"cache_dir"`
+	SlugBytes int64             `json:"slug_bytes"`
+	Phases    []Phase           `json:"phases"`
+	Report    buildpack.Summary `json:"report"`
+	Total     time.Duration     `json:"total_ns"`
+}
+
+// Phase is the wall time of one phase of a local build.
+type Phase struct {
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// DefaultCacheDir is the persistent cache of an app: one directory per
+// absolute app path under the user's cache directory.
+func DefaultCacheDir(appDir string) (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the user cache directory (set --cache): %w", err)
+	}
+	sum := sha256.Sum256([]byte(appDir))
+	return filepath.Join(base, "kiln", "apps", filepath.Base(appDir)+"-"+hex.EncodeToString(sum[:6])), nil
+}
+
+// Build copies the app into a fresh directory, compiles it, and moves the
+// slug into place. A failed build leaves the previous slug untouched.
+func Build(opts BuildOptions) (*Result, error) {
+	start := time.Now()
+	app, err := filepath.Abs(opts.AppDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving %s: %w", opts.AppDir, err)
+	}
+	if fi, err := os.Stat(app); err != nil || !fi.IsDir() {
+		return nil, buildpack.Userf("app directory %s does not exist or is not a directory", opts.AppDir)
+	}
+	res := &Result{}
+	phase := func(name string, t0 time.Time) { res.Phases = append(res.Phases, Phase{name, time.Since(t0)}) }
+
+	cacheDir, cleanup, err := chooseCache(app, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	res.CacheDir = cacheDir
+
+	work, err := os.MkdirTemp("", "kiln-build-")
+	if err != nil {
+		return nil, fmt.Errorf("creating build directory: %w", err)
+	}
+	defer os.RemoveAll(work)
+	buildDir := filepath.Join(work, "app")
+
+	t0 := time.Now()
+	if err := copyApp(app, buildDir); err != nil {
+		return nil, err
+	}
+	phase("copy", t0)
+
+	t0 = time.Now()
+	report := &buildpack.Report{}
+	opts.Engine.Report = report
+	p, err := opts.Engine.Compile(buildDir, cacheDir)
+	if err != nil {
+		return nil, err
+	}
+	phase("compile", t0)
+	res.Plan = p.Plan
+	res.Report = report.Summary()
+
+	t0 = time.Now()
+	if err := writeSlugRelease(buildDir, p.Plan, opts.Engine.Env); err != nil {
+		return nil, err
+	}
+	out, size, err := exportSlug(app, buildDir, opts)
+	if err != nil {
+		return nil, err
+	}
+	phase("export", t0)
+	res.Output, res.SlugBytes = out, size
+	res.Total = time.Since(start)
+	return res, nil
+}
+
+func chooseCache(app string, opts BuildOptions) (string, func(), error) {
+	if opts.NoCache {
+		d, err := os.MkdirTemp("", "kiln-cache-")
+		if err != nil {
+			return "", nil, fmt.Errorf("creating throw-away cache: %w", err)
+		}
+		return d, func() { os.RemoveAll(d) }, nil
+	}
+	d := opts.CacheDir
+	if d == "" {
+		var err error
+		if d, err = DefaultCacheDir(app); err != nil {
+			return "", nil, err
+		}
+	}
+	d, err := filepath.Abs(d)
+	if err != nil {
+		return "", nil, fmt.Errorf("resolving cache directory: %w", err)
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", nil, fmt.Errorf("creating cache directory: %w", err)
+	}
+	return d, func() {}, nil
+}
+
+func writeSlugRelease(buildDir string, plan buildpack.Plan, env buildpack.Env) error {
+	procs := map[string]string{}
+	for k, v := range plan.Processes {
+		procs[k] = v
+	}
+	pf, err := readProcfile(buildDir)
+	if err != nil {
+		return fmt.Errorf("reading Procfile: %w", err)
+	}
+	for k, v := range pf {
+		procs[k] = v
+	}
+	return writeRelease(buildDir, Release{
+		Buildpack:  plan.Buildpack,
+		Stack:      plan.Stack,
+		Processes:  procs,
+		ConfigVars: map[string]string{},
+	})
+}

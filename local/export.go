@@ -1,0 +1,169 @@
+package local
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	cp "github.com/otiai10/copy"
+)
+
+// exportSlug moves the built directory to its final place (or writes the
+// tarball) and returns that place and the slug's size in bytes. The previous
+// slug is replaced only once the new one is complete.
+func exportSlug(app, buildDir string, opts BuildOptions) (string, int64, error) {
+	size, err := dirSize(buildDir)
+	if err != nil {
+		return "", 0, err
+	}
+	if opts.Tar != "" {
+		out, err := filepath.Abs(opts.Tar)
+		if err != nil {
+			return "", 0, err
+		}
+		return out, size, writeTarGz(buildDir, out)
+	}
+	out := opts.Output
+	if out == "" {
+		out = filepath.Join(app, ".kiln", "slug")
+	}
+	out, err = filepath.Abs(out)
+	if err != nil {
+		return "", 0, err
+	}
+	return out, size, replaceDir(buildDir, out)
+}
+
+// replaceDir puts src at dst: by rename when both are on one filesystem,
+// otherwise by copying next to dst first; then swaps it in.
+func replaceDir(src, dst string) error {
+	parent := filepath.Dir(dst)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", parent, err)
+	}
+	staged, err := os.MkdirTemp(parent, ".slug-new-")
+	if err != nil {
+		return fmt.Errorf("staging slug: %w", err)
+	}
+	if err := os.Remove(staged); err != nil {
+		return err
+	}
+	if err := os.Rename(src, staged); err != nil {
+		opts := cp.Options{OnSymlink: func(string) cp.SymlinkAction { return cp.Shallow }, PreserveTimes: true}
+		if err := cp.Copy(src, staged, opts); err != nil {
+			os.RemoveAll(staged)
+			return fmt.Errorf("copying slug to %s: %w", parent, err)
+		}
+	}
+	old := ""
+	if _, err := os.Lstat(dst); err == nil {
+		old = dst + ".old"
+		os.RemoveAll(old)
+		if err := os.Rename(dst, old); err != nil {
+			os.RemoveAll(staged)
+			return fmt.Errorf("moving previous slug aside: %w", err)
+		}
+	}
+	if err := os.Rename(staged, dst); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dst)
+		}
+		os.RemoveAll(staged)
+		return fmt.Errorf("placing slug at %s: %w", dst, err)
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+func writeTarGz(dir, out string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".slug-*.tgz")
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", out, err)
+	}
+	defer os.Remove(tmp.Name())
+	gz := gzip.NewWriter(tmp)
+	tw := tar.NewWriter(gz)
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel == "." {
+			return nil
+		}
+		return addTarEntry(tw, p, "./"+filepath.ToSlash(rel))
+	})
+	if err == nil {
+		err = tw.Close()
+	}
+	if err == nil {
+		err = gz.Close()
+	}
+	if err == nil {
+		err = tmp.Close()
+	}
+	if err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing slug tarball: %w", err)
+	}
+	return os.Rename(tmp.Name(), out)
+}
+
+func addTarEntry(tw *tar.Writer, path, name string) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	link := ""
+	if fi.Mode()&os.ModeSymlink != 0 {
+		if link, err = os.Readlink(path); err != nil {
+			return err
+		}
+	}
+	hdr, err := tar.FileInfoHeader(fi, link)
+	if err != nil {
+		return err
+	}
+	hdr.Name = name
+	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(tw, f)
+	return err
+}
+
+func dirSize(dir string) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			total += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("measuring slug: %w", err)
+	}
+	return total, nil
+}

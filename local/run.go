@@ -1,0 +1,160 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+)
+
+// RunOptions configure `kiln run`.
+type RunOptions struct {
+	// Slug is a slug directory or a .tar.gz slug.
+	Slug string
+	// Process is the process type to start (default "web"); ignored when
+	// Command is set.
+	Process string
+	// Command, when set, runs instead of a process type.
+	Command []string
+	// Env is the base environment (usually the host's); config vars from the
+	// release and Overrides are applied on top.
+	Env buildpack.Env
+	// Overrides are --env values; they win over everything else.
+	Overrides buildpack.Env
+	// Stdout and Stderr receive the process output.
+	Stdout, Stderr io.Writer
+}
+
+// profileLoader sources the slug's .profile.d scripts, then replaces itself
+// with the command given as "$@" or as one shell string in KILN_COMMAND.
+const profileLoader = `for f in "$HOME"/.profile.d/*.sh; do [ -r "$f" ] && . "$f"; done
+if [ -n "${KILN_COMMAND:-}" ]; then c=$KILN_COMMAND; unset KILN_COMMAND; exec bash -c "$c"; fi
+exec "$@"`
+
+// Run starts a process from a slug the way the platform does: HOME is the
+// slug, .profile.d/*.sh are sourced, config vars and overrides applied, PORT
+// defaults to 5000. SIGINT and SIGTERM are forwarded to the process group; the
+// process's exit status is returned as an *buildpack.ExitError when non-zero.
+func Run(ctx context.Context, opts RunOptions) error {
+	slug, cleanup, err := openSlug(opts.Slug)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	rel, err := ReadRelease(slug)
+	if err != nil {
+		return buildpack.Userf("%v", err).WithHint("Build the app first with `kiln build APP`, then pass the slug directory (default APP/.kiln/slug).")
+	}
+	env := opts.Env.Merge(buildpack.Env(rel.ConfigVars)).Merge(opts.Overrides)
+	env["HOME"] = slug
+	if env.Get("PORT") == "" {
+		env["PORT"] = "5000"
+	}
+	args := []string{"-c", profileLoader, "kiln-run"}
+	if len(opts.Command) > 0 {
+		args = append(args, opts.Command...)
+	} else {
+		proc := opts.Process
+		if proc == "" {
+			proc = "web"
+		}
+		line, ok := rel.Processes[proc]
+		if !ok {
+			return buildpack.Userf("the slug has no %q process", proc).WithHint("Process types in this slug: " + strings.Join(sortedNames(rel.Processes), ", ") + ". Or run a command: kiln run SLUG -- COMMAND...")
+		}
+		env["KILN_COMMAND"] = line
+	}
+	return runForwarding(ctx, slug, env, args, opts)
+}
+
+func runForwarding(ctx context.Context, slug string, env buildpack.Env, args []string, opts RunOptions) error {
+	bash, err := buildpack.LookPath("bash", env.Get("PATH"))
+	if err != nil {
+		bash = "/bin/bash"
+	}
+	cmd := exec.Command(bash, args...)
+	cmd.Dir = slug
+	cmd.Env = env.List()
+	cmd.Stdin = os.Stdin
+	cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting process: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case sig := <-sigs:
+			_ = syscall.Kill(-cmd.Process.Pid, sig.(syscall.Signal))
+		case <-ctx.Done():
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			ctx = context.Background()
+		case err := <-done:
+			return exitStatus(err)
+		}
+	}
+}
+
+func exitStatus(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+		return &buildpack.ExitError{Step: "run", Code: code, Err: err}
+	}
+	return fmt.Errorf("waiting for process: %w", err)
+}
+
+// openSlug returns a slug directory: the given one, or a temporary extraction
+// of a .tar.gz slug.
+func openSlug(path string) (string, func(), error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", nil, err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return "", nil, buildpack.Userf("slug %s not found", path).WithHint("Build it first with `kiln build APP` (the slug goes to APP/.kiln/slug by default).")
+	}
+	if fi.IsDir() {
+		return abs, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "kiln-slug-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := fetch.ExtractTarGz(abs, dir, 0); err != nil {
+		cleanup()
+		return "", nil, buildpack.Userf("cannot unpack slug %s: %v", path, err)
+	}
+	return dir, cleanup, nil
+}
+
+func sortedNames(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
