@@ -14,7 +14,7 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
 
 ## test: every test, end-to-end builds included (needs the Debian packages of `make deps`)
-test: check-deps
+test: check-deps build
 	$(GO) test -count=1 -timeout 80m ./...
 
 ## test-short: unit and golden tests only, no end-to-end builds
