@@ -1,0 +1,83 @@
+// Package nodejs is kiln's Node.js buildpack. Plan decides, from the app's
+// files and environment alone, everything a build will do; Compile carries
+// out such a plan step by step: it installs Node.js and the package manager,
+// runs the install, build and prune commands, keeps the cache, and writes the
+// runtime scripts.
+package nodejs
+
+// Buildpack is the Node.js buildpack. The zero value is ready to use.
+type Buildpack struct{}
+
+// ID implements buildpack.Buildpack.
+func (Buildpack) ID() string { return "nodejs" }
+
+// Step names. Steps with a command run through the Runner; the others are
+// built in and carried out by Compile.
+const (
+	stepEnvironment    = "node-environment"
+	stepInstallNode    = "install-node"
+	stepInstallNPM     = "install-npm"
+	stepInstallYarn    = "install-yarn"
+	stepInstallPNPM    = "install-pnpm"
+	stepRestoreCache   = "restore-node-cache"
+	stepPrebuild       = "scalingo-prebuild"
+	stepNPMCI          = "npm-ci"
+	stepNPMInstall     = "npm-install"
+	stepYarnInstall    = "yarn-install"
+	stepPNPMInstall    = "pnpm-install"
+	stepBuild          = "node-build"
+	stepSaveCache      = "save-node-cache"
+	stepPrune          = "prune-dev-dependencies"
+	stepMeteorInstall  = "meteor-bootstrap"
+	stepMeteorBuild    = "meteor-build"
+	stepMeteorNPM      = "meteor-npm-install"
+	stepMeteorStart    = "write-meteor-start"
+	stepCleanup        = "scalingo-cleanup"
+	stepProfile        = "write-node-profile"
+	stepWebConcurrency = "write-web-concurrency"
+)
+
+// OwnsStep reports whether name is a step that this buildpack's Compile knows
+// how to carry out. The PHP buildpack uses it to hand the Node.js part of its
+// plan over to Compile.
+func OwnsStep(name string) bool {
+	switch name {
+	case stepEnvironment, stepInstallNode, stepInstallNPM, stepInstallYarn,
+		stepInstallPNPM, stepRestoreCache, stepPrebuild, stepNPMCI,
+		stepNPMInstall, stepYarnInstall, stepPNPMInstall, stepBuild,
+		stepSaveCache, stepPrune, stepMeteorInstall, stepMeteorBuild,
+		stepMeteorNPM, stepMeteorStart, stepCleanup, stepProfile,
+		stepWebConcurrency:
+		return true
+	}
+	return false
+}
+
+// Placeholders used in plans instead of host paths; Compile substitutes them.
+const (
+	phApp   = "$APP"   // the application (slug) directory
+	phCache = "$CACHE" // the build cache directory
+	phTmp   = "$TMP"   // a per-build scratch directory, removed afterwards
+)
+
+// Settings keys recorded in plans.
+const (
+	setPackageManager = "package_manager"
+	setLockfile       = "lockfile"
+	setPMCache        = "package_manager_cache"
+	setSignature      = "cache_signature"
+	setDistMirror     = "node_dist_mirror"
+	setRegistry       = "npm_registry"
+	setPMPackage      = "package_manager_package"
+	setPMIntegrity    = "package_manager_integrity"
+	setPrune          = "prune"
+	setBuildNotice    = "build_notice"
+	setMeteorRelease  = "meteor_release"
+	setMeteorURL      = "meteor_bootstrap_url"
+	setMeteorSHA256   = "meteor_bootstrap_sha256"
+	setYarnPath       = "yarn_path"
+)
+
+// nodeDir is where Node.js is installed, relative to the app; at runtime it is
+// $HOME/.scalingo/node as on the reference platform.
+const nodeDir = ".scalingo/node"

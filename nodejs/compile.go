@@ -1,0 +1,193 @@
+package nodejs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+)
+
+// compiler carries out one plan.
+type compiler struct {
+	ctx  *buildpack.Context
+	plan buildpack.Plan
+	env  buildpack.Env // the build environment, grown by the environment step
+	tmp  string        // scratch directory ($TMP), removed at the end
+	log  *buildpack.Logger
+}
+
+// Compile implements buildpack.Buildpack: it executes the plan's steps in
+// order. Steps with a command run through ctx.Runner; the others are built in.
+// Compile takes no decision of its own: versions, commands, caches and
+// processes all come from the plan.
+func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
+	tmp, err := os.MkdirTemp("", "kiln-node-")
+	if err != nil {
+		return fmt.Errorf("creating scratch directory: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	log := ctx.Log
+	if log == nil {
+		log = buildpack.Discard()
+	}
+	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
+	for _, w := range p.Warnings {
+		c.log.Warn("%s", w)
+	}
+	for _, s := range p.Steps {
+		if err := c.step(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// step runs one step, by command or by name.
+func (c *compiler) step(s buildpack.Step) error {
+	if !OwnsStep(s.Name) {
+		return fmt.Errorf("nodejs: unknown plan step %q", s.Name)
+	}
+	if len(s.Command) > 0 {
+		return c.run(s)
+	}
+	builtins := map[string]func(buildpack.Step) error{
+		stepEnvironment:    c.environment,
+		stepInstallNode:    c.installNode,
+		stepInstallYarn:    c.installPackageManager,
+		stepInstallPNPM:    c.installPackageManager,
+		stepRestoreCache:   c.restoreCache,
+		stepSaveCache:      c.saveCache,
+		stepPrune:          c.skipPrune,
+		stepMeteorInstall:  c.meteorBootstrap,
+		stepMeteorStart:    c.meteorStart,
+		stepProfile:        c.writeProfile,
+		stepWebConcurrency: c.writeWebConcurrency,
+	}
+	f, ok := builtins[s.Name]
+	if !ok {
+		return fmt.Errorf("nodejs: plan step %q has no command", s.Name)
+	}
+	return f(s)
+}
+
+// headers are the step titles printed before each command step.
+func header(name string) string {
+	switch name {
+	case stepPrebuild:
+		return "Prebuild"
+	case stepNPMCI, stepNPMInstall, stepYarnInstall, stepPNPMInstall:
+		return "Installing dependencies"
+	case stepBuild:
+		return "Build"
+	case stepPrune:
+		return "Pruning devDependencies"
+	case stepCleanup:
+		return "Cleanup"
+	case stepInstallNPM:
+		return "Installing npm"
+	case stepInstallYarn:
+		return "Installing yarn"
+	case stepInstallPNPM:
+		return "Installing pnpm"
+	case stepMeteorBuild:
+		return "Building the Meteor app"
+	case stepMeteorNPM:
+		return "Installing the Meteor bundle's dependencies"
+	}
+	return name
+}
+
+// run executes a command step with the build environment plus the step's.
+func (c *compiler) run(s buildpack.Step) error {
+	c.log.Header("%s", header(s.Name))
+	if s.Name == stepBuild && c.plan.Settings[setBuildNotice] != "" {
+		c.log.Info("%s", c.plan.Settings[setBuildNotice])
+	}
+	args := make([]string, len(s.Command))
+	for i, a := range s.Command {
+		args[i] = c.expand(a)
+	}
+	env := c.env
+	if len(s.Env) > 0 {
+		env = env.Merge(c.expandEnv(s.Env, env))
+	}
+	dir := c.ctx.AppDir
+	if s.Dir != "" {
+		d, err := fetch.SafeJoin(c.ctx.AppDir, s.Dir)
+		if err != nil {
+			return fmt.Errorf("step %s: %w", s.Name, err)
+		}
+		dir = d
+	}
+	c.log.Info("Running %s", strings.Join(s.Command, " "))
+	out := c.log.Writer()
+	start := time.Now()
+	err := c.ctx.Runner.Run(c.ctx.Context(), buildpack.Cmd{
+		Name: args[0], Args: args[1:], Dir: dir, Env: env, Stdout: out, Stderr: out,
+	})
+	_ = out.Flush()
+	if err != nil {
+		var ee *buildpack.ExitError
+		if errors.As(err, &ee) {
+			ee.Step = s.Name
+			return ee
+		}
+		return fmt.Errorf("step %s: %w", s.Name, err)
+	}
+	c.log.Info("Done in %s", time.Since(start).Round(10*time.Millisecond))
+	return nil
+}
+
+// expand substitutes the plan placeholders in s.
+func (c *compiler) expand(s string) string {
+	return strings.NewReplacer(phApp, c.ctx.AppDir, phCache, c.cacheDir(), phTmp, c.tmp).Replace(s)
+}
+
+// expandEnv substitutes placeholders in step variables; $PATH in a value
+// stands for the PATH of base.
+func (c *compiler) expandEnv(vars map[string]string, base buildpack.Env) buildpack.Env {
+	out := buildpack.Env{}
+	for k, v := range vars {
+		v = c.expand(v)
+		if k == "PATH" {
+			v = strings.ReplaceAll(v, "$PATH", base.Get("PATH"))
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// cacheDir is the build cache, or a scratch directory when the build has
+// none.
+func (c *compiler) cacheDir() string {
+	if c.ctx.CacheDir == "" {
+		return filepath.Join(c.tmp, "cache")
+	}
+	return c.ctx.CacheDir
+}
+
+// nodeHome is the absolute Node.js installation directory.
+func (c *compiler) nodeHome() string { return filepath.Join(c.ctx.AppDir, nodeDir) }
+
+// environment applies the plan's build variables and prints the package
+// manager configuration in effect.
+func (c *compiler) environment(s buildpack.Step) error {
+	c.log.Header("Creating runtime environment")
+	c.env = c.env.Merge(c.expandEnv(s.Env, c.env))
+	for _, kv := range configVars(c.env) {
+		c.log.Info("%s", kv)
+	}
+	return nil
+}
+
+// skipPrune prints why devDependencies are kept.
+func (c *compiler) skipPrune(buildpack.Step) error {
+	c.log.Header("Pruning devDependencies")
+	c.log.Info("%s", c.plan.Settings[setPrune])
+	return nil
+}

@@ -1,0 +1,91 @@
+package nodejs
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// lookupAny returns the first set variable among name and its lower-case form
+// (npm reads NPM_CONFIG_X and npm_config_x alike).
+func lookupAny(env buildpack.Env, name string) (string, bool) {
+	if v, ok := env.Lookup(name); ok {
+		return v, true
+	}
+	return env.Lookup(strings.ToLower(name))
+}
+
+// buildEnvDefaults returns the variables the build sets because the user did
+// not: the documented defaults, the package manager caches, and PATH.
+func buildEnvDefaults(env buildpack.Env, pm pmChoice, cacheRoot string, meteor bool) map[string]string {
+	out := map[string]string{
+		"PATH": phApp + "/" + nodeDir + "/bin:$PATH",
+	}
+	setDefault := func(name, value string) {
+		if _, ok := lookupAny(env, name); !ok {
+			out[name] = value
+		}
+	}
+	setDefault("NODE_ENV", "production")
+	setDefault("NPM_CONFIG_LOGLEVEL", "error")
+	setDefault("NODE_MODULES_CACHE", "true")
+	// A larger heap for build tools such as webpack; build time only.
+	setDefault("NODE_OPTIONS", "--max_old_space_size=2560")
+	// Audit and funding requests only slow a build down and print noise.
+	setDefault("NPM_CONFIG_AUDIT", "false")
+	setDefault("NPM_CONFIG_FUND", "false")
+	setDefault("NPM_CONFIG_UPDATE_NOTIFIER", "false")
+	if meteor {
+		// Meteor apps keep what they need at runtime in devDependencies.
+		setDefault("NPM_CONFIG_PRODUCTION", "false")
+	}
+	for k, v := range pmCacheEnv(env, pm, cacheRoot) {
+		setDefault(k, v)
+	}
+	return out
+}
+
+// pmCacheEnv points the package manager's download cache into the build
+// cache (outside the slug).
+func pmCacheEnv(env buildpack.Env, pm pmChoice, root string) map[string]string {
+	out := map[string]string{"NPM_CONFIG_CACHE": root + "/npm-cache"}
+	switch {
+	case pm.name == "yarn" && !pm.berry:
+		out["YARN_CACHE_FOLDER"] = root + "/yarn-cache"
+	case pm.name == "yarn" && pm.linker == "node-modules":
+		// Yarn 2+ with node_modules: packages come from a global cache kept
+		// in the build cache; the slug keeps no .yarn/cache.
+		out["YARN_GLOBAL_FOLDER"] = root + "/yarn-berry"
+		out["YARN_ENABLE_GLOBAL_CACHE"] = "true"
+		out["YARN_ENABLE_TELEMETRY"] = "0"
+	case pm.name == "yarn":
+		// Plug'n'Play loads packages from the cache at runtime: it must stay
+		// in the app (.yarn/cache).
+		out["YARN_ENABLE_GLOBAL_CACHE"] = "false"
+		out["YARN_ENABLE_TELEMETRY"] = "0"
+	case pm.name == "pnpm":
+		store := root + "/pnpm-store"
+		if m := majorOf(pm.version); m < 0 || m >= 11 {
+			out["pnpm_config_store_dir"] = store
+		}
+		if m := majorOf(pm.version); m < 11 {
+			out["npm_config_store_dir"] = store
+		}
+	}
+	return out
+}
+
+// configVars returns the NPM_CONFIG_*, YARN_* and NODE_* variables of env,
+// sorted, with secrets masked: what the build prints as its configuration.
+func configVars(env buildpack.Env) []string {
+	var out []string
+	for _, k := range env.Keys() {
+		u := strings.ToUpper(k)
+		if strings.HasPrefix(u, "NPM_CONFIG_") || strings.HasPrefix(u, "YARN_") || strings.HasPrefix(u, "NODE_") {
+			out = append(out, k+"="+buildpack.Mask(k, env[k]))
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,126 @@
+package nodejs
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// pkgJSON is the parsed package.json of an app.
+type pkgJSON struct {
+	raw gjson.Result
+}
+
+// loadPackageJSON reads and validates dir/package.json. A missing file or a
+// syntax error is a UserError naming the file, line and column.
+func loadPackageJSON(dir string) (pkgJSON, error) {
+	path := filepath.Join(dir, "package.json")
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return pkgJSON{}, &buildpack.UserError{
+			Msg:  "No package.json found at the root of the application",
+			Hint: "A Node.js app needs a package.json at the root of its repository: run `npm init` and commit the file.",
+		}
+	}
+	if err != nil {
+		return pkgJSON{}, fmt.Errorf("reading package.json: %w", err)
+	}
+	if err := checkJSON("package.json", b); err != nil {
+		return pkgJSON{}, err
+	}
+	res := gjson.ParseBytes(b)
+	if !res.IsObject() {
+		return pkgJSON{}, &buildpack.UserError{
+			Msg:  "package.json must contain a JSON object",
+			Hint: "Start the file with { and put the package fields inside it.",
+		}
+	}
+	return pkgJSON{raw: res}, nil
+}
+
+// checkJSON returns a UserError locating the first syntax error of b.
+func checkJSON(name string, b []byte) error {
+	var v any
+	err := json.Unmarshal(b, &v)
+	if err == nil {
+		return nil
+	}
+	var se *json.SyntaxError
+	off := int64(len(b))
+	if errors.As(err, &se) {
+		off = se.Offset
+	}
+	line, col := lineCol(b, off)
+	return &buildpack.UserError{
+		Msg:  fmt.Sprintf("Unable to parse %s: syntax error at line %d, column %d: %v", name, line, col, err),
+		Hint: fmt.Sprintf("Fix the JSON syntax of %s (check for trailing commas, missing quotes or comments), e.g. with `node -e 'require(\"./%s\")'`.", name, name),
+	}
+}
+
+// lineCol converts a byte offset, as reported by encoding/json (the number of
+// bytes read when the error was found), into a 1-based line and column. The
+// column counts bytes of the line up to and including the offending byte.
+func lineCol(b []byte, off int64) (line, col int) {
+	if off > int64(len(b)) {
+		off = int64(len(b))
+	}
+	if off < 1 {
+		off = 1
+	}
+	before := b[:off-1]
+	line = bytes.Count(before, []byte("\n")) + 1
+	col = len(before) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// str returns the string at path, or "" when absent or not a string.
+func (p pkgJSON) str(path string) string {
+	v := p.raw.Get(path)
+	if v.Type != gjson.String {
+		return ""
+	}
+	return v.String()
+}
+
+// has reports whether the path exists.
+func (p pkgJSON) has(path string) bool { return p.raw.Get(path).Exists() }
+
+// script returns scripts[name] and whether it is defined.
+func (p pkgJSON) script(name string) (string, bool) {
+	v := p.raw.Get("scripts." + gjson.Escape(name))
+	if !v.Exists() {
+		return "", false
+	}
+	return v.String(), true
+}
+
+// engine returns engines[name], trimmed.
+func (p pkgJSON) engine(name string) string {
+	return trimSpace(p.str("engines." + name))
+}
+
+// stringList returns the array of strings at path, and whether the key exists.
+func (p pkgJSON) stringList(path string) ([]string, bool, error) {
+	v := p.raw.Get(path)
+	if !v.Exists() {
+		return nil, false, nil
+	}
+	if !v.IsArray() {
+		return nil, true, fmt.Errorf("%s must be an array of strings", path)
+	}
+	var out []string
+	for _, e := range v.Array() {
+		if e.Type != gjson.String {
+			return nil, true, fmt.Errorf("%s must be an array of strings, found %s", path, e.Raw)
+		}
+		out = append(out, e.String())
+	}
+	return out, true, nil
+}

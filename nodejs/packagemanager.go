@@ -1,0 +1,220 @@
+package nodejs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+)
+
+// Pinned defaults: a build never installs whatever "latest" happens to be.
+const (
+	defaultYarn = "1.22.22" // the final Yarn 1 release
+	defaultPNPM = "10.34.8" // newest pnpm 10: lockfile v9, runs on Node.js 18+
+)
+
+// pmChoice is the package manager a build uses and how it was chosen.
+type pmChoice struct {
+	name      string // npm, yarn or pnpm
+	lockfile  string // the lockfile present, or ""
+	berry     bool   // Yarn 2 or later
+	version   string // exact version or a range resolved against the registry
+	requested string
+	source    string
+	pkg       string // registry package providing it
+	integrity string // packageManager hash, "sha512.<hex>", or ""
+	yarnPath  string // vendored Yarn release from .yarnrc.yml
+	linker    string // Yarn 2+ nodeLinker
+}
+
+// choosePackageManager selects npm, Yarn or pnpm from the lockfile and the
+// package.json declarations (checkDeclarations has already run).
+func choosePackageManager(app string, pkg pkgJSON, env buildpack.Env, p *buildpack.Plan) (pmChoice, error) {
+	pmField := pkg.str("packageManager")
+	pmName, pmVersion, _ := strings.Cut(pmField, "@")
+	pmName = strings.TrimSpace(pmName)
+	var c pmChoice
+	switch {
+	case fileExists(app, "yarn.lock"):
+		c = pmChoice{name: "yarn", lockfile: "yarn.lock", berry: isBerryLockfile(app)}
+	case fileExists(app, "pnpm-lock.yaml"):
+		c = pmChoice{name: "pnpm", lockfile: "pnpm-lock.yaml"}
+	case pmName == "yarn" || pkg.engine("yarn") != "":
+		c = pmChoice{name: "yarn"}
+	case pmName == "pnpm" || pkg.engine("pnpm") != "":
+		c = pmChoice{name: "pnpm"}
+	default:
+		c = pmChoice{name: "npm"}
+		for _, l := range []string{"npm-shrinkwrap.json", "package-lock.json"} {
+			if fileExists(app, l) {
+				c.lockfile = l
+				break
+			}
+		}
+		return c, nil
+	}
+	if pmField != "" && pmName != c.name {
+		return c, &buildpack.UserError{
+			Msg:  fmt.Sprintf("package.json declares packageManager %q but the app's lockfile is %s", pmField, c.lockfile),
+			Hint: fmt.Sprintf("Set packageManager to the %s version that wrote %s, or remove the field.", c.name, c.lockfile),
+		}
+	}
+	if pmField != "" {
+		if err := c.fromPackageManagerField(pmField, pmVersion); err != nil {
+			return c, err
+		}
+	}
+	if c.name == "yarn" {
+		return c, c.planYarn(app, pkg, env, p)
+	}
+	return c, c.planPNPM(pkg)
+}
+
+// fromPackageManagerField records the version and integrity hash of
+// packageManager ("yarn@4.9.2+sha512.<hex>").
+func (c *pmChoice) fromPackageManagerField(field, version string) error {
+	version, _, _ = strings.Cut(version, "#")
+	ver, _, _ := strings.Cut(version, "+")
+	if _, err := semver.StrictNewVersion(ver); err != nil {
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf("package.json packageManager %q does not name an exact version", field),
+			Hint: fmt.Sprintf(`Use the form "%s@<major>.<minor>.<patch>", e.g. what `+"`%s --version`"+` prints.`, c.name, c.name),
+		}
+	}
+	sum, err := fetch.PackageManagerHash(version)
+	if err != nil {
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf("package.json packageManager %q has an unreadable hash: %v", field, err),
+			Hint: "Write the hash as +sha512.<hex> or +sha256.<hex>, or drop the part after +.",
+		}
+	}
+	c.version, c.requested, c.source = ver, field, "package.json packageManager"
+	if !sum.IsZero() {
+		c.integrity = sum.Algo + "." + fmt.Sprintf("%x", sum.Digest)
+	}
+	return nil
+}
+
+// isBerryLockfile reports whether yarn.lock was written by Yarn 2 or later:
+// such lockfiles are YAML documents with a __metadata entry.
+func isBerryLockfile(app string) bool {
+	b, err := os.ReadFile(filepath.Join(app, "yarn.lock"))
+	if err != nil {
+		return false
+	}
+	return bytes.HasPrefix(b, []byte("__metadata:")) || bytes.Contains(b, []byte("\n__metadata:"))
+}
+
+// planYarn settles the Yarn version, the package providing it and the
+// vendored release, and rejects configurations Yarn 2+ cannot build.
+func (c *pmChoice) planYarn(app string, pkg pkgJSON, env buildpack.Env, p *buildpack.Plan) error {
+	engines := pkg.engine("yarn")
+	switch {
+	case c.version != "" && engines != "":
+		if !satisfies(c.version, engines) {
+			p.Warn(fmt.Sprintf("package.json asks for Yarn %q in engines.yarn but packageManager says %s; using %s. Remove engines.yarn or make it agree with packageManager.", engines, c.requested, c.version))
+		}
+	case engines != "":
+		c.version, c.requested, c.source = engines, engines, "package.json engines.yarn"
+	case c.version == "":
+		c.version, c.source = defaultYarn, srcDefault
+	}
+	if err := c.readYarnrc(app); err != nil {
+		return err
+	}
+	if c.lockfile == "" {
+		c.berry = majorOf(c.version) >= 2
+	}
+	if c.berry {
+		if err := c.checkBerry(env); err != nil {
+			return err
+		}
+	}
+	c.pkg = "yarn"
+	if majorOf(c.version) >= 2 {
+		c.pkg = "@yarnpkg/cli-dist"
+	}
+	return nil
+}
+
+// checkBerry rejects Yarn 2+ builds that cannot work.
+func (c *pmChoice) checkBerry(env buildpack.Env) error {
+	if _, ok := env.Lookup("YARN_PRODUCTION"); ok {
+		return &buildpack.UserError{
+			Msg:  "YARN_PRODUCTION is set, but this app uses Yarn 2 or later, which does not support it",
+			Hint: "Unset YARN_PRODUCTION. To keep devDependencies after the build, set YARN2_SKIP_PRUNING=true instead.",
+		}
+	}
+	if majorOf(c.version) < 2 && c.yarnPath == "" {
+		return &buildpack.UserError{
+			Msg:  "yarn.lock was written by Yarn 2 or later, but package.json does not say which Yarn version to use",
+			Hint: `Add the version to package.json, e.g. "packageManager": "yarn@4.9.2" (run ` + "`yarn --version`" + ` in the project to see yours).`,
+		}
+	}
+	return nil
+}
+
+// readYarnrc reads yarnPath and nodeLinker from .yarnrc.yml; a yarnPath that
+// points to a missing file is an error.
+func (c *pmChoice) readYarnrc(app string) error {
+	b, err := os.ReadFile(filepath.Join(app, ".yarnrc.yml"))
+	if err != nil {
+		return nil
+	}
+	var rc struct {
+		YarnPath   string `yaml:"yarnPath"`
+		NodeLinker string `yaml:"nodeLinker"`
+	}
+	if err := yaml.Unmarshal(b, &rc); err != nil {
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf("Unable to parse .yarnrc.yml: %v", err),
+			Hint: "Fix the YAML syntax of .yarnrc.yml.",
+		}
+	}
+	c.linker = rc.NodeLinker
+	if rc.YarnPath == "" {
+		return nil
+	}
+	if _, err := fetch.SafeJoin(app, rc.YarnPath); err != nil || !fileExists(app, rc.YarnPath) {
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf("Yarn was not found: .yarnrc.yml sets yarnPath to %q, but that file is not in the app", rc.YarnPath),
+			Hint: "Commit the Yarn release (.yarn/releases/…) or remove yarnPath and declare \"packageManager\": \"yarn@<version>\" in package.json.",
+		}
+	}
+	c.yarnPath = filepath.ToSlash(filepath.Clean(rc.YarnPath))
+	return nil
+}
+
+// planPNPM settles the pnpm version.
+func (c *pmChoice) planPNPM(pkg pkgJSON) error {
+	if c.version == "" {
+		if v := pkg.engine("pnpm"); v != "" {
+			c.version, c.requested, c.source = v, v, "package.json engines.pnpm"
+		} else {
+			c.version, c.source = defaultPNPM, srcDefault
+		}
+	}
+	c.pkg = "pnpm"
+	return nil
+}
+
+// satisfies reports whether version matches the npm-style range; anything
+// unparsable counts as not matching.
+func satisfies(version, rng string) bool {
+	v, err := semver.NewVersion(version)
+	if err != nil {
+		return false
+	}
+	cons, err := semver.NewConstraint(rng)
+	if err != nil {
+		return false
+	}
+	return cons.Check(v)
+}

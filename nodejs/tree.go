@@ -1,0 +1,132 @@
+package nodejs
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/otiai10/copy"
+)
+
+// runtimeMarker is written into a runtime tree of the cache once it is
+// complete; its presence makes the tree usable.
+const runtimeMarker = ".kiln-runtime.json"
+
+// runtimeInfo describes a cached, extracted runtime.
+type runtimeInfo struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Checksum string `json:"checksum"`
+	Source   string `json:"source"`
+	// Verified is the packageManager hash the package was checked against.
+	Verified string `json:"verified,omitempty"`
+}
+
+// runtimeStore keeps extracted runtimes keyed by name, version and checksum
+// of the archive they came from.
+type runtimeStore struct{ dir string }
+
+// find returns a complete tree for name@version, if any.
+func (s runtimeStore) find(name, version string) (string, runtimeInfo, bool) {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, name+"-"+version+"-*", runtimeMarker))
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		var info runtimeInfo
+		if err == nil && json.Unmarshal(b, &info) == nil && info.Version == version {
+			return filepath.Dir(m), info, true
+		}
+	}
+	return "", runtimeInfo{}, false
+}
+
+// staging returns a fresh directory in the store to build a tree in.
+func (s runtimeStore) staging() (string, error) {
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return "", fmt.Errorf("creating runtime store: %w", err)
+	}
+	return os.MkdirTemp(s.dir, ".staging-")
+}
+
+// commit marks the staged tree complete and moves it to its final name.
+func (s runtimeStore) commit(staged string, info runtimeInfo) (string, error) {
+	b, _ := json.Marshal(info)
+	if err := os.WriteFile(filepath.Join(staged, runtimeMarker), b, 0o644); err != nil {
+		return "", fmt.Errorf("writing runtime marker: %w", err)
+	}
+	sum := strings.NewReplacer(":", "-").Replace(info.Checksum)
+	if len(sum) > 30 {
+		sum = sum[:30]
+	}
+	final := filepath.Join(s.dir, info.Name+"-"+info.Version+"-"+sum)
+	_ = os.RemoveAll(final)
+	if err := os.Rename(staged, final); err != nil {
+		return "", fmt.Errorf("storing runtime: %w", err)
+	}
+	return final, nil
+}
+
+// placeTree makes dst a copy of src. Files are hard-linked when both are on
+// the same filesystem: placing a 100 MB Node.js tree then costs a few
+// milliseconds instead of a full copy. That is safe because nothing the build
+// runs rewrites Node.js files in place (npm, Yarn and pnpm write new files
+// and rename them), and the cache copy is never modified after its marker is
+// written. Across filesystems it falls back to copying.
+func placeTree(src, dst string) error {
+	if err := os.RemoveAll(dst); err != nil {
+		return fmt.Errorf("clearing %s: %w", dst, err)
+	}
+	err := linkTree(src, dst)
+	if err == nil {
+		return nil
+	}
+	_ = os.RemoveAll(dst)
+	if err := copy.Copy(src, dst, copy.Options{Skip: skipMarker}); err != nil {
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	return nil
+}
+
+func skipMarker(_ os.FileInfo, src, _ string) (bool, error) {
+	return filepath.Base(src) == runtimeMarker, nil
+}
+
+// linkTree recreates src at dst with directories, symlinks and hard links.
+func linkTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if rel == runtimeMarker {
+			return nil
+		}
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			return os.MkdirAll(target, info.Mode().Perm()|0o700)
+		case d.Type()&fs.ModeSymlink != 0:
+			link, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		default:
+			return os.Link(path, target)
+		}
+	})
+}
+
+// slugExcludes are the parts of a Node.js distribution that only the build
+// needs (C headers for native add-ons, documentation). They are kept for
+// now; dropping them from the slug after the build is the hook for leaner
+// slugs.
+func slugExcludes() []string {
+	return []string{"include", "share/doc", "share/man", "CHANGELOG.md", "README.md"}
+}
