@@ -1,0 +1,52 @@
+package buildpack
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// Process is a started program that runs alongside its starter, such as the
+// servers a boot command supervises.
+type Process interface {
+	// Pid is the process id.
+	Pid() int
+	// Signal sends sig to the process.
+	Signal(sig os.Signal) error
+	// Wait blocks until the process exits and returns its exit error.
+	Wait() error
+}
+
+// Starter starts long-running programs without waiting for them. Runner is
+// for build steps that run to completion; Starter is for supervisors.
+type Starter interface {
+	Start(c Cmd) (Process, error)
+}
+
+// ExecStarter starts real processes, each in its own process group.
+type ExecStarter struct{}
+
+// Start implements Starter.
+func (ExecStarter) Start(c Cmd) (Process, error) {
+	name := c.Name
+	if p, err := LookPath(c.Name, c.Env.Get("PATH")); err == nil {
+		name = p
+	}
+	cmd := exec.Command(name, c.Args...)
+	cmd.Dir = c.Dir
+	cmd.Env = c.Env.List()
+	cmd.Stdout = c.Stdout
+	cmd.Stderr = c.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", c.Name, err)
+	}
+	return execProcess{cmd}, nil
+}
+
+type execProcess struct{ cmd *exec.Cmd }
+
+func (p execProcess) Pid() int                   { return p.cmd.Process.Pid }
+func (p execProcess) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+func (p execProcess) Wait() error                { return p.cmd.Wait() }

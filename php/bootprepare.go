@@ -1,0 +1,208 @@
+package php
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// bootRuntime is a prepared boot: configuration rendered, commands ready.
+type bootRuntime struct {
+	opts        BootOptions
+	bc          *bootConfig
+	set         bootSettings
+	runDir      string
+	ownsRunDir  bool
+	socket      string
+	concurrency concurrency
+	env         buildpack.Env
+	fpm, nginx  buildpack.Cmd
+}
+
+// prepareBoot reads the build's settings, applies the environment, sizes
+// PHP-FPM and renders every configuration file into the run directory.
+func prepareBoot(opts BootOptions) (*bootRuntime, error) {
+	app, err := filepath.Abs(opts.AppDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the app directory: %w", err)
+	}
+	opts.AppDir = app
+	bc, err := readBootConfig(app)
+	if err != nil {
+		return nil, err
+	}
+	set, err := runtimeSettings(bc, opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	lim, err := effectiveMemoryLimit(app, set.docRoot)
+	if err != nil {
+		return nil, buildpack.Userf("reading memory_limit: %v", err)
+	}
+	conc, err := chooseConcurrency(opts.Env, lim, opts.CgroupRoot)
+	if err != nil {
+		return nil, err
+	}
+	rt := &bootRuntime{opts: opts, bc: bc, set: set, concurrency: conc, runDir: opts.RunDir}
+	if rt.runDir == "" {
+		if rt.runDir, err = os.MkdirTemp("", "kiln-php-"); err != nil {
+			return nil, fmt.Errorf("creating the run directory: %w", err)
+		}
+		rt.ownsRunDir = true
+	}
+	if err := rt.render(); err != nil {
+		rt.cleanup()
+		return nil, err
+	}
+	rt.commands()
+	return rt, nil
+}
+
+func (rt *bootRuntime) cleanup() {
+	if rt.ownsRunDir {
+		os.RemoveAll(rt.runDir)
+	}
+}
+
+func (rt *bootRuntime) path(parts ...string) string {
+	return filepath.Join(append([]string{rt.runDir}, parts...)...)
+}
+
+// render writes php-fpm.conf, nginx.conf, mime.types and fastcgi.conf.
+func (rt *bootRuntime) render() error {
+	for _, d := range []string{"conf", "logs", "nginx/client_body", "nginx/fastcgi", "nginx/proxy", "nginx/scgi", "nginx/uwsgi"} {
+		if err := os.MkdirAll(rt.path(d), 0o700); err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	rt.socket = rt.path("php-fpm.sock")
+	fpm, err := rt.renderFPM()
+	if err != nil {
+		return err
+	}
+	ngx, err := rt.renderNginx()
+	if err != nil {
+		return err
+	}
+	files := map[string]string{"php-fpm.conf": fpm, "nginx.conf": ngx}
+	for _, static := range []string{"mime.types", "fastcgi.conf"} {
+		b, err := staticFile(static)
+		if err != nil {
+			return err
+		}
+		files[static] = string(b)
+	}
+	for name, text := range files {
+		if err := os.WriteFile(rt.path("conf", name), []byte(text), 0o600); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (rt *bootRuntime) renderFPM() (string, error) {
+	incs, _ := filepath.Glob(filepath.Join(rt.opts.AppDir, fpmIncDir, "*.conf"))
+	n := rt.concurrency.Children
+	return render("php-fpm.conf.tmpl", fpmData{
+		RunDir: rt.runDir, LogDir: rt.path("logs"), Socket: rt.socket,
+		MaxChildren: n, MaxSpare: min(2, n), MaxRequests: maxRequests(rt.opts.Env), Includes: incs,
+	})
+}
+
+func (rt *bootRuntime) renderNginx() (string, error) {
+	app := rt.opts.AppDir
+	httpInc, err := absIncludes(app, rt.set.nginxHTTPIncludes)
+	if err != nil {
+		return "", err
+	}
+	inc, err := absIncludes(app, rt.set.nginxIncludes)
+	if err != nil {
+		return "", err
+	}
+	fw := frameworkByKey(rt.bc.Framework)
+	if fw == nil {
+		d := defaultFramework()
+		fw = &d
+	}
+	d := nginxData{
+		RunDir: rt.runDir, LogDir: rt.path("logs"), ConfDir: rt.path("conf"), Socket: rt.socket,
+		Port: rt.set.port, Root: filepath.Join(app, filepath.FromSlash(rt.set.docRoot)),
+		IndexDocument: rt.set.index, AccessLogFormat: rt.set.accessLogFormat,
+		HTTPIncludes: httpInc, Includes: inc, DenyVendor: rt.set.docRoot == "",
+	}
+	if os.Geteuid() == 0 {
+		d.User = "root"
+	}
+	return renderNginx(*fw, d)
+}
+
+// maxRequests reads PHP_FPM_MAX_REQUESTS (0, the default, means never
+// recycle a worker).
+func maxRequests(env buildpack.Env) int {
+	var n int
+	if _, err := fmt.Sscanf(strings.TrimSpace(env.Get("PHP_FPM_MAX_REQUESTS")), "%d", &n); err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// commands prepares the PHP-FPM and nginx invocations and their shared
+// environment.
+func (rt *bootRuntime) commands() {
+	app := rt.opts.AppDir
+	src := rt.bc.RuntimeSource
+	env := rt.opts.Env.Merge(buildpack.Env{
+		"KILN_APP_DIR":    app,
+		"PHPRC":           filepath.Join(app, phpIniPath),
+		"WEB_CONCURRENCY": fmt.Sprint(rt.concurrency.Children),
+		"PATH":            strings.Join(append(binDirs(src, app), rt.opts.Env.Get("PATH")), ":"),
+	})
+	if _, ok := env.Lookup("PHP_INI_SCAN_DIR"); !ok {
+		env["PHP_INI_SCAN_DIR"] = scanDirs(src, app)
+	}
+	if env.Get("APP_ENV") == "" {
+		env["APP_ENV"] = "prod"
+	}
+	rt.env = env
+	fpmArgs := []string{"--nodaemonize", "--fpm-config", rt.path("conf", "php-fpm.conf"), "-c", filepath.Join(app, phpIniPath)}
+	if os.Geteuid() == 0 {
+		fpmArgs = append(fpmArgs, "--allow-to-run-as-root")
+	}
+	rt.fpm = buildpack.Cmd{Name: rt.program(rt.bc.PHPFPM, "php-fpm"), Args: fpmArgs, Dir: app, Env: env,
+		Stdout: rt.opts.Stdout, Stderr: rt.opts.Stdout}
+	rt.nginx = buildpack.Cmd{Name: rt.program(rt.bc.Nginx, "nginx"),
+		Args: []string{"-p", rt.path("nginx") + "/", "-c", rt.path("conf", "nginx.conf"), "-e", rt.path("logs", "nginx-error.log")},
+		Dir:  app, Env: env, Stdout: rt.opts.Stdout, Stderr: rt.opts.Stdout}
+}
+
+// program resolves a recorded program path: slug-relative ones against the
+// app, absolute ones as they are, and a missing one by name on the host.
+func (rt *bootRuntime) program(recorded, name string) string {
+	switch {
+	case recorded == "":
+		if p, err := findProgram(rt.opts.Env, name); err == nil {
+			return p
+		}
+		return name
+	case filepath.IsAbs(recorded):
+		return recorded
+	}
+	return filepath.Join(rt.opts.AppDir, recorded)
+}
+
+// logFiles lists the files streamed to stdout: the servers' logs from their
+// start, the app's from the moment the boot begins.
+func (rt *bootRuntime) logFiles() []tailFile {
+	files := []tailFile{
+		{Path: rt.path("logs", "php-fpm.log")},
+		{Path: rt.path("logs", "nginx-error.log")},
+		{Path: rt.path("logs", "nginx-access.log")},
+	}
+	for _, f := range rt.bc.LogFiles {
+		files = append(files, tailFile{Path: filepath.Join(rt.opts.AppDir, filepath.FromSlash(f)), FromEnd: true})
+	}
+	return files
+}

@@ -1,0 +1,121 @@
+package php
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// writeConfig writes kiln's php.ini, the php-includes, the PHP-FPM pool
+// additions and boot.json into the slug.
+func (c *compiler) writeConfig() error {
+	c.ctx.Log.Header("Writing the PHP, PHP-FPM and nginx configuration")
+	app := c.ctx.AppDir
+	for _, d := range []string{phpConfDir, phpScanDir, fpmIncDir} {
+		if err := os.RemoveAll(filepath.Join(app, d)); d != phpConfDir && err != nil {
+			return fmt.Errorf("clearing %s: %w", d, err)
+		}
+		if err := os.MkdirAll(filepath.Join(app, d), 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", d, err)
+		}
+	}
+	ini := phpIniData{Config: splitLines(c.set[setPHPConfig])}
+	if c.set[setRuntimeSource] == sourceRepository {
+		ini.ExtensionDir = "${KILN_APP_DIR}/vendor/php/lib/php/extensions/no-debug-non-zts-" + zendAPI(c.phpVersion)
+	}
+	text, err := render("php.ini.tmpl", ini)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(app, phpIniPath), []byte(text+"\n"), 0o644); err != nil {
+		return fmt.Errorf("writing php.ini: %w", err)
+	}
+	if err := c.copyIncludes(splitList(c.set[setPHPIncludes]), phpScanDir, ".ini"); err != nil {
+		return err
+	}
+	if err := c.copyIncludes(splitList(c.set[setPHPFPMIncludes]), fpmIncDir, ".conf"); err != nil {
+		return err
+	}
+	if lines := splitLines(c.set[setPHPFPMConfig]); len(lines) > 0 {
+		body := "; extra.paas.php-fpm-config\n[web]\n" + strings.Join(lines, "\n") + "\n"
+		if err := writeFileAtomic(filepath.Join(app, fpmIncDir, "90-php-fpm-config.conf"), []byte(body), 0o644); err != nil {
+			return fmt.Errorf("writing the PHP-FPM configuration: %w", err)
+		}
+	}
+	return writeBootConfig(app, c.bootConfig())
+}
+
+// copyIncludes copies app files into a configuration directory, in order,
+// with the suffix the directory's reader looks for.
+func (c *compiler) copyIncludes(files []string, dir, suffix string) error {
+	for i, f := range files {
+		name := fmt.Sprintf("50-%02d-%s", i+1, path.Base(f))
+		if !strings.HasSuffix(name, suffix) {
+			name += suffix
+		}
+		src := filepath.Join(c.ctx.AppDir, filepath.FromSlash(f))
+		if err := copyFile(src, filepath.Join(c.ctx.AppDir, dir, name), 0o644); err != nil {
+			return fmt.Errorf("copying %s into %s: %w", f, dir, err)
+		}
+	}
+	return nil
+}
+
+// bootConfig gathers the plan's settings for the boot command.
+func (c *compiler) bootConfig() *bootConfig {
+	return &bootConfig{
+		RuntimeSource:     c.set[setRuntimeSource],
+		PHPFPM:            c.phpFPM,
+		Nginx:             c.nginx,
+		Framework:         c.set[setFramework],
+		DocumentRoot:      c.set[setDocumentRoot],
+		IndexDocument:     c.set[setIndexDocument],
+		NginxIncludes:     splitList(c.set[setNginxIncludes]),
+		NginxHTTPIncludes: splitList(c.set[setNginxHTTPInc]),
+		AccessLogFormat:   c.set[setAccessLogFormat],
+		LogFiles:          splitList(c.set[setLogFiles]),
+		APM:               splitList(c.set[setAPM]),
+	}
+}
+
+// installBoot ships the running kiln binary in the slug as the boot command.
+func (c *compiler) installBoot() error {
+	if c.ctx.Executable == "" {
+		return fmt.Errorf("cannot ship the boot command: the path of the kiln executable is unknown")
+	}
+	dest := filepath.Join(c.ctx.AppDir, bootBinary)
+	if err := copyFile(c.ctx.Executable, dest, 0o755); err != nil {
+		return fmt.Errorf("copying the kiln binary into the slug: %w", err)
+	}
+	c.ctx.Log.Info("The web process runs %s", WebCommand)
+	return nil
+}
+
+// writeProfile writes .profile.d/php.sh and removes the WEB_CONCURRENCY
+// script a Node.js step may have left: the boot command sizes PHP-FPM.
+func (c *compiler) writeProfile() error {
+	src := c.set[setRuntimeSource]
+	dirs := binDirs(src, "$HOME")
+	lines := []string{
+		"# Written by kiln's PHP buildpack.",
+		`export KILN_APP_DIR="$HOME"`,
+		`export PATH="` + strings.Join(dirs, ":") + `:$PATH"`,
+		`export PHPRC="$HOME/` + phpIniPath + `"`,
+		`export PHP_INI_SCAN_DIR="` + scanDirs(src, "$HOME") + `"`,
+		`export APP_ENV="${APP_ENV:-prod}"`,
+		`export PHP_FPM_MAX_REQUESTS="${PHP_FPM_MAX_REQUESTS:-0}"`,
+	}
+	body := strings.Join(lines, "\n") + "\n"
+	if err := writeFileAtomic(filepath.Join(c.ctx.AppDir, profilePath), []byte(body), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", profilePath, err)
+	}
+	wc := filepath.Join(c.ctx.AppDir, ".profile.d", "WEB_CONCURRENCY.sh")
+	if err := os.Remove(wc); err == nil {
+		c.ctx.Log.Info("Removed .profile.d/WEB_CONCURRENCY.sh: PHP-FPM sizes itself at boot")
+	} else if !os.IsNotExist(err) {
+		return fmt.Errorf("removing %s: %w", wc, err)
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+// Package php is kiln's PHP buildpack. It plans and compiles PHP apps (classic
+// apps with an index.php, and Composer apps) into slugs whose web process runs
+// nginx in front of PHP-FPM, and it holds the boot command that starts them.
+//
+// Planning reads composer.json, composer.lock, the app's files and the build
+// environment only. Compiling installs the runtimes from their source:
+//
+//   - repository (the default): archives laid out per stack under a base URL,
+//     PHP_BASE_URL for PHP, Composer and extensions and NGINX_BASE_URL for
+//     nginx, each with a .sha256 file next to it:
+//     <base>/<stack>/php-<version>.tgz, <base>/<stack>/nginx-<version>.tgz,
+//     <base>/<stack>/composer-<version>.phar and
+//     <base>/<stack>/ext/<zend-api>/php-<ext>.tgz. The defaults are
+//     DefaultPHPBaseURL and DefaultNginxBaseURL.
+//   - system (KILN_PHP_RUNTIME=system): the host's php, php-fpm, nginx and
+//     composer, after checking that the host PHP satisfies the app.
+//
+// Slug layout: runtimes in vendor/php, vendor/nginx and vendor/composer;
+// kiln's own files in .kiln/ (php/php.ini, php/conf.d, php/fpm.d,
+// php/boot.json and bin/kiln, the boot command); .profile.d/php.sh.
+package php
+
+// Default base URLs of the runtime repository. Each holds one directory per
+// stack.
+const (
+	DefaultPHPBaseURL   = "https://runtimes.kiln.dev/php"
+	DefaultNginxBaseURL = "https://runtimes.kiln.dev/nginx"
+)
+
+// Paths inside the slug.
+const (
+	kilnDir      = ".kiln"
+	phpConfDir   = ".kiln/php"
+	phpIniPath   = ".kiln/php/php.ini"
+	phpScanDir   = ".kiln/php/conf.d"
+	fpmIncDir    = ".kiln/php/fpm.d"
+	bootJSONPath = ".kiln/php/boot.json"
+	bootBinary   = ".kiln/bin/kiln"
+	profilePath  = ".profile.d/php.sh"
+)
+
+// WebCommand is the release's web process: the kiln binary shipped in the
+// slug, run from the slug's root, booting nginx and PHP-FPM.
+const WebCommand = bootBinary + " php-boot"

@@ -1,0 +1,174 @@
+package php
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cp "github.com/otiai10/copy"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// requireHostRuntime skips without the host programs, except in CI where
+// they must be installed.
+func requireHostRuntime(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test skipped with -short")
+	}
+	env := buildpack.EnvFromOS()
+	for _, p := range [][]string{{"php"}, {"php-fpm"}, {"nginx"}, {"composer"}} {
+		if _, err := findProgram(env, p...); err != nil {
+			if env.Bool("CI") {
+				t.Fatalf("%s is required in CI (apt-get install nginx php-fpm php-cli composer)", p[0])
+			}
+			t.Skipf("%s not installed", p[0])
+		}
+	}
+}
+
+// syncBuffer is a goroutine-safe bytes.Buffer.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// buildApp copies a fixture and builds it with the host's runtime.
+func buildApp(t *testing.T, fixture string, extra buildpack.Env) (string, *syncBuffer) {
+	t.Helper()
+	app := filepath.Join(t.TempDir(), "app")
+	require.NoError(t, cp.Copy(filepath.Join("..", "fixtures", fixture), app))
+	require.NoError(t, os.RemoveAll(filepath.Join(app, "expected")))
+	st, err := stacks.Load("")
+	require.NoError(t, err)
+	env := buildpack.Env{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "KILN_PHP_RUNTIME": "system", "STACK": st.Name}.Merge(extra)
+	out := &syncBuffer{}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: app, CacheDir: t.TempDir(), Env: env, Stack: st,
+		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: buildpack.ExecRunner{}, Executable: exe}
+	p, err := Buildpack{}.Plan(ctx)
+	require.NoError(t, err)
+	require.NoError(t, Buildpack{}.Compile(ctx, p), "build output:\n%s", out.String())
+	return app, out
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// booted is a running boot command.
+type booted struct {
+	port    int
+	cancel  context.CancelFunc
+	done    chan error
+	out     *syncBuffer
+	errs    *syncBuffer
+	stopped bool
+}
+
+func boot(t *testing.T, app string, extra buildpack.Env) *booted {
+	t.Helper()
+	port := freePort(t)
+	env := buildpack.Env{"PATH": os.Getenv("PATH"), "PORT": fmt.Sprint(port)}.Merge(extra)
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &booted{port: port, cancel: cancel, done: make(chan error, 1), out: &syncBuffer{}, errs: &syncBuffer{}}
+	go func() { b.done <- Boot(ctx, BootOptions{AppDir: app, Env: env, Stdout: b.out, Stderr: b.errs}) }()
+	t.Cleanup(func() {
+		if !b.stopped {
+			cancel()
+			select {
+			case <-b.done:
+			case <-time.After(15 * time.Second):
+			}
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.Contains(b.errs.String(), "ready for connections") {
+			return b
+		}
+		select {
+		case err := <-b.done:
+			t.Fatalf("boot ended: %v\nstderr:\n%s\nstdout:\n%s", err, b.errs.String(), b.out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatalf("boot not ready after 15s\nstderr:\n%s\nstdout:\n%s", b.errs.String(), b.out.String())
+	return nil
+}
+
+func (b *booted) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d%s", b.port, path))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(body)
+}
+
+// stop sends the equivalent of SIGTERM and checks the clean exit.
+func (b *booted) stop(t *testing.T) {
+	t.Helper()
+	start := time.Now()
+	b.stopped = true
+	b.cancel()
+	select {
+	case err := <-b.done:
+		assert.NoError(t, err)
+		assert.Less(t, time.Since(start), 10*time.Second)
+	case <-time.After(10 * time.Second):
+		t.Fatal("boot did not stop within 10s")
+	}
+}
+
+func TestEndToEndClassic(t *testing.T) {
+	requireHostRuntime(t)
+	t0 := time.Now()
+	app, _ := buildApp(t, "php-e2e-classic", nil)
+	t.Logf("build %s", time.Since(t0))
+	b := boot(t, app, buildpack.Env{"MY_VAR": "reaches-php", "CONTAINER_SIZE": "S"})
+	code, body := b.get(t, "/")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, "Hello from a classic PHP app")
+	assert.Contains(t, body, "memory_limit=196M")
+	assert.Contains(t, body, "env MY_VAR=reaches-php")
+	for _, path := range []string{"/.env", "/composer.lock.bak/../.env", "/.kiln/php/boot.json", "/.kiln/bin/kiln"} {
+		code, _ := b.get(t, path)
+		assert.NotEqual(t, 200, code, path)
+	}
+	assert.Contains(t, b.errs.String(), "PHP-FPM runs 3 processes")
+	t.Logf("boot+requests %s", time.Since(t0))
+	b.stop(t)
+	t.Logf("stopped %s\n%s\n%s", time.Since(t0), b.errs.String(), b.out.String())
+}

@@ -1,0 +1,109 @@
+package php
+
+import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// layout decides the framework, the document root and the index document.
+func (pl *planner) layout() error {
+	a := &appInfo{dir: pl.ctx.AppDir, proj: pl.proj}
+	requested := pl.paas.Framework
+	if !pl.composerApp() {
+		requested = pl.env.Get("FRAMEWORK")
+	}
+	fw, err := chooseFramework(a, requested)
+	if err != nil {
+		return err
+	}
+	pl.fw = fw
+	docroot := fw.DocRoot
+	if fw.Key == "cakephp2" && a.dirx("app/webroot") {
+		docroot = "app/webroot"
+	}
+	if pl.paas.DocumentRoot != nil {
+		docroot = *pl.paas.DocumentRoot
+	} else if v, ok := pl.env.Lookup("DOCUMENT_ROOT"); ok && strings.TrimSpace(v) != "" {
+		if err := checkAppPath("DOCUMENT_ROOT", v); err != nil {
+			return err
+		}
+		docroot = v
+	}
+	docroot = cleanRel(docroot)
+	index := pl.paas.IndexDocument
+	if index == "" {
+		index = pl.env.Default("INDEX_DOCUMENT", "index.php")
+	}
+	if err := checkIndexDocument(index); err != nil {
+		return err
+	}
+	pl.p.Settings[setFramework] = fw.Key
+	pl.p.Settings[setDocumentRoot] = docroot
+	pl.p.Settings[setIndexDocument] = index
+	if docroot != "" && !dirExists(pl.ctx.AppDir, docroot) {
+		pl.p.Warn(fmt.Sprintf("The document root %s/ does not exist in the app; it must exist when the app starts.", docroot))
+	}
+	return nil
+}
+
+func checkIndexDocument(index string) error {
+	if strings.ContainsAny(index, "/ \t\n;'\"{}$\\") || strings.HasPrefix(index, ".") {
+		return buildpack.Userf("index document %q must be a file name such as index.php", index).
+			WithHint("The index document is the file nginx serves for a directory; it cannot be a path.")
+	}
+	return nil
+}
+
+// warnVendor warns about a committed vendor/ directory.
+func (pl *planner) warnVendor() {
+	if pl.composerApp() && fileExists(pl.ctx.AppDir, "vendor/autoload.php") {
+		pl.p.Warn("vendor/ is committed to the repository: Composer installs over it. Remove it and add vendor/ to .gitignore.")
+	}
+}
+
+// warnHtaccess warns about .htaccess files under the document root: nginx
+// ignores them.
+func (pl *planner) warnHtaccess() {
+	root := filepath.Join(pl.ctx.AppDir, pl.p.Settings[setDocumentRoot])
+	var found []string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() && p != root && skipDir(d.Name()) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && d.Name() == ".htaccess" {
+			rel, _ := filepath.Rel(pl.ctx.AppDir, p)
+			found = append(found, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if len(found) == 0 {
+		return
+	}
+	sort.Strings(found)
+	if len(found) > 5 {
+		found = append(found[:5], fmt.Sprintf("and %d more", len(found)-5))
+	}
+	msg := fmt.Sprintf(".htaccess files are ignored: nginx serves this app, not Apache (%s).", strings.Join(found, ", "))
+	if pl.fw.Site == "default" {
+		msg += " To send unknown paths to index.php as a RewriteRule would, put this in a file listed in extra.paas.nginx-includes: location / { try_files $uri $uri/ /index.php?$query_string; }"
+	} else {
+		msg += fmt.Sprintf(" The %s routing rules are built in; express any other rule in nginx, in a file listed in extra.paas.nginx-includes (e.g. location /old { return 301 /new; }).", pl.fw.Name)
+	}
+	pl.p.Warn(msg)
+}
+
+func skipDir(name string) bool {
+	switch name {
+	case "vendor", "node_modules", ".git", ".kiln":
+		return true
+	}
+	return false
+}

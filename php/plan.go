@@ -1,0 +1,173 @@
+package php
+
+import (
+	"os"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/detect"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// Buildpack is the PHP buildpack. Its zero value is ready to use.
+type Buildpack struct{}
+
+// ID implements buildpack.Buildpack.
+func (Buildpack) ID() string { return "php" }
+
+// Plan implements buildpack.Buildpack. It reads composer.json,
+// composer.lock, the app's files and ctx.Env, and nothing else.
+func (Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
+	pl := &planner{ctx: ctx, env: ctx.Env}
+	if err := pl.read(); err != nil {
+		return buildpack.Plan{}, err
+	}
+	if err := pl.build(); err != nil {
+		return buildpack.Plan{}, err
+	}
+	pl.p.Normalize()
+	return pl.p, nil
+}
+
+// planner accumulates a plan.
+type planner struct {
+	ctx    *buildpack.Context
+	env    buildpack.Env
+	stack  *stacks.Stack
+	proj   *project
+	paas   *paasConfig
+	fw     framework
+	source string
+	p      buildpack.Plan
+}
+
+// read loads and checks the inputs: stack, composer files, extra.paas.
+func (pl *planner) read() error {
+	pl.stack = pl.ctx.Stack
+	if pl.stack == nil {
+		st, err := stacks.Load(pl.env.Get("STACK"))
+		if err != nil {
+			return buildpack.Userf("%v", err)
+		}
+		pl.stack = st
+	}
+	name := detect.PHPApp(os.DirFS(pl.ctx.AppDir)).Name
+	if name == "" {
+		name = "PHP (classic)"
+	}
+	pl.p = buildpack.Plan{Buildpack: "php", Name: name, Stack: pl.stack.Name,
+		Processes: map[string]string{"web": WebCommand}, Settings: map[string]string{}}
+	if w := pl.stack.DeprecationWarning(); w != "" {
+		pl.p.Warn(w)
+	}
+	proj, warnings, err := readProject(pl.ctx.AppDir)
+	if err != nil {
+		return err
+	}
+	pl.proj = proj
+	pl.p.Warnings = append(pl.p.Warnings, warnings...)
+	pl.paas = &paasConfig{key: "paas"}
+	if proj.HasJSON {
+		paas, warnings, err := readPaas(&proj.JSON)
+		if err != nil {
+			return err
+		}
+		pl.paas = paas
+		pl.p.Warnings = append(pl.p.Warnings, warnings...)
+	}
+	return nil
+}
+
+// build fills in runtimes, settings, steps and warnings.
+func (pl *planner) build() error {
+	if err := pl.runtimeSource(); err != nil {
+		return err
+	}
+	if err := pl.runtimes(); err != nil {
+		return err
+	}
+	if err := pl.layout(); err != nil {
+		return err
+	}
+	if err := pl.configSettings(); err != nil {
+		return err
+	}
+	if err := pl.steps(); err != nil {
+		return err
+	}
+	pl.warnVendor()
+	pl.warnHtaccess()
+	pl.dropEmptySettings()
+	return nil
+}
+
+// dropEmptySettings keeps the plan readable: optional settings appear only
+// when they say something.
+func (pl *planner) dropEmptySettings() {
+	always := map[string]bool{setFramework: true, setDocumentRoot: true, setIndexDocument: true, setRuntimeSource: true, setAppEnv: true}
+	for k, v := range pl.p.Settings {
+		if v == "" && !always[k] {
+			delete(pl.p.Settings, k)
+		}
+	}
+}
+
+// composerApp reports whether the app uses Composer.
+func (pl *planner) composerApp() bool { return pl.proj.HasJSON }
+
+// runtimeSource reads KILN_PHP_RUNTIME.
+func (pl *planner) runtimeSource() error {
+	switch v := strings.ToLower(strings.TrimSpace(pl.env.Get("KILN_PHP_RUNTIME"))); v {
+	case "", sourceRepository:
+		pl.source = sourceRepository
+		pl.p.Settings[setPHPBaseURL] = strings.TrimRight(pl.env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/")
+		pl.p.Settings[setNginxBaseURL] = strings.TrimRight(pl.env.Default("NGINX_BASE_URL", DefaultNginxBaseURL), "/")
+	case sourceSystem:
+		pl.source = sourceSystem
+	default:
+		return buildpack.Userf("KILN_PHP_RUNTIME=%q is not a runtime source", v).
+			WithHint(`Use "repository" (the default: runtimes downloaded for the stack) or "system" (the host's php, php-fpm, nginx and composer).`)
+	}
+	pl.p.Settings[setRuntimeSource] = pl.source
+	return nil
+}
+
+// runtimes records the PHP, nginx and Composer versions and their sources.
+func (pl *planner) runtimes() error {
+	php, nginx, composer := versionRequests(pl.proj, pl.paas, pl.env)
+	if pl.source == sourceSystem {
+		return pl.systemRuntimes(php, nginx, composer)
+	}
+	rts, warnings, err := resolveRuntimes(pl.stack, [3]stacks.Request{php, nginx, composer})
+	if err != nil {
+		return err
+	}
+	if !pl.composerApp() {
+		rts = rts[:2]
+	}
+	pl.p.Runtimes = rts
+	pl.p.Warnings = append(pl.p.Warnings, warnings...)
+	return nil
+}
+
+// systemRuntimes records the host's programs. Their versions are only known
+// when compile runs them; the PHP request is checked then.
+func (pl *planner) systemRuntimes(php, nginx, composer stacks.Request) error {
+	if php.Value != "" {
+		if _, err := stacks.ComposerSatisfies(php.Value, "0.0.0"); err != nil {
+			return buildpack.Userf("PHP version %q requested in %s could not be parsed: %v", php.Value, php.Source, err).
+				WithHint("Write a Composer constraint such as ^8.2 or ~8.3.0.")
+		}
+		pl.p.Settings[setPHPCheck] = "host php must satisfy " + php.Value + " (" + php.Source + ")"
+	} else {
+		pl.p.Settings[setPHPCheck] = "any host php (no request)"
+	}
+	pl.p.Runtimes = []buildpack.Runtime{
+		{Name: "php", Version: sourceSystem, Requested: php.Value, Source: php.Source},
+		{Name: "nginx", Version: sourceSystem, Requested: nginx.Value, Source: nginx.Source},
+	}
+	if pl.composerApp() {
+		pl.p.Runtimes = append(pl.p.Runtimes, buildpack.Runtime{Name: "composer", Version: sourceSystem, Requested: composer.Value, Source: composer.Source})
+	}
+	return nil
+}

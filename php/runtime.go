@@ -1,0 +1,242 @@
+package php
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// installPHP installs PHP from the repository, or finds and checks the
+// host's PHP and PHP-FPM.
+func (c *compiler) installPHP() error {
+	rt := c.plan.Runtime("php")
+	if c.set[setRuntimeSource] == sourceSystem {
+		return c.systemPHP(rt)
+	}
+	c.ctx.Log.Header("Installing PHP %s %s", rt.Version, runtimeDesc(rt))
+	url := fmt.Sprintf("%s/%s/php-%s.tgz", c.set[setPHPBaseURL], c.plan.Stack, rt.Version)
+	if err := c.fetchExtract("PHP "+rt.Version, url, "vendor/php"); err != nil {
+		return err
+	}
+	c.phpVersion = rt.Version
+	c.phpFPM = "vendor/php/sbin/php-fpm"
+	return nil
+}
+
+// installNginx installs nginx from the repository, or finds the host's.
+func (c *compiler) installNginx() error {
+	rt := c.plan.Runtime("nginx")
+	if c.set[setRuntimeSource] == sourceSystem {
+		p, err := findProgram(c.ctx.Env, "nginx")
+		if err != nil {
+			return hostMissing("nginx", "nginx")
+		}
+		c.ctx.Log.Header("Using the host's nginx (%s)", p)
+		c.nginx = p
+		return nil
+	}
+	c.ctx.Log.Header("Installing nginx %s %s", rt.Version, runtimeDesc(rt))
+	url := fmt.Sprintf("%s/%s/nginx-%s.tgz", c.set[setNginxBaseURL], c.plan.Stack, rt.Version)
+	if err := c.fetchExtract("nginx "+rt.Version, url, "vendor/nginx"); err != nil {
+		return err
+	}
+	c.nginx = "vendor/nginx/sbin/nginx"
+	return nil
+}
+
+// installComposer installs Composer's phar from the repository, or finds the
+// host's composer.
+func (c *compiler) installComposer() error {
+	rt := c.plan.Runtime("composer")
+	if c.set[setRuntimeSource] == sourceSystem {
+		p, err := findProgram(c.ctx.Env, "composer")
+		if err != nil {
+			return hostMissing("composer", "composer")
+		}
+		c.ctx.Log.Header("Using the host's Composer (%s)", p)
+		return nil
+	}
+	c.ctx.Log.Header("Installing Composer %s %s", rt.Version, runtimeDesc(rt))
+	url := fmt.Sprintf("%s/%s/composer-%s.phar", c.set[setPHPBaseURL], c.plan.Stack, rt.Version)
+	res, err := c.fetch("Composer "+rt.Version, url)
+	if err != nil {
+		return err
+	}
+	dest := filepath.Join(c.ctx.AppDir, composerPhar)
+	if err := copyFile(res.Path, dest, 0o755); err != nil {
+		return fmt.Errorf("installing Composer: %w", err)
+	}
+	return nil
+}
+
+// fetch downloads url after reading its checksum from url.sha256, keeping
+// the verified file in the download cache.
+func (c *compiler) fetch(what, url string) (fetch.Result, error) {
+	f := &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
+	ctx := c.ctx.Context()
+	text, err := f.Text(ctx, url+".sha256", 4096)
+	if err != nil {
+		return fetch.Result{}, unavailable(what, url+".sha256", err)
+	}
+	fields := strings.Fields(string(text))
+	if len(fields) == 0 {
+		return fetch.Result{}, fmt.Errorf("%s: checksum file %s.sha256 is empty", what, url)
+	}
+	sum, err := fetch.Hex("sha256", fields[0])
+	if err != nil {
+		return fetch.Result{}, fmt.Errorf("%s: reading %s.sha256: %w", what, url, err)
+	}
+	res, err := f.Get(ctx, url, sum)
+	if err != nil {
+		return fetch.Result{}, unavailable(what, url, err)
+	}
+	if res.Cached {
+		c.ctx.Log.Info("Using the verified copy of %s from the cache", what)
+	} else {
+		c.ctx.Log.Info("Downloaded and verified %s", url)
+	}
+	return res, nil
+}
+
+// fetchExtract fetches an archive and unpacks it into rel, replacing what
+// was there.
+func (c *compiler) fetchExtract(what, url, rel string) error {
+	res, err := c.fetch(what, url)
+	if err != nil {
+		return err
+	}
+	dest := filepath.Join(c.ctx.AppDir, rel)
+	if err := os.RemoveAll(dest); err != nil {
+		return fmt.Errorf("clearing %s: %w", rel, err)
+	}
+	if err := fetch.ExtractTarGz(res.Path, dest, 0); err != nil {
+		return fmt.Errorf("unpacking %s: %w", what, err)
+	}
+	return nil
+}
+
+// unavailable explains a failed download.
+func unavailable(what, url string, err error) error {
+	var st *fetch.StatusError
+	var mm *fetch.MismatchError
+	switch {
+	case errors.As(err, &st):
+		return &buildpack.UserError{Msg: fmt.Sprintf("%s is not available: %s answered %s", what, url, st.Status),
+			Hint: "Check PHP_BASE_URL / NGINX_BASE_URL and the version, or build with the host's runtime (KILN_PHP_RUNTIME=system)."}
+	case errors.As(err, &mm):
+		return fmt.Errorf("%s failed verification, nothing was installed or cached: %w", what, err)
+	}
+	return fmt.Errorf("downloading %s: %w", what, err)
+}
+
+// systemPHP finds the host's php and php-fpm and checks the version.
+func (c *compiler) systemPHP(rt *buildpack.Runtime) error {
+	php, err := findProgram(c.ctx.Env, "php")
+	if err != nil {
+		return hostMissing("php", "php-cli")
+	}
+	var out bytes.Buffer
+	step := buildpack.Step{Name: stepInstallPHP, Command: []string{php, "-r", "echo PHP_VERSION;"}}
+	if err := c.run(step, &out); err != nil {
+		return fmt.Errorf("asking the host's php for its version: %w", err)
+	}
+	version := regexp.MustCompile(`^\d+\.\d+\.\d+`).FindString(strings.TrimSpace(out.String()))
+	if version == "" {
+		return fmt.Errorf("the host's php (%s) printed %q as its version", php, out.String())
+	}
+	c.ctx.Log.Header("Using the host's PHP %s (%s)", version, php)
+	if rt.Requested != "" {
+		ok, err := stacks.ComposerSatisfies(rt.Requested, version)
+		if err != nil {
+			return buildpack.Userf("PHP version %q requested in %s could not be parsed: %v", rt.Requested, rt.Source, err)
+		}
+		if !ok {
+			return &buildpack.UserError{
+				Msg:  fmt.Sprintf("The app asks for PHP %s (%s) but the host has PHP %s (%s)", rt.Requested, rt.Source, version, php),
+				Hint: "Install a PHP that satisfies the constraint, change the constraint, or build with the repository runtime (unset KILN_PHP_RUNTIME)."}
+		}
+		c.ctx.Log.Info("PHP %s satisfies %s", version, rt.Requested)
+	}
+	c.phpVersion = version
+	parts := strings.SplitN(version, ".", 3)
+	fpm, err := findProgram(c.ctx.Env, "php-fpm", "php-fpm"+parts[0]+"."+parts[1])
+	if err != nil {
+		return hostMissing("php-fpm", "php-fpm")
+	}
+	c.phpFPM = fpm
+	return nil
+}
+
+// sbinDirs are searched after PATH: the daemons live there and a normal
+// user's PATH often lacks them.
+func sbinDirs() []string { return []string{"/usr/local/sbin", "/usr/sbin", "/sbin"} }
+
+// findProgram returns the first of names found on PATH or in the sbin
+// directories.
+func findProgram(env buildpack.Env, names ...string) (string, error) {
+	path := env.Get("PATH") + ":" + strings.Join(sbinDirs(), ":")
+	for _, n := range names {
+		if p, err := buildpack.LookPath(n, path); err == nil {
+			return p, nil
+		}
+	}
+	// Debian names PHP-FPM after its version only: php-fpm8.2.
+	if names[0] == "php-fpm" {
+		var found []string
+		for _, d := range sbinDirs() {
+			m, _ := filepath.Glob(filepath.Join(d, "php-fpm[0-9]*"))
+			found = append(found, m...)
+		}
+		if len(found) > 0 {
+			sort.Strings(found)
+			return found[len(found)-1], nil
+		}
+	}
+	return "", fmt.Errorf("%s not found", names[0])
+}
+
+func hostMissing(program, debianPkg string) error {
+	return &buildpack.UserError{Msg: fmt.Sprintf("KILN_PHP_RUNTIME=system, but the host has no %s", program),
+		Hint: fmt.Sprintf("Install it (on Debian: apt-get install %s), or build with the repository runtime (unset KILN_PHP_RUNTIME).", debianPkg)}
+}
+
+// copyFile copies src to dst atomically with mode.
+func copyFile(src, dst string, mode os.FileMode) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(dst, data, mode)
+}
+
+// writeFileAtomic writes data to a temp file next to path, then renames it.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

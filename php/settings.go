@@ -1,0 +1,45 @@
+package php
+
+import (
+	"strings"
+)
+
+// Setting keys of the plan. Lists are joined with spaces (paths are checked
+// to hold none) and configuration lines with newlines.
+const (
+	setFramework       = "framework"
+	setDocumentRoot    = "document_root"
+	setIndexDocument   = "index_document"
+	setRuntimeSource   = "runtime_source"
+	setPHPBaseURL      = "php_base_url"
+	setNginxBaseURL    = "nginx_base_url"
+	setPHPCheck        = "php_check"
+	setExtensions      = "extensions"
+	setPHPConfig       = "php_config"
+	setPHPIncludes     = "php_includes"
+	setPHPFPMConfig    = "php_fpm_config"
+	setPHPFPMIncludes  = "php_fpm_includes"
+	setNginxIncludes   = "nginx_includes"
+	setNginxHTTPInc    = "nginx_http_includes"
+	setLogFiles        = "log_files"
+	setAccessLogFormat = "access_log_format"
+	setAppEnv          = "app_env"
+	setAPM             = "apm"
+)
+
+// Runtime sources.
+const (
+	sourceRepository = "repository"
+	sourceSystem     = "system"
+)
+
+// splitList undoes the space-joined form of a list setting.
+func splitList(s string) []string { return strings.Fields(s) }
+
+// splitLines undoes the newline-joined form of a configuration setting.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}

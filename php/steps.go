@@ -1,0 +1,118 @@
+package php
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// Built-in step names: compile carries them out itself.
+const (
+	stepInstallPHP        = "install-php"
+	stepInstallNginx      = "install-nginx"
+	stepInstallComposer   = "install-composer"
+	stepWriteConfig       = "write-config"
+	stepInstallExtensions = "install-extensions"
+	stepInstallAPM        = "install-apm"
+	stepComposerInstall   = "composer-install"
+	stepSymfonyWarmup     = "symfony-cache-warmup"
+	stepInstallBoot       = "install-boot"
+	stepWriteProfile      = "write-profile"
+	stepCompilePrefix     = "compile-"
+)
+
+// Placeholders in step environments, expanded by compile.
+const (
+	phAppDir   = "${APP_DIR}"
+	phCacheDir = "${CACHE_DIR}"
+	phBuildTmp = "${BUILD_TMP}"
+)
+
+// steps lays out the build in order.
+func (pl *planner) steps() error {
+	add := func(s ...buildpack.Step) { pl.p.Steps = append(pl.p.Steps, s...) }
+	add(buildpack.Step{Name: stepInstallPHP}, buildpack.Step{Name: stepInstallNginx})
+	if pl.composerApp() {
+		add(buildpack.Step{Name: stepInstallComposer})
+	}
+	add(buildpack.Step{Name: stepWriteConfig})
+	if pl.p.Settings[setExtensions] != "" {
+		add(buildpack.Step{Name: stepInstallExtensions})
+	}
+	if pl.p.Settings[setAPM] != "" {
+		add(buildpack.Step{Name: stepInstallAPM})
+	}
+	if err := pl.nodeSteps(); err != nil {
+		return err
+	}
+	if pl.composerApp() {
+		add(pl.composerStep())
+		pl.p.Caches = append(pl.p.Caches, "composer")
+	}
+	for i, cmd := range pl.paas.Compile {
+		add(buildpack.Step{Name: stepCompilePrefix + strconv.Itoa(i+1), Command: []string{"sh", "-c", cmd}, Env: pl.phpEnv()})
+	}
+	if pl.fw.Family == "symfony" && fileExists(pl.ctx.AppDir, "bin/console") {
+		add(buildpack.Step{Name: stepSymfonyWarmup, Env: pl.phpEnv(),
+			Command: []string{"php", "bin/console", "cache:warmup", "--env=" + pl.p.Settings[setAppEnv], "--no-debug"}})
+	}
+	add(buildpack.Step{Name: stepInstallBoot}, buildpack.Step{Name: stepWriteProfile})
+	if pl.source == sourceRepository {
+		pl.p.Caches = append(pl.p.Caches, "downloads")
+	}
+	return nil
+}
+
+// composerStep installs the app's dependencies.
+func (pl *planner) composerStep() buildpack.Step {
+	cmd := []string{"composer"}
+	if pl.source == sourceRepository {
+		cmd = []string{"php", composerPhar}
+	}
+	cmd = append(cmd, "install", "--prefer-dist", "--optimize-autoloader", "--no-interaction", "--no-progress")
+	if !pl.env.Bool("COMPOSER_DEV") {
+		cmd = append(cmd, "--no-dev")
+	}
+	env := pl.phpEnv()
+	env["COMPOSER_CACHE_DIR"] = phCacheDir + "/composer"
+	env["COMPOSER_HOME"] = phBuildTmp + "/composer-home"
+	env["COMPOSER_MIRROR_PATH_REPOS"] = "1"
+	return buildpack.Step{Name: stepComposerInstall, Command: cmd, Env: env}
+}
+
+// phpEnv is the environment of build commands that run PHP: kiln's php.ini
+// and scan directory, the runtime on PATH, APP_ENV defaulting to prod.
+func (pl *planner) phpEnv() map[string]string {
+	env := map[string]string{
+		"KILN_APP_DIR":     phAppDir,
+		"PHPRC":            phAppDir + "/" + phpIniPath,
+		"PHP_INI_SCAN_DIR": scanDirs(pl.source, phAppDir),
+		"PATH":             strings.Join(append(binDirs(pl.source, phAppDir), "${PATH}"), ":"),
+	}
+	if _, ok := pl.env.Lookup("APP_ENV"); !ok {
+		env["APP_ENV"] = "prod"
+	}
+	return env
+}
+
+// composerPhar is where the repository's Composer is installed.
+const composerPhar = "vendor/composer/bin/composer"
+
+// binDirs lists the slug's program directories for a runtime source.
+func binDirs(source, app string) []string {
+	dirs := []string{app + "/vendor/bin"}
+	if source == sourceRepository {
+		dirs = append([]string{app + "/vendor/php/bin", app + "/vendor/php/sbin", app + "/vendor/nginx/sbin", app + "/vendor/composer/bin"}, dirs...)
+	}
+	return dirs
+}
+
+// scanDirs is PHP_INI_SCAN_DIR: the runtime's own directory (for the host's
+// PHP, an empty element that PHP reads as its built-in one), then kiln's.
+func scanDirs(source, app string) string {
+	if source == sourceRepository {
+		return app + "/vendor/php/etc/conf.d:" + app + "/" + phpScanDir
+	}
+	return ":" + app + "/" + phpScanDir
+}
