@@ -172,3 +172,60 @@ func TestEndToEndClassic(t *testing.T) {
 	b.stop(t)
 	t.Logf("stopped %s\n%s\n%s", time.Since(t0), b.errs.String(), b.out.String())
 }
+
+func TestEndToEndComposer(t *testing.T) {
+	requireHostRuntime(t)
+	secret := "s3cr3t-composer-pass"
+	auth := `{"http-basic":{"repo.example.org":{"username":"kiln","password":"` + secret + `"}}}`
+	app, out := buildApp(t, "php-e2e-composer", buildpack.Env{"COMPOSER_AUTH": auth})
+	assert.NotContains(t, out.String(), secret)
+	assertNotInTree(t, app, secret)
+	assert.NoFileExists(t, filepath.Join(app, "auth.json"))
+	assert.FileExists(t, filepath.Join(app, "vendor/kiln-test/greeter/src/Greeter.php"))
+
+	b := boot(t, app, buildpack.Env{"CONTAINER_SIZE": "L"})
+	code, body := b.get(t, "/")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, "Hello, kiln, from the greeter library")
+	assert.Contains(t, body, "max_execution_time=42")
+	assert.Contains(t, body, "APP_ENV=prod")
+	for _, path := range []string{"/composer.json", "/.env", "/vendor/autoload.php", "/../composer.json"} {
+		code, _ := b.get(t, path)
+		assert.NotEqual(t, 200, code, path)
+	}
+	assert.Contains(t, b.errs.String(), "PHP-FPM runs 7 processes")
+	b.stop(t)
+
+	// With the app itself as document root, the private files stay private.
+	b = boot(t, app, buildpack.Env{"DOCUMENT_ROOT": "", "WEB_CONCURRENCY": "1"})
+	code, body = b.get(t, "/public/index.php")
+	assert.Equal(t, 200, code)
+	assert.Contains(t, body, "greeter library")
+	for _, path := range []string{"/composer.json", "/composer.lock", "/.env", "/vendor/autoload.php", "/vendor/composer/installed.json", "/.kiln/php/php.ini", "/.profile.d/php.sh"} {
+		code, _ := b.get(t, path)
+		assert.Equal(t, 404, code, path)
+	}
+	code, _ = b.get(t, "/.well-known/missing")
+	assert.Equal(t, 404, code)
+	assert.Contains(t, b.errs.String(), "PHP-FPM runs 1 processes: WEB_CONCURRENCY=1")
+	b.stop(t)
+}
+
+// assertNotInTree fails when any file under dir contains s.
+func assertNotInTree(t *testing.T, dir, s string) {
+	t.Helper()
+	require.NoError(t, filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || strings.HasSuffix(p, bootBinary) {
+			// The boot binary is this test binary here, secret literal included.
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(data), s) {
+			t.Errorf("secret found in %s", p)
+		}
+		return nil
+	}))
+}
