@@ -103,8 +103,8 @@ func decodeJSON(name string, data []byte, v any) error {
 	if errors.As(err, &typ) {
 		line, col := lineCol(data, typ.Offset)
 		return &buildpack.UserError{
-			Msg: fmt.Sprintf("%s: line %d, column %d: %s must be %s, not %s",
-				name, line, col, fieldName(typ), jsonKind(typ.Type.Kind().String()), typ.Value),
+			Msg: fmt.Sprintf("%s: line %d, column %d: expected %s in %s, found %s",
+				name, line, col, jsonKind(typ.Type.Kind().String()), fieldName(typ), typ.Value),
 			Hint: fmt.Sprintf("Correct %s (see https://getcomposer.org/doc/04-schema.md).", name)}
 	}
 	return &buildpack.UserError{Msg: fmt.Sprintf("%s could not be read: %v", name, err)}

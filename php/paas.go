@@ -77,7 +77,8 @@ func readPaas(cj *composerJSON) (*paasConfig, []string, error) {
 func paasTypeError(key string, err error) error {
 	if te, ok := err.(*json.UnmarshalTypeError); ok {
 		return buildpack.Userf("composer.json: extra.%s.%s must be %s, not %s",
-			key, te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+			key, te.Field, jsonKind(te.Type.Kind().String()), te.Value).
+			WithHint("See the PHP buildpack's extra.paas settings: lists such as php-config are JSON arrays of strings.")
 	}
 	return buildpack.Userf("composer.json: extra.%s: %v", key, err)
 }

@@ -154,8 +154,8 @@ func (pl *planner) runtimes() error {
 // when compile runs them; the PHP request is checked then.
 func (pl *planner) systemRuntimes(php, nginx, composer stacks.Request) error {
 	if php.Value != "" {
-		if _, err := stacks.ComposerSatisfies(php.Value, "0.0.0"); err != nil {
-			return buildpack.Userf("PHP version %q requested in %s could not be parsed: %v", php.Value, php.Source, err).
+		if _, err := stacks.ComposerSatisfies(php.Value, "8.0.0"); err != nil {
+			return buildpack.Userf("PHP version %q requested in %s is not a Composer version constraint", php.Value, php.Source).
 				WithHint("Write a Composer constraint such as ^8.2 or ~8.3.0.")
 		}
 		pl.p.Settings[setPHPCheck] = "host php must satisfy " + php.Value + " (" + php.Source + ")"
