@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/nodejs"
 )
 
 // Compile implements buildpack.Buildpack: it carries out the plan's steps in
@@ -21,8 +22,20 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	}
 	defer os.RemoveAll(tmp)
 	c := &compiler{ctx: ctx, plan: p, set: p.Settings, tmp: tmp}
-	for _, s := range p.Steps {
-		if err := c.step(s); err != nil {
+	for i := 0; i < len(p.Steps); i++ {
+		if nodejs.OwnsStep(p.Steps[i].Name) {
+			j := i
+			for j < len(p.Steps) && nodejs.OwnsStep(p.Steps[j].Name) {
+				j++
+			}
+			ctx.Log.Header("Building the Node.js assets")
+			if err := (nodejs.Buildpack{}).Compile(ctx, nodeSubplan(p, p.Steps[i:j])); err != nil {
+				return err
+			}
+			i = j - 1
+			continue
+		}
+		if err := c.step(p.Steps[i]); err != nil {
 			return err
 		}
 	}

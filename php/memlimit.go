@@ -151,11 +151,9 @@ func parseBytes(s string) (int64, error) {
 	return v * mult, nil
 }
 
-// formatBytes renders a size in MiB, as PHP configuration does.
+// formatBytes renders a size in MiB ("1024M"), as the platform's
+// documentation lists container memory.
 func formatBytes(b int64) string {
-	if b%(1<<30) == 0 && b >= 1<<30 {
-		return strconv.FormatInt(b>>30, 10) + "G"
-	}
 	return strconv.FormatInt(b>>20, 10) + "M"
 }
 

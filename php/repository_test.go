@@ -1,0 +1,201 @@
+package php
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// makeTgz builds a .tar.gz archive of files (path → content; every file is
+// executable).
+func makeTgz(t *testing.T, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, name := range sortedKeys(files) {
+		body := files[name]
+		require.NoError(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(body)), Typeflag: tar.TypeReg}))
+		_, err := tw.Write([]byte(body))
+		require.NoError(t, err)
+	}
+	require.NoError(t, tw.Close())
+	require.NoError(t, gz.Close())
+	return buf.Bytes()
+}
+
+// repoServer is a runtime repository serving artifacts and their .sha256.
+type repoServer struct {
+	*httptest.Server
+	mu    sync.Mutex
+	files map[string][]byte
+	hits  map[string]int
+}
+
+func newRepoServer(t *testing.T) *repoServer {
+	r := &repoServer{files: map[string][]byte{}, hits: map[string]int{}}
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.hits[req.URL.Path]++
+		b, ok := r.files[req.URL.Path]
+		if !ok {
+			http.NotFound(w, req)
+			return
+		}
+		_, _ = w.Write(b)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+// add publishes an artifact with its checksum.
+func (r *repoServer) add(path string, body []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sum := sha256.Sum256(body)
+	r.files[path] = body
+	r.files[path+".sha256"] = []byte(hex.EncodeToString(sum[:]) + "  " + filepath.Base(path) + "\n")
+}
+
+func (r *repoServer) hitCount(path string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.hits[path]
+}
+
+func (r *repoServer) standard(t *testing.T) {
+	r.add("/php/scalingo-26/php-8.4.22.tgz", makeTgz(t, map[string]string{"bin/php": "#!/bin/sh\n", "sbin/php-fpm": "#!/bin/sh\n"}))
+	r.add("/nginx/scalingo-26/nginx-1.30.3.tgz", makeTgz(t, map[string]string{"sbin/nginx": "#!/bin/sh\n"}))
+	r.add("/php/scalingo-26/composer-2.10.1.phar", []byte("#!/usr/bin/env php\n<?php // composer\n"))
+	r.add("/php/scalingo-26/ext/20240924/php-gd.tgz", makeTgz(t, map[string]string{
+		"lib/php/extensions/no-debug-non-zts-20240924/gd.so": "ELF", "etc/conf.d/gd.ini": "extension=gd.so\n"}))
+}
+
+// repoBuild plans and compiles a Composer app requiring ext-gd against the
+// repository at srv, with a recording runner standing in for PHP.
+func repoBuild(t *testing.T, srv *repoServer, cache string) (string, *buildpacktest.RecordingRunner, error) {
+	t.Helper()
+	app := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(app, "composer.json"), []byte(`{"require": {"ext-gd": "*"}}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "composer.lock"), []byte(`{"packages": []}`), 0o644))
+	exe := filepath.Join(t.TempDir(), "kiln")
+	require.NoError(t, os.WriteFile(exe, []byte("binary"), 0o755))
+	st, err := stacks.Load("scalingo-26")
+	require.NoError(t, err)
+	run := &buildpacktest.RecordingRunner{Stub: func(c buildpack.Cmd) error {
+		if len(c.Args) == 1 && c.Args[0] == "-m" {
+			mods := "[PHP Modules]\nCore\njson\n"
+			if fileExists(app, "vendor/php/etc/conf.d/gd.ini") {
+				mods += "gd\n"
+			}
+			_, _ = c.Stdout.Write([]byte(mods))
+		}
+		return nil
+	}}
+	env := buildpack.Env{"STACK": "scalingo-26", "PATH": "/usr/bin:/bin",
+		"PHP_BASE_URL": srv.URL + "/php", "NGINX_BASE_URL": srv.URL + "/nginx/"}
+	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, Env: env, Stack: st, Log: buildpack.Discard(),
+		Runner: run, HTTP: srv.Client(), Executable: exe}
+	p, err := Buildpack{}.Plan(ctx)
+	require.NoError(t, err)
+	return app, run, Buildpack{}.Compile(ctx, p)
+}
+
+func downloads(t *testing.T, cache string) []string {
+	entries, err := os.ReadDir(filepath.Join(cache, "downloads"))
+	if os.IsNotExist(err) {
+		return nil
+	}
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestRepositoryRuntimeInstallAndCache(t *testing.T) {
+	srv := newRepoServer(t)
+	srv.standard(t)
+	cache := t.TempDir()
+	app, run, err := repoBuild(t, srv, cache)
+	require.NoError(t, err)
+	for _, f := range []string{"vendor/php/bin/php", "vendor/php/sbin/php-fpm", "vendor/nginx/sbin/nginx",
+		composerPhar, "vendor/php/etc/conf.d/gd.ini", bootBinary, profilePath, phpIniPath} {
+		assert.FileExists(t, filepath.Join(app, f))
+	}
+	bc, err := readBootConfig(app)
+	require.NoError(t, err)
+	assert.Equal(t, "vendor/php/sbin/php-fpm", bc.PHPFPM)
+	assert.Equal(t, "vendor/nginx/sbin/nginx", bc.Nginx)
+	ini, _ := os.ReadFile(filepath.Join(app, phpIniPath))
+	assert.Contains(t, string(ini), `extension_dir = "${KILN_APP_DIR}/vendor/php/lib/php/extensions/no-debug-non-zts-20240924"`)
+	assert.Len(t, downloads(t, cache), 4)
+	cmds := run.Commands()
+	require.NotEmpty(t, cmds)
+	last := cmds[len(cmds)-1]
+	assert.Equal(t, []string{"php", composerPhar, "install", "--prefer-dist", "--optimize-autoloader", "--no-interaction", "--no-progress", "--no-dev"}, last)
+	call := run.Calls[len(run.Calls)-1]
+	assert.Equal(t, filepath.Join(cache, "composer"), call.Env.Get("COMPOSER_CACHE_DIR"))
+	assert.True(t, strings.HasPrefix(call.Env.Get("PATH"), app+"/vendor/php/bin:"), call.Env.Get("PATH"))
+	assert.Equal(t, app+"/.kiln/php/php.ini", call.Env.Get("PHPRC"))
+
+	// A second build reuses the verified archives: only checksums are fetched.
+	_, _, err = repoBuild(t, srv, cache)
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.hitCount("/php/scalingo-26/php-8.4.22.tgz"))
+	assert.Equal(t, 1, srv.hitCount("/nginx/scalingo-26/nginx-1.30.3.tgz"))
+	assert.Equal(t, 2, srv.hitCount("/nginx/scalingo-26/nginx-1.30.3.tgz.sha256"))
+}
+
+func TestRepositoryChecksumMismatchCachesNothing(t *testing.T) {
+	srv := newRepoServer(t)
+	srv.standard(t)
+	srv.files["/nginx/scalingo-26/nginx-1.30.3.tgz"] = []byte("tampered")
+	cache := t.TempDir()
+	app, _, err := repoBuild(t, srv, cache)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "checksum mismatch")
+	assert.Contains(t, err.Error(), "nginx 1.30.3")
+	assert.NoDirExists(t, filepath.Join(app, "vendor/nginx"))
+	assert.Len(t, downloads(t, cache), 1, "only the verified PHP archive is cached")
+}
+
+func TestRepositoryMissingArtifactIsAUserError(t *testing.T) {
+	srv := newRepoServer(t)
+	srv.standard(t)
+	delete(srv.files, "/php/scalingo-26/php-8.4.22.tgz.sha256")
+	_, _, err := repoBuild(t, srv, t.TempDir())
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Contains(t, u.Msg, "PHP 8.4.22 is not available")
+	assert.Contains(t, u.Msg, "404")
+}
+
+func TestRepositoryMissingExtensionNamesIt(t *testing.T) {
+	srv := newRepoServer(t)
+	srv.standard(t)
+	delete(srv.files, "/php/scalingo-26/ext/20240924/php-gd.tgz")
+	delete(srv.files, "/php/scalingo-26/ext/20240924/php-gd.tgz.sha256")
+	_, _, err := repoBuild(t, srv, t.TempDir())
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Contains(t, u.Msg, "PHP extension gd is not available")
+}
