@@ -15,6 +15,8 @@ type Report struct {
 	misses    []string
 	downloads []string
 	steps     []StepTiming
+	programs  time.Duration
+	fetching  time.Duration
 }
 
 // StepTiming is the wall time of one plan step.
@@ -63,12 +65,36 @@ func (r *Report) Step(name string, d time.Duration) {
 	r.steps = append(r.steps, StepTiming{Name: name, Duration: d})
 }
 
+// Program adds the wall time of one program run by the build.
+func (r *Report) Program(d time.Duration) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.programs += d
+}
+
+// Fetching adds time spent downloading artifacts.
+func (r *Report) Fetching(d time.Duration) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fetching += d
+}
+
 // Summary is a snapshot of a Report.
 type Summary struct {
 	CacheHits   []string     `json:"cache_hits"`
 	CacheMisses []string     `json:"cache_misses"`
 	Downloads   []string     `json:"downloads"`
 	Steps       []StepTiming `json:"steps"`
+	// ProgramTime is the wall time spent in programs the build ran.
+	ProgramTime time.Duration `json:"program_time_ns"`
+	// FetchTime is the wall time spent downloading.
+	FetchTime time.Duration `json:"fetch_time_ns"`
 }
 
 // Summary returns a copy of what was recorded, with hits, misses and
@@ -84,6 +110,8 @@ func (r *Report) Summary() Summary {
 	s.CacheMisses = append(s.CacheMisses, r.misses...)
 	s.Downloads = append(s.Downloads, r.downloads...)
 	s.Steps = append(s.Steps, r.steps...)
+	s.ProgramTime = r.programs
+	s.FetchTime = r.fetching
 	sort.Strings(s.CacheHits)
 	sort.Strings(s.CacheMisses)
 	sort.Strings(s.Downloads)

@@ -43,6 +43,11 @@ type Result struct {
 	Phases    []Phase           `json:"phases"`
 	Report    buildpack.Summary `json:"report"`
 	Total     time.Duration     `json:"total_ns"`
+	// Overhead is the wall time not spent in programs or downloads: what
+	// kiln itself costs.
+	Overhead time.Duration `json:"overhead_ns"`
+	// PeakRSSBytes is the peak memory of the kiln process (not of npm & co).
+	PeakRSSBytes int64 `json:"peak_rss_bytes"`
 }
 
 // Phase is the wall time of one phase of a local build.
@@ -105,7 +110,6 @@ func Build(opts BuildOptions) (*Result, error) {
 	}
 	phase("compile", t0)
 	res.Plan = p.Plan
-	res.Report = report.Summary()
 
 	t0 = time.Now()
 	if err := writeSlugRelease(buildDir, p.Plan, opts.Engine.Env); err != nil {
@@ -118,6 +122,9 @@ func Build(opts BuildOptions) (*Result, error) {
 	phase("export", t0)
 	res.Output, res.SlugBytes = out, size
 	res.Total = time.Since(start)
+	res.Report = report.Summary()
+	res.Overhead = res.Total - res.Report.ProgramTime - res.Report.FetchTime
+	res.PeakRSSBytes = peakRSS()
 	return res, nil
 }
 

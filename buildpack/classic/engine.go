@@ -149,10 +149,14 @@ func (e *Engine) out() io.Writer {
 }
 
 func (e *Engine) runner() buildpack.Runner {
-	if e.Runner == nil {
-		return buildpack.ExecRunner{}
+	var r buildpack.Runner = buildpack.ExecRunner{}
+	if e.Runner != nil {
+		r = e.Runner
 	}
-	return e.Runner
+	if e.Report != nil {
+		r = buildpack.TimingRunner{Runner: r, Report: e.Report}
+	}
+	return r
 }
 
 func contains(list []string, s string) bool {
