@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -84,6 +85,9 @@ func (o *BootOptions) defaults() {
 	if o.Stderr == nil {
 		o.Stderr = io.Discard
 	}
+	// The servers' output, the log tailer and the supervisor write at once.
+	o.Stdout = &lockedWriter{w: o.Stdout}
+	o.Stderr = &lockedWriter{w: o.Stderr}
 	if o.Starter == nil {
 		o.Starter = buildpack.ExecStarter{}
 	}
@@ -96,6 +100,18 @@ func (o *BootOptions) defaults() {
 	if o.StopTimeout == 0 {
 		o.StopTimeout = 4 * time.Second
 	}
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // bootSettings are the build's settings with the runtime overrides applied.

@@ -29,7 +29,7 @@ func (c *compiler) writeConfig() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(app, phpIniPath), []byte(text+"\n"), 0o644); err != nil {
+	if err := writeFileAtomic(filepath.Join(app, phpIniPath), []byte(strings.TrimRight(text, "\n")+"\n"), 0o644); err != nil {
 		return fmt.Errorf("writing php.ini: %w", err)
 	}
 	if err := c.copyIncludes(splitList(c.set[setPHPIncludes]), phpScanDir, ".ini"); err != nil {

@@ -57,7 +57,9 @@ func (s *server) stop(timeout time.Duration) {
 	select {
 	case <-s.done:
 	case <-time.After(timeout):
-		_ = syscall.Kill(-s.proc.Pid(), syscall.SIGKILL)
+		if pid := s.proc.Pid(); pid > 1 {
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+		}
 		_ = s.proc.Signal(syscall.SIGKILL)
 		<-s.done
 	}

@@ -1,0 +1,167 @@
+package php
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// fakeHost is a PATH directory with stand-ins for the host's programs.
+func fakeHost(t *testing.T) string {
+	dir := t.TempDir()
+	for _, p := range []string{"php", "php-fpm", "nginx", "composer"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, p), []byte("#!/bin/sh\n"), 0o755))
+	}
+	return dir
+}
+
+type systemBuild struct {
+	app  string
+	out  *syncBuffer
+	run  *buildpacktest.RecordingRunner
+	plan buildpack.Plan
+	err  error
+}
+
+// compileSystem builds files as an app with the (fake) host runtime.
+func compileSystem(t *testing.T, files map[string]string, env buildpack.Env, stub func(buildpack.Cmd) error) *systemBuild {
+	t.Helper()
+	app := t.TempDir()
+	for rel, body := range files {
+		p := filepath.Join(app, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	exe := filepath.Join(t.TempDir(), "kiln")
+	require.NoError(t, os.WriteFile(exe, []byte("kiln binary"), 0o755))
+	st, err := stacks.Load("")
+	require.NoError(t, err)
+	out := &syncBuffer{}
+	host := fakeHost(t)
+	run := &buildpacktest.RecordingRunner{Stub: func(c buildpack.Cmd) error {
+		if len(c.Args) == 2 && c.Args[0] == "-r" {
+			_, _ = c.Stdout.Write([]byte("8.3.7"))
+			return nil
+		}
+		if stub != nil {
+			return stub(c)
+		}
+		return nil
+	}}
+	env = buildpack.Env{"PATH": host + ":/usr/bin:/bin", "KILN_PHP_RUNTIME": "system", "STACK": st.Name}.Merge(env)
+	ctx := &buildpack.Context{AppDir: app, CacheDir: t.TempDir(), Env: env, Stack: st,
+		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: run, Executable: exe}
+	p, err := Buildpack{}.Plan(ctx)
+	require.NoError(t, err)
+	return &systemBuild{app: app, out: out, run: run, plan: p, err: Buildpack{}.Compile(ctx, p)}
+}
+
+func TestCompileSystemComposerApp(t *testing.T) {
+	b := compileSystem(t, map[string]string{
+		"composer.json":                   `{"require": {"php": "^8.2"}, "extra": {"paas": {"compile": ["echo one", "echo two"], "php-config": ["memory_limit=300M"], "php-fpm-config": ["pm.status_path=/status"], "php-includes": ["conf/extra.ini"]}}}`,
+		"composer.lock":                   `{"packages": []}`,
+		"conf/extra.ini":                  "opcache.jit=off\n",
+		".profile.d/WEB_CONCURRENCY.sh":   "export WEB_CONCURRENCY=1\n",
+		".profile.d/other-buildpack.sh":   "export X=1\n",
+		"bin/console-not-a-symfony-app.x": "",
+	}, buildpack.Env{"COMPOSER_AUTH": `{"github-oauth":{"github.com":"ghp_secret_token_value"}}`}, nil)
+	require.NoError(t, b.err, b.out.String())
+	host := filepath.Dir(b.run.Calls[0].Name)
+	assert.Equal(t, [][]string{
+		{host + "/php", "-r", "echo PHP_VERSION;"},
+		{"composer", "install", "--prefer-dist", "--optimize-autoloader", "--no-interaction", "--no-progress", "--no-dev"},
+		{"sh", "-c", "echo one"},
+		{"sh", "-c", "echo two"},
+	}, b.run.Commands())
+	composer := b.run.Calls[1]
+	assert.Equal(t, b.app, composer.Dir)
+	assert.Equal(t, "prod", composer.Env.Get("APP_ENV"))
+	assert.Equal(t, ":"+b.app+"/.kiln/php/conf.d", composer.Env.Get("PHP_INI_SCAN_DIR"))
+	assert.Contains(t, composer.Env.Get("COMPOSER_AUTH"), "ghp_secret_token_value", "COMPOSER_AUTH reaches Composer")
+	assert.NotContains(t, composer.Env.Get("COMPOSER_HOME"), b.app, "Composer's home is outside the slug")
+	assert.NotContains(t, b.out.String(), "ghp_secret_token_value")
+	assertNotInTree(t, b.app, "ghp_secret_token_value")
+
+	assert.Contains(t, b.out.String(), "Using the host's PHP 8.3.7")
+	assert.Contains(t, b.out.String(), "Running 'echo two'")
+	assert.NoFileExists(t, filepath.Join(b.app, ".profile.d/WEB_CONCURRENCY.sh"))
+	assert.FileExists(t, filepath.Join(b.app, ".profile.d/other-buildpack.sh"))
+	profile, _ := os.ReadFile(filepath.Join(b.app, profilePath))
+	assert.Contains(t, string(profile), `export APP_ENV="${APP_ENV:-prod}"`)
+	assert.Contains(t, string(profile), `export PHPRC="$HOME/.kiln/php/php.ini"`)
+	assert.NotContains(t, string(profile), b.app, "the slug is relocatable")
+	ini, _ := os.ReadFile(filepath.Join(b.app, phpIniPath))
+	assert.True(t, strings.HasSuffix(string(ini), "memory_limit=300M\n"), string(ini))
+	assert.FileExists(t, filepath.Join(b.app, phpScanDir, "50-01-extra.ini"))
+	fpm, _ := os.ReadFile(filepath.Join(b.app, fpmIncDir, "90-php-fpm-config.conf"))
+	assert.Equal(t, "; extra.paas.php-fpm-config\n[web]\npm.status_path=/status\n", string(fpm))
+	bin, _ := os.ReadFile(filepath.Join(b.app, bootBinary))
+	assert.Equal(t, "kiln binary", string(bin))
+	bc, err := readBootConfig(b.app)
+	require.NoError(t, err)
+	assert.Equal(t, host+"/php-fpm", bc.PHPFPM)
+	assert.Equal(t, host+"/nginx", bc.Nginx)
+	assert.Equal(t, "system", bc.RuntimeSource)
+}
+
+func TestCompileSystemChecksTheHostPHP(t *testing.T) {
+	b := compileSystem(t, map[string]string{"composer.json": `{"require": {"php": "~8.4.0"}}`, "composer.lock": `{}`}, nil, nil)
+	u, ok := buildpack.AsUserError(b.err)
+	require.True(t, ok, "%v", b.err)
+	assert.Equal(t, "The app asks for PHP ~8.4.0 (composer.json require.php) but the host has PHP 8.3.7 ("+filepath.Dir(b.run.Calls[0].Name)+"/php)", u.Msg)
+	assert.Len(t, b.run.Calls, 1, "nothing runs after the failed check")
+}
+
+func TestCompileSystemMissingExtension(t *testing.T) {
+	b := compileSystem(t, map[string]string{"composer.json": `{"require": {"ext-gd": "*", "ext-mbstring": "*"}}`, "composer.lock": `{}`}, nil,
+		func(c buildpack.Cmd) error {
+			if len(c.Args) == 1 && c.Args[0] == "-m" {
+				_, _ = c.Stdout.Write([]byte("[PHP Modules]\nCore\nmbstring\n\n[Zend Modules]\n"))
+			}
+			return nil
+		})
+	u, ok := buildpack.AsUserError(b.err)
+	require.True(t, ok, "%v", b.err)
+	assert.Equal(t, "The app requires the PHP extension(s) gd, which PHP 8.3.7 lacks. It has: core, mbstring", u.Msg)
+	assert.Contains(t, u.Hint, "apt-get install php8.3-gd")
+}
+
+func TestCompileCommandFailureFailsTheBuild(t *testing.T) {
+	b := compileSystem(t, map[string]string{"composer.json": `{"extra": {"paas": {"compile": ["exit 3", "echo never"]}}}`, "composer.lock": `{}`}, nil,
+		func(c buildpack.Cmd) error {
+			if c.Name == "sh" {
+				return &buildpack.ExitError{Code: 3, Err: errors.New("exit status 3")}
+			}
+			return nil
+		})
+	var ee *buildpack.ExitError
+	require.ErrorAs(t, b.err, &ee)
+	assert.Equal(t, "compile-1", ee.Step)
+	assert.Equal(t, 3, ee.Code)
+	assert.NotContains(t, b.run.Commands(), []string{"sh", "-c", "echo never"})
+}
+
+func TestSymfonyWarmupFailureIsAWarning(t *testing.T) {
+	b := compileSystem(t, map[string]string{
+		"composer.json": `{"require": {"symfony/framework-bundle": "^7"}}`, "composer.lock": `{"packages": [{"name": "symfony/framework-bundle", "version": "v7.1.0"}]}`,
+		"bin/console": "<?php", "public/index.php": "<?php",
+	}, nil, func(c buildpack.Cmd) error {
+		if len(c.Args) > 1 && c.Args[1] == "cache:warmup" {
+			return &buildpack.ExitError{Code: 1, Err: errors.New("exit status 1")}
+		}
+		return nil
+	})
+	require.NoError(t, b.err)
+	assert.Contains(t, b.run.Commands(), []string{"php", "bin/console", "cache:warmup", "--env=prod", "--no-debug"})
+	assert.Contains(t, b.out.String(), "Warming up the Symfony cache failed")
+	assert.FileExists(t, filepath.Join(b.app, bootBinary))
+}
