@@ -41,13 +41,14 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"detect":  {"detect APP", cmdDetect},
-		"plan":    {"plan [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdPlan},
-		"compile": {"compile BUILD_DIR CACHE_DIR [ENV_DIR]", cmdCompile},
-		"release": {"release BUILD_DIR", cmdRelease},
-		"build":   {"build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdBuild},
-		"run":     {"run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", cmdRun},
-		"version": {"version", cmdVersion},
+		"detect":   {"detect APP", cmdDetect},
+		"plan":     {"plan [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdPlan},
+		"compile":  {"compile BUILD_DIR CACHE_DIR [ENV_DIR]", cmdCompile},
+		"release":  {"release BUILD_DIR", cmdRelease},
+		"build":    {"build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdBuild},
+		"run":      {"run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", cmdRun},
+		"version":  {"version", cmdVersion},
+		"php-boot": {"php-boot (the web process of PHP slugs)", cmdPHPBoot},
 	}
 }
 

@@ -1,0 +1,25 @@
+package main
+
+import (
+	"os"
+
+	"github.com/kiln-dev/kiln/php"
+)
+
+// cmdPHPBoot is the web process of PHP slugs: nginx in front of PHP-FPM,
+// configured from the runtime environment. It runs in the slug directory.
+func cmdPHPBoot(a *app, args []string) error {
+	if len(args) != 0 {
+		return usagef("usage: kiln php-boot (run from the slug directory)")
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	return php.Boot(a.ctx, php.BootOptions{
+		AppDir: dir,
+		Env:    a.env,
+		Stdout: a.stdout,
+		Stderr: a.stderr,
+	})
+}
