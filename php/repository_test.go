@@ -199,3 +199,26 @@ func TestRepositoryMissingExtensionNamesIt(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Contains(t, u.Msg, "PHP extension gd is not available")
 }
+
+func TestAPMAgentInstallAndUnreachable(t *testing.T) {
+	srv := newRepoServer(t)
+	srv.add("/agents/ddtrace.tgz", makeTgz(t, map[string]string{"ddtrace.so": "ELF", "ddtrace.ini": "datadog.trace.enabled = On\n"}))
+	build := func(url string) (string, error) {
+		b := compileSystem(t, map[string]string{"composer.json": `{"extra": {"paas": {"datadog": true}}}`, "composer.lock": `{}`},
+			buildpack.Env{"KILN_DATADOG_URL": url}, nil)
+		return b.app, b.err
+	}
+	app, err := build(srv.URL + "/agents/ddtrace.tgz")
+	require.NoError(t, err)
+	assert.FileExists(t, filepath.Join(app, "vendor/apm/ddtrace/ddtrace.so"))
+	ini, err := os.ReadFile(filepath.Join(app, phpScanDir, "90-ddtrace.ini"))
+	require.NoError(t, err)
+	assert.Contains(t, string(ini), `extension = "${KILN_APP_DIR}/vendor/apm/ddtrace/ddtrace.so"`)
+	assert.Contains(t, string(ini), "datadog.trace.enabled = On")
+
+	_, err = build(srv.URL + "/agents/missing.tgz")
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Contains(t, u.Msg, "The Datadog agent could not be installed from "+srv.URL+"/agents/missing.tgz")
+	assert.Contains(t, u.Hint, "KILN_DATADOG_URL")
+}
