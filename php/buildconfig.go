@@ -11,7 +11,11 @@ import (
 // writeConfig writes kiln's php.ini, the php-includes, the PHP-FPM pool
 // additions and boot.json into the slug.
 func (c *compiler) writeConfig() error {
-	c.ctx.Log.Header("Writing the PHP, PHP-FPM and nginx configuration")
+	name := "PHP"
+	if fw := frameworkByKey(c.set[setFramework]); fw != nil && fw.Key != "default" {
+		name = fw.Name
+	}
+	c.ctx.Log.Header("Configuring nginx and PHP-FPM for %s (document root /%s)", name, c.set[setDocumentRoot])
 	app := c.ctx.AppDir
 	for _, d := range []string{phpConfDir, phpScanDir, fpmIncDir} {
 		if err := os.RemoveAll(filepath.Join(app, d)); d != phpConfDir && err != nil {

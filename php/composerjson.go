@@ -146,16 +146,6 @@ func lineCol(data []byte, offset int64) (int, int) {
 	return line, col
 }
 
-// lockedNames returns the names of the packages in composer.lock (not the
-// dev packages), sorted.
-func (p *project) lockedNames() map[string]lockedPackage {
-	out := map[string]lockedPackage{}
-	for _, pkg := range p.Lock.Packages {
-		out[strings.ToLower(pkg.Name)] = pkg
-	}
-	return out
-}
-
 // requires reports whether composer.json requires pkg.
 func (p *project) requires(pkg string) bool {
 	_, ok := p.JSON.Require[pkg]
