@@ -99,7 +99,7 @@ func runForwarding(ctx context.Context, slug string, env buildpack.Env, args []s
 	for {
 		select {
 		case sig := <-sigs:
-			_ = syscall.Kill(-cmd.Process.Pid, sig.(syscall.Signal))
+			_ = cmd.Process.Signal(sig)
 		case <-ctx.Done():
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 			ctx = context.Background()
