@@ -114,6 +114,6 @@ func exitCode(stderr io.Writer, err error) int {
 		}
 		return 1
 	}
-	printBlock(stderr, "kiln: "+err.Error())
+	printBlock(stderr, err.Error())
 	return 1
 }

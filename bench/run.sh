@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# kiln's build benchmark (make bench). For the small Express sample and a
+# large app with a 1,000+ package lockfile it measures, with hyperfine,
+# medians of several runs:
+#   - kiln cold build (empty cache: Node.js download included) and warm
+#     rebuild (same app, same cache);
+#   - the lower bound: the bare package-manager commands the build runs
+#     (npm ci with a warm npm cache, the build script, npm prune) with
+#     Node.js already installed;
+#   - kiln plan (detect + plan, process start included);
+# plus, from `kiln build --json`, kiln's own overhead (wall time minus the
+# time of the programs it runs and of downloads), its peak memory, and the
+# slug size against "Node.js distribution + node_modules copied whole".
+# Results are printed and written to bench/RESULTS.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+KILN=${KILN:-$ROOT/bin/kiln}
+RUNS=${RUNS:-5}
+COLD_RUNS=${COLD_RUNS:-3}
+OUT=${OUT:-$ROOT/bench/RESULTS.md}
+
+# copy SRC DEST: the app without build products.
+copy() { mkdir -p "$2" && tar -C "$1" --exclude=./node_modules --exclude=./.kiln --exclude=./dist -cf - . | tar -C "$2" -xf -; }
+
+for tool in hyperfine python3; do
+  command -v "$tool" >/dev/null || { echo "make bench needs $tool: apt-get install -y $tool"; exit 1; }
+done
+[ -x "$KILN" ] || { echo "build kiln first: make build"; exit 1; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/kiln-bench-XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+median() { python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {"d": d}))' "$1" "$2"; }
+
+declare -A R
+bench_app() {
+  local name=$1 src=$2 d="$W/$1"
+  mkdir -p "$d"
+  copy "$src" "$d/app"
+  local build="$KILN build --cache $d/cache --output $d/slug $d/app"
+
+  echo "== $name: cold build (empty cache)"
+  hyperfine --style basic --runs "$COLD_RUNS" --prepare "rm -rf $d/cache" \
+    --export-json "$d/cold.json" "$build >/dev/null 2>&1"
+  echo "== $name: warm rebuild"
+  hyperfine --style basic --runs "$RUNS" --warmup 1 \
+    --export-json "$d/warm.json" "$build >/dev/null 2>&1"
+  $KILN build --json --cache "$d/cache" --output "$d/slug" "$d/app" 2>/dev/null >"$d/build.json"
+
+  echo "== $name: bare npm ci + build + prune (lower bound)"
+  local nodebin="$d/slug/.scalingo/node/bin"
+  local bare="cd $d/bare && PATH=$nodebin:\$PATH npm ci --include=dev --cache $d/npmcache --no-audit --no-fund --loglevel=error >/dev/null && PATH=$nodebin:\$PATH npm run build --if-present >/dev/null && PATH=$nodebin:\$PATH NODE_ENV=production npm prune --omit=dev --cache $d/npmcache --loglevel=error >/dev/null"
+  hyperfine --style basic --runs "$RUNS" --warmup 1 \
+    --prepare "rm -rf $d/bare && cp -a $d/app $d/bare" \
+    --export-json "$d/bare.json" "bash -c '$bare'"
+
+  echo "== $name: kiln plan"
+  hyperfine --style basic --runs 20 --warmup 2 -N --export-json "$d/plan.json" "$KILN plan $d/app"
+
+  # Naive slug: the whole Node.js distribution plus node_modules as npm ci
+  # leaves it (devDependencies included).
+  rm -rf "$d/bare" && cp -a "$d/app" "$d/bare"
+  (cd "$d/bare" && PATH="$nodebin:$PATH" npm ci --include=dev --cache "$d/npmcache" --loglevel=error >/dev/null)
+  local naive_mods naive_node=0
+  naive_mods=$(du -sb "$d/bare/node_modules" | cut -f1)
+  naive_node=$(du -sb "$d/slug/.scalingo/node" | cut -f1)
+  R[$name.cold]=$(median "$d/cold.json")
+  R[$name.warm]=$(median "$d/warm.json")
+  R[$name.bare]=$(median "$d/bare.json")
+  R[$name.plan]=$(python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$d/plan.json")
+  R[$name.overhead]=$(field "$d/build.json" '"%.0f" % (d["overhead_ns"]/1e6)')
+  R[$name.rss]=$(field "$d/build.json" '"%.0f" % (d["peak_rss_bytes"]/1048576)')
+  R[$name.slug]=$(field "$d/build.json" '"%.1f" % (d["slug_bytes"]/1048576)')
+  R[$name.naive]=$(python3 -c "print('%.1f' % (($naive_mods + $naive_node)/1048576))")
+  R[$name.hits]=$(field "$d/build.json" '",".join(d["report"]["cache_hits"]) or "none"')
+}
+
+bench_app small "$ROOT/examples/nodejs-express"
+bench_app large "$ROOT/bench/apps/large"
+
+ratio() { python3 -c "print('%.2f' % ($1/$2))"; }
+machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
+{
+  echo "# kiln build benchmark"
+  echo
+  echo "Measured $(date -u +%Y-%m-%d) by \`make bench\` (bench/run.sh), kiln $($KILN version | cut -d' ' -f2)."
+  echo "Machine: $machine; Go $(go version 2>/dev/null | cut -d' ' -f3 || echo '?'); hyperfine medians, $RUNS runs ($COLD_RUNS for cold builds)."
+  echo
+  echo "| measure | small (Express sample) | large (1,087-package lockfile) |"
+  echo "|---|---|---|"
+  echo "| kiln cold build (empty cache, Node.js download included) | ${R[small.cold]} s | ${R[large.cold]} s |"
+  echo "| kiln warm rebuild (same app, same cache) | ${R[small.warm]} s | ${R[large.warm]} s |"
+  echo "| lower bound: bare npm ci (warm npm cache) + build + npm prune | ${R[small.bare]} s | ${R[large.bare]} s |"
+  echo "| warm rebuild / lower bound (target ≤ 1.00) | $(ratio "${R[small.warm]}" "${R[small.bare]}") | $(ratio "${R[large.warm]}" "${R[large.bare]}") |"
+  echo "| cold build / lower bound (target ≤ 1.15 + download) | $(ratio "${R[small.cold]}" "${R[small.bare]}") | $(ratio "${R[large.cold]}" "${R[large.bare]}") |"
+  echo "| kiln's own overhead in a warm build (target < 300 ms) | ${R[small.overhead]} ms | ${R[large.overhead]} ms |"
+  echo "| kiln plan (detect + plan, process start included) | ${R[small.plan]} ms | ${R[large.plan]} ms |"
+  echo "| peak memory of the kiln process | ${R[small.rss]} MiB | ${R[large.rss]} MiB |"
+  echo "| slug size | ${R[small.slug]} MiB | ${R[large.slug]} MiB |"
+  echo "| Node.js distribution + node_modules copied whole | ${R[small.naive]} MiB | ${R[large.naive]} MiB |"
+  echo "| cache hits reported by the warm build | ${R[small.hits]} | ${R[large.hits]} |"
+} | tee "$OUT"

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+func kiln(env buildpack.Env, args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), append([]string{"kiln"}, args...), env, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeApp(t *testing.T, files map[string]string) string {
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	return dir
+}
+
+func TestUsageErrors(t *testing.T) {
+	code, _, stderr := kiln(nil, "frobnicate")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `unknown command "frobnicate"`)
+
+	code, _, stderr = kiln(nil, "plan")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "usage: kiln plan")
+
+	code, _, stderr = kiln(nil, "plan", "--env", "NOEQUALS", "x")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "KEY=VALUE")
+
+	code, stdout, _ := kiln(nil, "--help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, stdout, "kiln build")
+}
+
+func TestDetectCommand(t *testing.T) {
+	code, stdout, _ := kiln(nil, "detect", writeApp(t, map[string]string{"package.json": "{}"}))
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "Node.js\n", stdout)
+
+	code, stdout, stderr := kiln(nil, "detect", t.TempDir())
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Empty(t, stderr)
+}
+
+func TestPlanEnvPrecedence(t *testing.T) {
+	app := writeApp(t, map[string]string{"package.json": `{"engines": {"node": "22.x"}}`})
+	envDir := writeApp(t, map[string]string{"STACK": "scalingo-24", "NODE_ENV": "staging"})
+
+	code, stdout, stderr := kiln(buildpack.Env{"STACK": "scalingo-22"}, "plan", "--json", "--env-dir", envDir, app)
+	require.Equal(t, 0, code, stderr)
+	var p buildpack.Plan
+	require.NoError(t, json.Unmarshal([]byte(stdout), &p))
+	assert.Equal(t, "scalingo-24", p.Stack, "the env dir wins over the process environment")
+	assert.Equal(t, "22.23.1", p.Runtime("node").Version)
+
+	code, stdout, stderr = kiln(buildpack.Env{}, "plan", app, "--json", "--env-dir", envDir, "--env", "STACK=scalingo-22")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &p))
+	assert.Equal(t, "scalingo-22", p.Stack, "--env wins over the env dir; flags may follow the app")
+
+	code, stdout, stderr = kiln(buildpack.Env{}, "plan", "--stack", "scalingo-26", "--env", "STACK=scalingo-22", "--json", app)
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &p))
+	assert.Equal(t, "scalingo-26", p.Stack, "--stack wins over STACK")
+}
+
+func TestPlanText(t *testing.T) {
+	app := writeApp(t, map[string]string{"package.json": `{"engines": {"node": "24.x"}, "scripts": {"start": "node server.js"}}`, "package-lock.json": `{"lockfileVersion": 3, "packages": {}}`})
+	code, stdout, stderr := kiln(buildpack.Env{}, "plan", app)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "-----> Node.js app, stack scalingo-26")
+	assert.Contains(t, stdout, `node      24.18.0    ("24.x" from package.json engines.node)`)
+	assert.Contains(t, stdout, "npm ci")
+	assert.Contains(t, stdout, "web: npm start")
+}
+
+func TestPlanBadInputPrintsNothingOnStdout(t *testing.T) {
+	app := writeApp(t, map[string]string{"composer.json": "{\n  \"require\": {\n    \"php\": \"^8.2\",\n  }\n}\n"})
+	code, stdout, stderr := kiln(buildpack.Env{}, "plan", "--json", app)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "composer.json")
+	assert.Contains(t, stderr, "line 4")
+}
