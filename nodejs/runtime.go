@@ -45,7 +45,7 @@ func (c *compiler) installNode(buildpack.Step) error {
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
 	tree, info, ok := c.store().find("node", rt.Version)
 	if ok {
-		c.log.Info("Using Node.js %s from the cache (%s, %s)", rt.Version, info.Source, info.Checksum)
+		c.log.Info("Using Node.js %s from the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
 	} else {
 		var err error
 		if tree, err = c.downloadNode(rt.Version); err != nil {
@@ -63,7 +63,16 @@ func describeRequest(rt buildpack.Runtime) string {
 	if rt.Requested == "" {
 		return "default"
 	}
-	return fmt.Sprintf("from %s %q", rt.Source, rt.Requested)
+	req, _, _ := strings.Cut(rt.Requested, "+")
+	return fmt.Sprintf("from %s %q", rt.Source, req)
+}
+
+// shortSum abbreviates "algo:hex" checksums for output.
+func shortSum(s string) string {
+	if len(s) > 24 {
+		return s[:24] + "…"
+	}
+	return s
 }
 
 // downloadNode tries each source in turn and stores the first verified tree.
