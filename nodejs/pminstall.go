@@ -50,6 +50,9 @@ func (c *compiler) downloadPackage(pkg, storeName, version, hash string) (string
 	d, err := c.installRegistryPackage(c.ctx.Context(), registry, pkg, version, hash, staged)
 	if err != nil {
 		_ = os.RemoveAll(staged)
+		if u, ok := buildpack.AsUserError(err); ok {
+			return "", u
+		}
 		return "", &buildpack.UserError{
 			Msg:  fmt.Sprintf("Unable to install %s@%s from %s: %v", pkg, version, registry, err),
 			Hint: "Check that this version exists and that the registry is reachable from the build.",
