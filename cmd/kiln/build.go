@@ -30,6 +30,11 @@ func cmdBuild(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, set := env.Lookup("KILN_PHP_RUNTIME"); !set {
+		// On a developer's machine the host's PHP, PHP-FPM, nginx and
+		// Composer are the natural runtime; platforms use the repository.
+		env = env.With("KILN_PHP_RUNTIME", "system")
+	}
 	out := a.stdout
 	if *asJSON {
 		out = a.stderr
