@@ -46,6 +46,7 @@ package: build
 ## demo: build and run the Node.js sample under examples/ (Ctrl-C to stop)
 demo: build
 	./bin/kiln build examples/nodejs-express
+	@echo "-----> Starting the web process: open http://localhost:$${PORT:-5000}/ (Ctrl-C stops it)"
 	./bin/kiln run examples/nodejs-express/.kiln/slug
 
 ## bench: cold/warm build benchmark (see bench/README.md)
