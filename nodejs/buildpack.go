@@ -76,6 +76,11 @@ const (
 	setMeteorURL      = "meteor_bootstrap_url"
 	setMeteorSHA256   = "meteor_bootstrap_sha256"
 	setYarnPath       = "yarn_path"
+	setDepCache       = "dependency_cache"
+	setDepKeyFiles    = "dependency_key_files"
+	setDepKeyPackage  = "dependency_key_package_json"
+	setDepKeyEnv      = "dependency_key_env"
+	setSlugExcludes   = "node_slug_excludes"
 )
 
 // nodeDir is where Node.js is installed, relative to the app; at runtime it is

@@ -43,19 +43,25 @@ func (c *compiler) restoreCache(buildpack.Step) error {
 	if got := strings.TrimSpace(string(old)); got != want {
 		c.log.Info("Cached directories were not restored because %s changed", signatureChange(got, want))
 		c.log.Info("Module installation may take longer for this build")
-		return os.RemoveAll(root)
+		return clearCache(root)
 	}
 	for _, dir := range c.plan.Caches {
 		c.log.Info("%s", c.restoreDir(root, dir))
 	}
-	if entries, _ := os.ReadDir(root); len(entries) > 0 {
-		for _, e := range entries {
-			if e.IsDir() && e.Name() != "dirs" {
-				c.log.Info("- %s (package manager cache)", e.Name())
-			}
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if e.IsDir() && pmCacheNames()[e.Name()] != "" {
+			c.log.Info("- %s (package manager cache)", e.Name())
+			c.ctx.Report.CacheHit(pmCacheNames()[e.Name()])
 		}
 	}
 	return nil
+}
+
+// pmCacheNames maps the package manager caches kept under CACHE_DIR/node to
+// the names the build report uses.
+func pmCacheNames() map[string]string {
+	return map[string]string{"npm-cache": "npm cache", "yarn-cache": "yarn cache", "yarn-berry": "yarn cache", "pnpm-store": "pnpm store"}
 }
 
 // restoreDir copies one cached directory into the app and says what it did.
@@ -72,6 +78,7 @@ func (c *compiler) restoreDir(root, dir string) string {
 		_ = os.RemoveAll(dst)
 		return fmt.Sprintf("- %s (restore failed, skipping: %v)", dir, err)
 	}
+	c.ctx.Report.CacheHit(dir)
 	return "- " + dir
 }
 
@@ -146,4 +153,22 @@ func removeLeftovers(root string) {
 	for _, m := range matches {
 		_ = os.RemoveAll(m)
 	}
+}
+
+// clearCache empties the cache root except the saved dependency tree, which
+// carries its own key (see depCache) and says itself what changed.
+func clearCache(root string) error {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return fmt.Errorf("clearing the cache: %w", err)
+	}
+	for _, e := range entries {
+		if e.Name() == "deps" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(root, e.Name())); err != nil {
+			return fmt.Errorf("clearing the cache: %w", err)
+		}
+	}
+	return nil
 }

@@ -35,12 +35,13 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	if log == nil {
 		log = buildpack.Discard()
 	}
+	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
-	for _, w := range p.Warnings {
-		c.log.Warn("%s", w)
-	}
 	for _, s := range p.Steps {
-		if err := c.step(s); err != nil {
+		start := time.Now()
+		err := c.step(s)
+		ctx.Report.Step(s.Name, time.Since(start))
+		if err != nil {
 			return err
 		}
 	}
@@ -51,6 +52,9 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 func (c *compiler) step(s buildpack.Step) error {
 	if !OwnsStep(s.Name) {
 		return fmt.Errorf("nodejs: unknown plan step %q", s.Name)
+	}
+	if isInstallStep(s.Name) && c.plan.Settings[setDepKeyFiles] != "" {
+		return c.installDependencies(s)
 	}
 	if len(s.Command) > 0 {
 		return c.run(s)
@@ -102,9 +106,14 @@ func header(name string) string {
 	return name
 }
 
-// run executes a command step with the build environment plus the step's.
+// run prints a command step's header and executes it.
 func (c *compiler) run(s buildpack.Step) error {
 	c.log.Header("%s", header(s.Name))
+	return c.exec(s)
+}
+
+// exec executes a command step with the build environment plus the step's.
+func (c *compiler) exec(s buildpack.Step) error {
 	if s.Name == stepBuild && c.plan.Settings[setBuildNotice] != "" {
 		c.log.Info("%s", c.plan.Settings[setBuildNotice])
 	}

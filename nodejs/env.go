@@ -36,6 +36,10 @@ func buildEnvDefaults(env buildpack.Env, pm pmChoice, cacheRoot string, meteor b
 	setDefault("NPM_CONFIG_AUDIT", "false")
 	setDefault("NPM_CONFIG_FUND", "false")
 	setDefault("NPM_CONFIG_UPDATE_NOTIFIER", "false")
+	// Native add-ons build against the headers of the complete Node.js
+	// distribution, which the slug leaves out (node-gyp would otherwise
+	// download them).
+	setDefault("NPM_CONFIG_NODEDIR", phTmp+"/"+nodeDistLink)
 	if meteor {
 		// Meteor apps keep what they need at runtime in devDependencies.
 		setDefault("NPM_CONFIG_PRODUCTION", "false")

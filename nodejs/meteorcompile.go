@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -25,8 +26,10 @@ func (c *compiler) meteorBootstrap(buildpack.Step) error {
 	tree, _, ok := c.store().find("meteor", release)
 	if ok {
 		c.log.Info("Using the Meteor tool from the cache")
+		c.ctx.Report.CacheHit("meteor " + release)
 		return placeTree(tree, home)
 	}
+	c.ctx.Report.CacheMiss("meteor " + release)
 	url := c.plan.Settings[setMeteorURL]
 	c.log.Info("Downloading %s", url)
 	staged, err := c.store().staging()
@@ -91,6 +94,9 @@ func (c *compiler) fetchMeteor(ctx context.Context, url, want, dir string) (stri
 // downloadUnpinned fetches url into a scratch file (for archives with no
 // published checksum; the caller validates the content).
 func (c *compiler) downloadUnpinned(ctx context.Context, url string) (string, error) {
+	start := time.Now()
+	c.ctx.Report.Download(url)
+	defer func() { c.ctx.Report.Fetching(time.Since(start)) }()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return "", err

@@ -90,7 +90,8 @@ func TestCacheSignatureChange(t *testing.T) {
 }
 
 // TestCacheSaveRestore saves node_modules, restores it into a fresh app,
-// and drops everything when the signature changes.
+// and drops everything but the dependency tree (which has its own key) when
+// the signature changes.
 func TestCacheSaveRestore(t *testing.T) {
 	cache := t.TempDir()
 	plan := func(sig string) buildpack.Plan {
@@ -117,9 +118,13 @@ func TestCacheSaveRestore(t *testing.T) {
 	assert.Contains(t, out, "- npm-cache (package manager cache)")
 	assert.FileExists(t, filepath.Join(app2, "node_modules", "x", "index.js"))
 
+	require.NoError(t, os.MkdirAll(filepath.Join(cache, "node", "deps"), 0o755))
 	out = run(t.TempDir(), stepRestoreCache, "sig 2")
 	assert.Contains(t, out, "Cached directories were not restored")
-	assert.NoDirExists(t, filepath.Join(cache, "node"))
+	entries, err := os.ReadDir(filepath.Join(cache, "node"))
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "deps", entries[0].Name())
 }
 
 // TestMeteorBootstrap exercises the download-and-verify path against a

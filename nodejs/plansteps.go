@@ -1,6 +1,8 @@
 package nodejs
 
 import (
+	"strings"
+
 	"github.com/Masterminds/semver/v3"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -16,6 +18,7 @@ func (pl *planner) planSteps() error {
 	add := func(s buildpack.Step) { pl.plan.Steps = append(pl.plan.Steps, s) }
 
 	add(buildpack.Step{Name: stepEnvironment, Env: buildEnvDefaults(pl.env, pl.pm, cacheRoot, pl.meteor != "")})
+	pl.plan.Settings[setSlugExcludes] = strings.Join(slugExcludes(), " ")
 	add(buildpack.Step{Name: stepInstallNode})
 	if rt := pl.plan.Runtime("npm"); rt.Requested != "" && rt.Version != bundledNPM(pl.plan.Runtime("node").Version) {
 		add(buildpack.Step{Name: stepInstallNPM, Command: globalInstall("npm", rt.Version)})
@@ -43,7 +46,9 @@ func (pl *planner) planSteps() error {
 	}
 	env := pl.effectiveEnv()
 	major := npmMajor(&pl.plan)
-	add(installStep(pl.pm, env, major))
+	install := installStep(pl.pm, env, major)
+	add(install)
+	pl.planDependencyCache(install)
 	if cmd := pl.buildCommand(); cmd != nil {
 		add(buildpack.Step{Name: stepBuild, Command: cmd})
 	}

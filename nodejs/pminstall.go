@@ -27,7 +27,9 @@ func (c *compiler) installPackageManager(s buildpack.Step) error {
 	tree, info, ok := c.store().find(storeName, rt.Version)
 	if ok && info.Verified == hash {
 		c.log.Info("Using %s@%s from the cache", pkg, rt.Version)
+		c.ctx.Report.CacheHit(name + " " + rt.Version)
 	} else {
+		c.ctx.Report.CacheMiss(name + " " + rt.Version)
 		var err error
 		if tree, err = c.downloadPackage(pkg, storeName, rt.Version, hash); err != nil {
 			return err

@@ -61,7 +61,7 @@ type registryDist struct {
 }
 
 // registryVersion asks the registry about one exact version of a package.
-func registryVersion(ctx context.Context, f *fetch.Fetcher, registry, name, version string) (registryDist, error) {
+func registryVersion(ctx context.Context, f downloader, registry, name, version string) (registryDist, error) {
 	doc := registry + strings.Replace(url.PathEscape(name), "%40", "@", 1) + "/" + url.PathEscape(version)
 	b, err := f.Text(ctx, doc, 4<<20)
 	if err != nil {

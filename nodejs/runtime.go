@@ -20,13 +20,13 @@ type nodeSource struct {
 	fetch func(ctx context.Context, version, dir string) (fetch.Checksum, error)
 }
 
-// fetcher returns the download store of this build.
-func (c *compiler) fetcher() *fetch.Fetcher {
+// fetcher returns the download store of this build, reporting downloads.
+func (c *compiler) fetcher() downloader {
 	client := c.ctx.HTTP
 	if client == nil {
 		client = fetch.NewClient()
 	}
-	return &fetch.Fetcher{Client: client, Dir: filepath.Join(c.cacheDir(), "downloads")}
+	return downloader{f: &fetch.Fetcher{Client: client, Dir: filepath.Join(c.cacheDir(), "downloads")}, report: c.ctx.Report}
 }
 
 // store returns the store of extracted runtimes.
@@ -46,16 +46,18 @@ func (c *compiler) installNode(buildpack.Step) error {
 	tree, info, ok := c.store().find("node", rt.Version)
 	if ok {
 		c.log.Info("Using Node.js %s from the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
+		c.ctx.Report.CacheHit("node runtime " + rt.Version)
 	} else {
+		c.ctx.Report.CacheMiss("node runtime " + rt.Version)
 		var err error
 		if tree, err = c.downloadNode(rt.Version); err != nil {
 			return err
 		}
 	}
-	if err := placeTree(tree, c.nodeHome()); err != nil {
+	if err := placeTree(tree, c.nodeHome(), splitList(c.plan.Settings[setSlugExcludes])...); err != nil {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
 	}
-	return nil
+	return c.linkNodeDist(tree)
 }
 
 // describeRequest renders where a version request came from.

@@ -68,39 +68,49 @@ func (s runtimeStore) commit(staged string, info runtimeInfo) (string, error) {
 	return final, nil
 }
 
-// placeTree makes dst a copy of src. Files are hard-linked when both are on
-// the same filesystem: placing a 100 MB Node.js tree then costs a few
-// milliseconds instead of a full copy. That is safe because nothing the build
-// runs rewrites Node.js files in place (npm, Yarn and pnpm write new files
-// and rename them), and the cache copy is never modified after its marker is
-// written. Across filesystems it falls back to copying.
-func placeTree(src, dst string) error {
+// placeTree makes dst a copy of src, leaving out the excluded paths
+// (slash-separated, relative to src). Files are hard-linked when both are on
+// the same filesystem: placing a 100 MB Node.js tree then costs one link per
+// file instead of a full copy (no rename: the cache keeps its tree for the
+// next build; no reflink: ext4 and most build filesystems have none). That is
+// safe because nothing the build runs rewrites Node.js files in place (npm,
+// Yarn and pnpm write new files and rename them), and the cache copy is never
+// modified after its marker is written. Across filesystems it falls back to
+// copying.
+func placeTree(src, dst string, excludes ...string) error {
 	if err := os.RemoveAll(dst); err != nil {
 		return fmt.Errorf("clearing %s: %w", dst, err)
 	}
-	err := linkTree(src, dst)
+	err := linkTree(src, dst, excludes...)
 	if err == nil {
 		return nil
 	}
 	_ = os.RemoveAll(dst)
-	if err := copy.Copy(src, dst, copy.Options{Skip: skipMarker}); err != nil {
+	skip := func(_ os.FileInfo, path, _ string) (bool, error) {
+		rel, _ := filepath.Rel(src, path)
+		return rel == runtimeMarker || excluded(filepath.ToSlash(rel), excludes), nil
+	}
+	if err := copy.Copy(src, dst, copy.Options{Skip: skip}); err != nil {
 		return fmt.Errorf("copying %s: %w", src, err)
 	}
 	return nil
 }
 
-func skipMarker(_ os.FileInfo, src, _ string) (bool, error) {
-	return filepath.Base(src) == runtimeMarker, nil
-}
-
-// linkTree recreates src at dst with directories, symlinks and hard links.
-func linkTree(src, dst string) error {
+// linkTree recreates src at dst with directories, symlinks and hard links,
+// leaving out the excluded paths.
+func linkTree(src, dst string, excludes ...string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(src, path)
 		if rel == runtimeMarker {
+			return nil
+		}
+		if excluded(filepath.ToSlash(rel), excludes) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
 			return nil
 		}
 		target := filepath.Join(dst, rel)
@@ -121,12 +131,4 @@ func linkTree(src, dst string) error {
 			return os.Link(path, target)
 		}
 	})
-}
-
-// slugExcludes are the parts of a Node.js distribution that only the build
-// needs (C headers for native add-ons, documentation). They are kept for
-// now; dropping them from the slug after the build is the hook for leaner
-// slugs.
-func slugExcludes() []string {
-	return []string{"include", "share/doc", "share/man", "CHANGELOG.md", "README.md"}
 }

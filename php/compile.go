@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/nodejs"
@@ -35,7 +36,10 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 			i = j - 1
 			continue
 		}
-		if err := c.step(p.Steps[i]); err != nil {
+		start := time.Now()
+		err := c.step(p.Steps[i])
+		ctx.Report.Step(p.Steps[i].Name, time.Since(start))
+		if err != nil {
 			return err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -83,7 +84,10 @@ func (c *compiler) installComposer() error {
 func (c *compiler) fetch(what, url string) (fetch.Result, error) {
 	f := &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
 	ctx := c.ctx.Context()
+	start := time.Now()
 	text, err := f.Text(ctx, url+".sha256", 4096)
+	c.ctx.Report.Download(url + ".sha256")
+	c.ctx.Report.Fetching(time.Since(start))
 	if err != nil {
 		return fetch.Result{}, unavailable(what, url+".sha256", err)
 	}
@@ -95,13 +99,20 @@ func (c *compiler) fetch(what, url string) (fetch.Result, error) {
 	if err != nil {
 		return fetch.Result{}, fmt.Errorf("%s: reading %s.sha256: %w", what, url, err)
 	}
+	start = time.Now()
 	res, err := f.Get(ctx, url, sum)
+	if err != nil || !res.Cached {
+		c.ctx.Report.Download(url)
+		c.ctx.Report.Fetching(time.Since(start))
+	}
 	if err != nil {
 		return fetch.Result{}, unavailable(what, url, err)
 	}
 	if res.Cached {
 		c.ctx.Log.Info("Using the verified copy of %s from the cache", what)
+		c.ctx.Report.CacheHit(what)
 	} else {
+		c.ctx.Report.CacheMiss(what)
 		c.ctx.Log.Info("Downloaded and verified %s", url)
 	}
 	return res, nil

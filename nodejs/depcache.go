@@ -1,0 +1,196 @@
+package nodejs
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// depCache is the saved dependency tree of the last install, under
+// CACHE_DIR/node:
+//
+//	deps/key.json          the depKey it was installed with, and the tree's directories
+//	deps/tree/<dir>        node_modules, and the node_modules of workspace packages,
+//	                       as the install left them (devDependencies included)
+//	.deps-new-*, .deps-old-*
+//	                       a save in progress, or what a killed one left (removed)
+//
+// A save builds the new deps directory under a temporary name, key.json
+// last, then swaps it in with two renames: deps is at every moment either
+// the previous complete save, the new complete save, or absent (killed
+// between the renames). A restore reads deps/key.json first, so a tree is
+// only used together with the key it was installed with.
+type depCache struct{ root string }
+
+// depManifest is the content of deps/key.json.
+type depManifest struct {
+	Key depKey `json:"key"`
+	// Tree lists the saved directories, relative to the app.
+	Tree []string `json:"tree"`
+}
+
+// saveHook, when not nil, is called at each point of a save where a killed
+// build would leave the cache in a distinct state ("staged", "swapped-out");
+// an error aborts the save there as a kill would. Tests use it.
+type saveHook func(point string) error
+
+func (d depCache) dir() string { return filepath.Join(d.root, "deps") }
+
+// load returns the saved manifest. An absent cache is fs.ErrNotExist; an
+// unreadable or inconsistent one is another error.
+func (d depCache) load() (depManifest, error) {
+	var m depManifest
+	b, err := os.ReadFile(filepath.Join(d.dir(), "key.json"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, derr := os.Stat(d.dir()); derr == nil {
+				return m, errors.New("the saved tree has no key.json")
+			}
+		}
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("key.json: %w", err)
+	}
+	for _, dir := range m.Tree {
+		if !validTreeDir(dir) {
+			return m, fmt.Errorf("key.json names %q, which is not a node_modules directory in the app", dir)
+		}
+		if _, err := os.Stat(filepath.Join(d.dir(), "tree", filepath.FromSlash(dir))); err != nil {
+			return m, fmt.Errorf("the saved tree lacks %s", dir)
+		}
+	}
+	return m, nil
+}
+
+// validTreeDir accepts the app-relative node_modules directories a manifest
+// may name.
+func validTreeDir(dir string) bool {
+	return filepath.ToSlash(filepath.Clean(dir)) == dir && !strings.HasPrefix(dir, "../") &&
+		!filepath.IsAbs(dir) && (dir == "node_modules" || strings.HasSuffix(dir, "/node_modules"))
+}
+
+// restore places the saved tree into app and returns the number of files.
+// Nothing of the tree may exist in the app yet; on failure, what was placed
+// is removed again.
+func (d depCache) restore(app string, m depManifest) (int, error) {
+	for _, dir := range m.Tree {
+		if _, err := os.Lstat(filepath.Join(app, filepath.FromSlash(dir))); err == nil {
+			return 0, fmt.Errorf("%s already exists in the app", dir)
+		}
+	}
+	total := 0
+	for i, dir := range m.Tree {
+		dst := filepath.Join(app, filepath.FromSlash(dir))
+		err := os.MkdirAll(filepath.Dir(dst), 0o755)
+		n := 0
+		if err == nil {
+			n, err = cloneTree(filepath.Join(d.dir(), "tree", filepath.FromSlash(dir)), dst)
+		}
+		if err != nil {
+			for _, placed := range m.Tree[:i+1] {
+				_ = os.RemoveAll(filepath.Join(app, filepath.FromSlash(placed)))
+			}
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// save stores the trees of app (see findTrees) with their key, replacing
+// the previous save atomically. It returns the number of files saved.
+func (d depCache) save(app string, key depKey, trees []string, hook saveHook) (int, error) {
+	if err := os.MkdirAll(d.root, 0o755); err != nil {
+		return 0, fmt.Errorf("creating %s: %w", d.root, err)
+	}
+	staged, err := os.MkdirTemp(d.root, ".deps-new-")
+	if err != nil {
+		return 0, fmt.Errorf("creating %s: %w", d.root, err)
+	}
+	defer os.RemoveAll(staged)
+	total := 0
+	for _, dir := range trees {
+		dst := filepath.Join(staged, "tree", filepath.FromSlash(dir))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return 0, err
+		}
+		n, err := cloneTree(filepath.Join(app, filepath.FromSlash(dir)), dst)
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	b, err := json.MarshalIndent(depManifest{Key: key, Tree: trees}, "", "  ")
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(staged, "key.json"), append(b, '\n'), 0o644); err != nil {
+		return 0, fmt.Errorf("writing key.json: %w", err)
+	}
+	return total, d.swap(staged, hook)
+}
+
+// swap replaces deps by staged.
+func (d depCache) swap(staged string, hook saveHook) error {
+	call := func(point string) error {
+		if hook == nil {
+			return nil
+		}
+		return hook(point)
+	}
+	if err := call("staged"); err != nil {
+		return err
+	}
+	old := filepath.Join(d.root, ".deps-old-"+strings.TrimPrefix(filepath.Base(staged), ".deps-new-"))
+	if err := os.Rename(d.dir(), old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replacing the saved dependencies: %w", err)
+	}
+	defer os.RemoveAll(old)
+	if err := call("swapped-out"); err != nil {
+		return err
+	}
+	if err := os.Rename(staged, d.dir()); err != nil {
+		return fmt.Errorf("replacing the saved dependencies: %w", err)
+	}
+	return nil
+}
+
+// removeLeftovers deletes what killed saves left behind.
+func (d depCache) removeLeftovers() {
+	for _, pattern := range []string{".deps-new-*", ".deps-old-*"} {
+		matches, _ := filepath.Glob(filepath.Join(d.root, pattern))
+		for _, m := range matches {
+			_ = os.RemoveAll(m)
+		}
+	}
+}
+
+// findTrees lists the node_modules directories an install left in app: the
+// root one and those of workspace packages (up to four levels down, outside
+// node_modules and hidden directories).
+func findTrees(app string) []string {
+	var out []string
+	_ = filepath.WalkDir(app, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil
+		}
+		rel, _ := filepath.Rel(app, path)
+		rel = filepath.ToSlash(rel)
+		switch {
+		case rel == ".":
+			return nil
+		case d.Name() == "node_modules":
+			out = append(out, rel)
+			return fs.SkipDir
+		case strings.HasPrefix(d.Name(), ".") || d.Name() == "bower_components" || strings.Count(rel, "/") >= 3:
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return out
+}

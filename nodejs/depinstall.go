@@ -1,0 +1,87 @@
+package nodejs
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// isInstallStep reports whether a step installs the app's dependencies.
+func isInstallStep(name string) bool {
+	switch name {
+	case stepNPMCI, stepNPMInstall, stepYarnInstall, stepPNPMInstall:
+		return true
+	}
+	return false
+}
+
+// installDependencies carries out an install step as the plan's
+// dependency_cache setting says: it computes the dependency key from the
+// inputs the plan names and restores the saved tree when the key matches;
+// otherwise it runs the step's command and saves the tree it produced, with
+// the key, before the build script and pruning change it.
+func (c *compiler) installDependencies(s buildpack.Step) error {
+	c.log.Header("%s", header(s.Name))
+	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.env, s.Command)
+	if err != nil {
+		return err
+	}
+	cache := depCache{root: c.cacheRoot()}
+	cache.removeLeftovers()
+	if c.restoreDependencies(cache, key, s) {
+		return nil
+	}
+	c.ctx.Report.CacheMiss("node_modules")
+	if err := c.exec(s); err != nil {
+		return err
+	}
+	c.saveDependencies(cache, key, nil)
+	return nil
+}
+
+// restoreDependencies restores the saved tree when its key matches, and
+// otherwise says why it installs.
+func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.Step) bool {
+	m, err := cache.load()
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		c.log.Info("No installed dependencies in the cache: installing")
+		return false
+	case err != nil:
+		c.log.Info("Ignoring the cached dependencies (%v): installing", err)
+		return false
+	}
+	if changed := key.changes(m.Key); len(changed) > 0 {
+		c.log.Info("Dependencies changed since the cached build (%s): installing", strings.Join(changed, ", "))
+		return false
+	}
+	start := time.Now()
+	n, err := cache.restore(c.ctx.AppDir, m)
+	if err != nil {
+		c.log.Info("Could not restore the cached dependencies (%v): installing", err)
+		return false
+	}
+	c.log.Info("Dependencies unchanged since the cached build: restored %s (%d files) in %s instead of running %s",
+		strings.Join(m.Tree, ", "), n, time.Since(start).Round(time.Millisecond), s.Command[0]+" "+s.Command[1])
+	c.ctx.Report.CacheHit("node_modules")
+	return true
+}
+
+// saveDependencies keeps the installed tree for the next build. A failure
+// only costs the next build its shortcut: it is reported, not fatal.
+func (c *compiler) saveDependencies(cache depCache, key depKey, hook saveHook) {
+	trees := findTrees(c.ctx.AppDir)
+	if len(trees) == 0 {
+		return
+	}
+	start := time.Now()
+	n, err := cache.save(c.ctx.AppDir, key, trees, hook)
+	if err != nil {
+		c.log.Warn("Could not save node_modules for the next build: %v", err)
+		return
+	}
+	c.log.Info("Saved %s (%d files) for the next build in %s", strings.Join(trees, ", "), n, time.Since(start).Round(time.Millisecond))
+}

@@ -1,0 +1,236 @@
+package nodejs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// depKeyFormat changes whenever the key or the saved tree changes meaning;
+// a cache with another format is ignored.
+const depKeyFormat = 1
+
+// depKey is everything that decides what a dependency installation
+// produces. Two builds with equal keys install the same tree, so the second
+// can restore the first's instead of installing again. It is stored as JSON
+// next to the saved tree (CACHE_DIR/node/deps/key.json) and compared field by
+// field, so the build can say which input changed.
+type depKey struct {
+	Format int    `json:"format"`
+	Stack  string `json:"stack"`
+	Arch   string `json:"architecture"`
+	// Command is the install command, placeholders unexpanded: it carries
+	// npm ci vs npm install and --include/--omit=dev.
+	Command string `json:"command"`
+	// Runtimes are the versions of node, npm, yarn and pnpm as installed.
+	Runtimes map[string]string `json:"runtimes"`
+	// Files maps each key file to the SHA-256 of its bytes, "absent" when
+	// the app has no such file.
+	Files map[string]string `json:"files"`
+	// Package maps each dependency section of package.json to the SHA-256 of
+	// its canonical JSON, "absent" when missing.
+	Package map[string]string `json:"package_json"`
+	// Env maps each key variable to its value, "<unset>" when unset.
+	Env map[string]string `json:"env"`
+}
+
+// depKeyPackageSections are the parts of package.json that change what gets
+// installed. Scripts, description, version and the like do not.
+func depKeyPackageSections() []string {
+	return []string{
+		"dependencies", "devDependencies", "optionalDependencies", "peerDependencies",
+		"peerDependenciesMeta", "bundleDependencies", "bundledDependencies", "dependenciesMeta",
+		"overrides", "resolutions", "workspaces", "packageManager", "engines", "pnpm",
+	}
+}
+
+// depKeyFiles are the files, besides the lockfile, whose bytes change what
+// the package manager installs.
+func depKeyFiles(lockfile string) []string {
+	return []string{lockfile, ".npmrc", ".yarnrc", ".yarnrc.yml", "pnpm-workspace.yaml", ".pnpmfile.cjs"}
+}
+
+// installScripts are the root package's lifecycle scripts that package
+// managers run during an install. Their effects may reach outside the
+// dependency tree, so an app defining one always installs.
+func installScripts() []string {
+	return []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"}
+}
+
+// depKeyEnv lists the variables of env that change what gets installed:
+// NODE_ENV, NPM_CONFIG_PRODUCTION, YARN_PRODUCTION and USE_NPM_INSTALL always
+// (unset is a value too), plus every NPM_CONFIG_*, YARN_* and PNPM_CONFIG_*
+// variable that is set, except output, cache locations, the headers
+// directory, and secrets (credentials do not change what a lockfile
+// installs, and the key must not hold them).
+func depKeyEnv(env buildpack.Env) []string {
+	seen := map[string]bool{}
+	for _, k := range []string{"NODE_ENV", "NPM_CONFIG_PRODUCTION", "YARN_PRODUCTION", "USE_NPM_INSTALL"} {
+		seen[k] = true
+	}
+	for _, k := range env.Keys() {
+		u := strings.ToUpper(k)
+		prefixed := strings.HasPrefix(u, "NPM_CONFIG_") || strings.HasPrefix(u, "YARN_") || strings.HasPrefix(u, "PNPM_CONFIG_")
+		if prefixed && !buildpack.IsSecretName(k) && !depKeyIgnored(u) {
+			seen[k] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// depKeyIgnored reports whether a package manager variable (upper case)
+// leaves the installed tree alone.
+func depKeyIgnored(name string) bool {
+	for _, suffix := range []string{
+		"_LOGLEVEL", "_LOG_LEVEL", "_AUDIT", "_FUND", "_UPDATE_NOTIFIER", "_PROGRESS", "_COLOR",
+		"_CACHE", "_CACHE_FOLDER", "_GLOBAL_FOLDER", "_ENABLE_GLOBAL_CACHE", "_STORE_DIR",
+		"_ENABLE_TELEMETRY", "_NODEDIR", "_USERCONFIG", "_ENABLE_PROGRESS_BARS",
+	} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+// computeDepKey reads the key inputs the plan names from the app, the build
+// environment and the installed runtimes. command is the install step's.
+func computeDepKey(app, nodeHome string, p buildpack.Plan, env buildpack.Env, command []string) (depKey, error) {
+	k := depKey{
+		Format: depKeyFormat, Stack: p.Stack, Arch: runtime.GOOS + "/" + runtime.GOARCH,
+		Command:  strings.Join(command, " "),
+		Runtimes: installedVersions(nodeHome, p), Files: map[string]string{},
+		Package: map[string]string{}, Env: map[string]string{},
+	}
+	for _, f := range splitList(p.Settings[setDepKeyFiles]) {
+		sum, err := fileSum(filepath.Join(app, f))
+		if err != nil {
+			return k, err
+		}
+		k.Files[f] = sum
+	}
+	b, err := os.ReadFile(filepath.Join(app, "package.json"))
+	if err != nil {
+		return k, fmt.Errorf("reading package.json: %w", err)
+	}
+	for _, sec := range splitList(p.Settings[setDepKeyPackage]) {
+		k.Package[sec] = sectionSum(b, sec)
+	}
+	for _, name := range splitList(p.Settings[setDepKeyEnv]) {
+		v, ok := env.Lookup(name)
+		if !ok {
+			v = "<unset>"
+		}
+		k.Env[name] = v
+	}
+	return k, nil
+}
+
+// installedVersions reads the versions of the runtimes the plan installs
+// from the Node.js prefix, so a range resolved at build time is keyed by what
+// it resolved to. Node.js itself is the planned exact version.
+func installedVersions(nodeHome string, p buildpack.Plan) map[string]string {
+	out := map[string]string{}
+	pkgs := map[string]string{"npm": "npm", "yarn": p.Settings[setPMPackage], "pnpm": p.Settings[setPMPackage]}
+	for _, rt := range p.Runtimes {
+		out[rt.Name] = rt.Version
+		pkg := pkgs[rt.Name]
+		if pkg == "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(nodeHome, "lib", "node_modules", filepath.FromSlash(pkg), "package.json"))
+		if v := gjson.GetBytes(b, "version").String(); err == nil && v != "" {
+			out[rt.Name] = v
+		}
+	}
+	return out
+}
+
+// fileSum is the SHA-256 of a file, or "absent".
+func fileSum(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "absent", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", filepath.Base(path), err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// sectionSum is the SHA-256 of a package.json section in canonical form
+// (keys sorted, no whitespace), so reformatting the file changes nothing.
+func sectionSum(pkg []byte, section string) string {
+	v := gjson.GetBytes(pkg, gjson.Escape(section))
+	if !v.Exists() {
+		return "absent"
+	}
+	var parsed any
+	canon := []byte(v.Raw)
+	if json.Unmarshal(canon, &parsed) == nil {
+		canon, _ = json.Marshal(parsed)
+	}
+	sum := sha256.Sum256(canon)
+	return hex.EncodeToString(sum[:])
+}
+
+// changes names the inputs that differ between an old key and k, in a
+// stable order: "package-lock.json", "package.json engines", "node version",
+// "NPM_CONFIG_PRODUCTION", ...
+func (k depKey) changes(old depKey) []string {
+	var out []string
+	if old.Format != k.Format {
+		return []string{"the cache format"}
+	}
+	if old.Stack != k.Stack {
+		out = append(out, "stack")
+	}
+	if old.Arch != k.Arch {
+		out = append(out, "architecture")
+	}
+	out = append(out, mapChanges(old.Runtimes, k.Runtimes, "", " version")...)
+	out = append(out, mapChanges(old.Files, k.Files, "", "")...)
+	out = append(out, mapChanges(old.Package, k.Package, "package.json ", "")...)
+	out = append(out, mapChanges(old.Env, k.Env, "", "")...)
+	if old.Command != k.Command {
+		out = append(out, "install command")
+	}
+	return out
+}
+
+// mapChanges lists the keys whose values differ between a and b, sorted.
+func mapChanges(a, b map[string]string, prefix, suffix string) []string {
+	var out []string
+	for k, v := range b {
+		if a[k] != v {
+			out = append(out, prefix+k+suffix)
+		}
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			out = append(out, prefix+k+suffix)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// splitList undoes the space-joined form of a list setting.
+func splitList(s string) []string { return strings.Fields(s) }
