@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -19,6 +20,8 @@ type compiler struct {
 	env  buildpack.Env // the build environment, grown by the environment step
 	tmp  string        // scratch directory ($TMP), removed at the end
 	log  *buildpack.Logger
+	// background tracks the spares being prepared for the next build.
+	background sync.WaitGroup
 }
 
 // Compile implements buildpack.Buildpack: it executes the plan's steps in
@@ -37,6 +40,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	}
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
+	defer c.background.Wait()
 	for _, s := range p.Steps {
 		start := time.Now()
 		err := c.step(s)

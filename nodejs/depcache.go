@@ -40,6 +40,26 @@ type saveHook func(point string) error
 
 func (d depCache) dir() string { return filepath.Join(d.root, "deps") }
 
+// spare is where a ready-made copy of the tree waits for the next restore
+// (see spare.go): deps/spare/<dir>.
+func (d depCache) spare() string { return filepath.Join(d.dir(), "spare") }
+
+// fillSpare links a new spare of the saved tree at dst.
+func (d depCache) fillSpare(m depManifest) func(dst string) error {
+	return func(dst string) error {
+		for _, dir := range m.Tree {
+			target := filepath.Join(dst, filepath.FromSlash(dir))
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			if _, err := cloneTree(filepath.Join(d.dir(), "tree", filepath.FromSlash(dir)), target); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // load returns the saved manifest. An absent cache is fs.ErrNotExist; an
 // unreadable or inconsistent one is another error.
 func (d depCache) load() (depManifest, error) {
@@ -86,6 +106,9 @@ func (d depCache) restore(app string, m depManifest) (int, error) {
 	total := 0
 	for i, dir := range m.Tree {
 		dst := filepath.Join(app, filepath.FromSlash(dir))
+		if takeSpare(filepath.Join(d.spare(), filepath.FromSlash(dir)), dst) {
+			continue
+		}
 		err := os.MkdirAll(filepath.Dir(dst), 0o755)
 		n := 0
 		if err == nil {
@@ -162,6 +185,7 @@ func (d depCache) swap(staged string, hook saveHook) error {
 
 // removeLeftovers deletes what killed saves left behind.
 func (d depCache) removeLeftovers() {
+	removeSpareLeftovers(d.dir())
 	for _, pattern := range []string{".deps-new-*", ".deps-old-*"} {
 		matches, _ := filepath.Glob(filepath.Join(d.root, pattern))
 		for _, m := range matches {

@@ -3,6 +3,7 @@ package nodejs
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -59,14 +60,16 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 		return false
 	}
 	start := time.Now()
-	n, err := cache.restore(c.ctx.AppDir, m)
+	_, err = cache.restore(c.ctx.AppDir, m)
 	if err != nil {
 		c.log.Info("Could not restore the cached dependencies (%v): installing", err)
 		return false
 	}
-	c.log.Info("Dependencies unchanged since the cached build: restored %s (%d files) in %s instead of running %s",
-		strings.Join(m.Tree, ", "), n, time.Since(start).Round(time.Millisecond), s.Command[0]+" "+s.Command[1])
+	c.log.Info("Dependencies unchanged since the cached build: restored %s in %s instead of running %s",
+		strings.Join(m.Tree, ", "), time.Since(start).Round(time.Millisecond), s.Command[0]+" "+s.Command[1])
 	c.ctx.Report.CacheHit("node_modules")
+	_ = os.RemoveAll(cache.spare())
+	c.prepareSpare(cache.spare(), cache.fillSpare(m))
 	return true
 }
 
@@ -84,4 +87,5 @@ func (c *compiler) saveDependencies(cache depCache, key depKey, hook saveHook) {
 		return
 	}
 	c.log.Info("Saved %s (%d files) for the next build in %s", strings.Join(trees, ", "), n, time.Since(start).Round(time.Millisecond))
+	c.prepareSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
 }

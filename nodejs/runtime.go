@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,10 +55,30 @@ func (c *compiler) installNode(buildpack.Step) error {
 			return err
 		}
 	}
-	if err := placeTree(tree, c.nodeHome(), splitList(c.plan.Settings[setSlugExcludes])...); err != nil {
+	if err := c.placeNode(tree); err != nil {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
 	}
 	return c.linkNodeDist(tree)
+}
+
+// placeNode puts the cached Node.js tree, without the slug's excludes, into
+// the app: by taking its spare when there is one, else link by link; then
+// prepares the next build's spare.
+func (c *compiler) placeNode(tree string) error {
+	excludes := splitList(c.plan.Settings[setSlugExcludes])
+	sum := sha256.Sum256([]byte(strings.Join(excludes, " ")))
+	spare := filepath.Join(filepath.Dir(tree), fmt.Sprintf(".spare-%s-%x", filepath.Base(tree), sum[:4]))
+	removeSpareLeftovers(filepath.Dir(tree))
+	if err := os.RemoveAll(c.nodeHome()); err != nil {
+		return err
+	}
+	if !takeSpare(spare, c.nodeHome()) {
+		if err := placeTree(tree, c.nodeHome(), excludes...); err != nil {
+			return err
+		}
+	}
+	c.prepareSpare(spare, func(dst string) error { return linkTree(tree, dst, excludes...) })
+	return nil
 }
 
 // describeRequest renders where a version request came from.
