@@ -21,9 +21,9 @@ import (
 //
 // The tree is restored only when the install is reproducible (a lockfile),
 // the root package has no install lifecycle script (whose effects may reach
-// outside node_modules), Yarn does not use Plug'n'Play (the install is then
-// already fast, and its output lives outside node_modules), and the app does
-// not carry its own node_modules.
+// outside node_modules), the package manager is npm, pnpm or Yarn 1 (Yarn 2+
+// keeps install state outside node_modules, and with Plug'n'Play its whole
+// output), and the app does not carry its own node_modules.
 func (pl *planner) planDependencyCache(install buildpack.Step) {
 	s := pl.plan.Settings
 	if reason := pl.dependencyCacheOff(); reason != "" {
@@ -49,6 +49,8 @@ func (pl *planner) dependencyCacheOff() string {
 		return "no lockfile, so the installation is not reproducible"
 	case pl.pm.name == "yarn" && pl.pm.berry && pl.pm.linker != "node-modules":
 		return "Yarn Plug'n'Play installs into .yarn, not node_modules"
+	case pl.pm.name == "yarn" && pl.pm.berry:
+		return "Yarn 2+ keeps its install state outside node_modules (.yarn/install-state.gz)"
 	case dirExists(pl.app, "node_modules"):
 		return "node_modules is part of the app"
 	}
