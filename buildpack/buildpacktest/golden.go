@@ -16,13 +16,19 @@ func Golden(t *testing.T, path string, got any, update bool) {
 	t.Helper()
 	b, err := json.MarshalIndent(got, "", "  ")
 	require.NoError(t, err)
-	b = append(b, '\n')
+	GoldenBytes(t, path, append(b, '\n'), update)
+}
+
+// GoldenBytes compares got with the file at path, byte for byte. When update
+// is true it rewrites the file instead, for the author to review the diff.
+func GoldenBytes(t *testing.T, path string, got []byte, update bool) {
+	t.Helper()
 	if update {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, b, 0o644))
+		require.NoError(t, os.WriteFile(path, got, 0o644))
 		return
 	}
 	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden file missing; run go test ./... -update")
-	assert.Equal(t, string(want), string(b), "golden file %s differs; rerun with -update and review the diff", path)
+	require.NoError(t, err, "golden file %s missing; run go test ./cmd/kiln -run TestFixturePlans -update and review it", path)
+	assert.Equal(t, string(want), string(got), "golden file %s differs; rerun with -update and review the diff", path)
 }

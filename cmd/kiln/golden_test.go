@@ -13,9 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under fixtures/")
+var update = flag.Bool("update", false, "rewrite the golden files under fixtures/ (review the diff before committing)")
 
 // fixtureEnv is the environment every fixture is planned with: nothing from
 // the host, so that goldens do not depend on the machine.
@@ -54,27 +55,18 @@ func TestFixturePlans(t *testing.T) {
 			errPath := filepath.Join(dir, "expected", "error.txt")
 			if code == 0 {
 				assert.Empty(t, stderr.String())
-				compareGolden(t, planPath, stdout.Bytes())
+				buildpacktest.GoldenBytes(t, planPath, stdout.Bytes(), *update)
+				var again bytes.Buffer
+				run(context.Background(), []string{"kiln", "plan", "--json", appDir}, fixtureEnv(t, dir), &again, &stderr)
+				assert.Equal(t, stdout.String(), again.String(), "planning is deterministic")
 				assert.NoFileExists(t, errPath, "plan succeeded but an error was expected")
 				return
 			}
 			assert.Empty(t, stdout.String(), "a failing plan prints nothing on stdout")
 			assert.Equal(t, 1, code, "user errors exit 1")
-			compareGolden(t, errPath, stderr.Bytes())
+			buildpacktest.GoldenBytes(t, errPath, stderr.Bytes(), *update)
 			assert.NoFileExists(t, planPath, "plan failed but a plan was expected:\n%s", stderr.String())
 		})
 	}
 	assert.GreaterOrEqual(t, count, 25, "the fixture corpus shrank")
-}
-
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test ./... -update and review it")
-	assert.Equal(t, string(want), string(got), "golden %s differs; rerun with -update and review the diff", path)
 }
