@@ -18,16 +18,12 @@ import (
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
-func TestLineCol(t *testing.T) {
+func TestCheckJSONPosition(t *testing.T) {
 	doc := []byte("{\n  \"a\": 1,\n}\n")
 	err := checkJSON("package.json", doc)
 	u, ok := buildpack.AsUserError(err)
 	require.True(t, ok)
 	assert.Contains(t, u.Msg, "line 3, column 1")
-	line, col := lineCol([]byte(`{"a" 1}`), 6)
-	assert.Equal(t, []int{1, 6}, []int{line, col})
-	line, col = lineCol([]byte("{"), 1)
-	assert.Equal(t, []int{1, 1}, []int{line, col})
 	assert.Contains(t, checkJSON("x.json", []byte(`{"a":`)).Error(), "line 1, column 5")
 }
 

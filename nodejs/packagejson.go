@@ -1,7 +1,6 @@
 package nodejs
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,27 +56,11 @@ func checkJSON(name string, b []byte) error {
 	if errors.As(err, &se) {
 		off = se.Offset
 	}
-	line, col := lineCol(b, off)
+	line, col := buildpack.JSONPosition(b, off)
 	return &buildpack.UserError{
 		Msg:  fmt.Sprintf("Unable to parse %s: syntax error at line %d, column %d: %v", name, line, col, err),
 		Hint: fmt.Sprintf("Fix the JSON syntax of %s (check for trailing commas, missing quotes or comments), e.g. with `node -e 'require(\"./%s\")'`.", name, name),
 	}
-}
-
-// lineCol converts a byte offset, as reported by encoding/json (the number of
-// bytes read when the error was found), into a 1-based line and column. The
-// column counts bytes of the line up to and including the offending byte.
-func lineCol(b []byte, off int64) (line, col int) {
-	if off > int64(len(b)) {
-		off = int64(len(b))
-	}
-	if off < 1 {
-		off = 1
-	}
-	before := b[:off-1]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = len(before) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }
 
 // str returns the string at path, or "" when absent or not a string.

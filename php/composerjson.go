@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -94,14 +93,14 @@ func decodeJSON(name string, data []byte, v any) error {
 	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
-		line, col := lineCol(data, syn.Offset)
+		line, col := buildpack.JSONPosition(data, syn.Offset)
 		return &buildpack.UserError{
 			Msg:  fmt.Sprintf("%s is not valid JSON: line %d, column %d: %s", name, line, col, syn.Error()),
 			Hint: fmt.Sprintf("Fix the syntax of %s (check with `composer validate`).", name)}
 	}
 	var typ *json.UnmarshalTypeError
 	if errors.As(err, &typ) {
-		line, col := lineCol(data, typ.Offset)
+		line, col := buildpack.JSONPosition(data, typ.Offset)
 		return &buildpack.UserError{
 			Msg: fmt.Sprintf("%s: line %d, column %d: expected %s in %s, found %s",
 				name, line, col, jsonKind(typ.Type.Kind().String()), fieldName(typ), typ.Value),
@@ -131,21 +130,6 @@ func jsonKind(goKind string) string {
 	return "a " + goKind
 }
 
-// lineCol converts a byte offset (as reported by encoding/json, pointing just
-// past the offending byte) into a 1-based line and column.
-func lineCol(data []byte, offset int64) (int, int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	if offset > 0 {
-		offset--
-	}
-	before := data[:offset]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(offset) - bytes.LastIndexByte(before, '\n')
-	return line, col
-}
-
 // requires reports whether composer.json requires pkg.
 func (p *project) requires(pkg string) bool {
 	_, ok := p.JSON.Require[pkg]
@@ -160,15 +144,6 @@ func (p *project) locked(pkg string) (lockedPackage, bool) {
 		}
 	}
 	return lockedPackage{}, false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func fileExists(appDir, rel string) bool {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -60,7 +62,7 @@ func readPaas(cj *composerJSON) (*paasConfig, []string, error) {
 	if err := json.Unmarshal(raw, &keys); err != nil {
 		return nil, nil, buildpack.Userf("composer.json: extra.%s must be an object", cfg.key)
 	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if !contains(knownPaasKeys, k) {
 			warnings = append(warnings, fmt.Sprintf("composer.json: extra.%s.%s is not a setting kiln knows; it is ignored", cfg.key, k))
 		}
@@ -100,7 +102,7 @@ func (c *paasConfig) checkPaths() error {
 		"nginx-includes": c.NginxIncludes, "nginx-http-includes": c.NginxHTTPIncludes,
 		"log-files": c.LogFiles,
 	}
-	for _, k := range sortedKeys(lists) {
+	for _, k := range slices.Sorted(maps.Keys(lists)) {
 		for _, p := range lists[k] {
 			if err := checkAppPath("extra."+c.key+"."+k, p); err != nil {
 				return err

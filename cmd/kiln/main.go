@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -78,7 +80,7 @@ func run(ctx context.Context, argv []string, env buildpack.Env, stdout, stderr i
 
 func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "usage: kiln COMMAND [options]")
-	for _, n := range sortedKeys(cmds) {
+	for _, n := range slices.Sorted(maps.Keys(cmds)) {
 		fmt.Fprintf(w, "  kiln %s\n", cmds[n].usage)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -73,12 +75,12 @@ func printPlan(w io.Writer, p buildpack.Plan) {
 	}
 	if len(p.Settings) > 0 {
 		fmt.Fprintln(w, "-----> Settings")
-		for _, k := range sortedKeys(p.Settings) {
+		for _, k := range slices.Sorted(maps.Keys(p.Settings)) {
 			fmt.Fprintf(w, "       %s = %s\n", k, p.Settings[k])
 		}
 	}
 	fmt.Fprintln(w, "-----> Processes")
-	for _, k := range sortedKeys(p.Processes) {
+	for _, k := range slices.Sorted(maps.Keys(p.Processes)) {
 		fmt.Fprintf(w, "       %s: %s\n", k, p.Processes[k])
 	}
 	for _, warn := range p.Warnings {
