@@ -106,6 +106,12 @@ func TestLocalBuildAndRunNode(t *testing.T) {
 	assert.NotEmpty(t, second.Report.CacheHits, "a rebuild with the same cache reports cache hits")
 	assert.Empty(t, second.Report.Downloads, "a rebuild downloads nothing")
 	t.Logf("cold build %s, warm build %s", first.Total, second.Total)
+	// The replaced slug is removed by a detached `kiln _discard`, after
+	// the build has returned.
+	assert.Eventually(t, func() bool {
+		left, _ := filepath.Glob(filepath.Join(app, ".kiln", ".kiln-trash-*"))
+		return len(left) == 0
+	}, 20*time.Second, 50*time.Millisecond, "the previous slug is removed after the rebuild")
 
 	// A failing build leaves the previous slug in place.
 	marker := filepath.Join(slug, "server.js")

@@ -32,6 +32,9 @@ type BuildOptions struct {
 	NoCache bool
 	// Engine plans and compiles; its Out receives the build output.
 	Engine *classic.Engine
+	// Discard removes the slug a new build replaced (default: remove it
+	// before Build returns).
+	Discard Discarder
 }
 
 // Result describes a finished build.
@@ -94,6 +97,12 @@ func Build(opts BuildOptions) (*Result, error) {
 	}
 	defer os.RemoveAll(work)
 	buildDir := filepath.Join(work, "app")
+
+	if opts.Tar == "" {
+		if out, err := slugPath(app, opts); err == nil {
+			defer sweepTrash(out)()
+		}
+	}
 
 	t0 := time.Now()
 	if err := copyApp(app, buildDir); err != nil {

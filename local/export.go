@@ -16,6 +16,10 @@ import (
 // tarball) and returns that place and the slug's size in bytes. The previous
 // slug is replaced only once the new one is complete.
 func exportSlug(app, buildDir string, opts BuildOptions) (string, int64, error) {
+	discard := opts.Discard
+	if discard == nil {
+		discard = removeNow
+	}
 	size, err := dirSize(buildDir)
 	if err != nil {
 		return "", 0, err
@@ -27,20 +31,26 @@ func exportSlug(app, buildDir string, opts BuildOptions) (string, int64, error) 
 		}
 		return out, size, writeTarGz(buildDir, out)
 	}
+	out, err := slugPath(app, opts)
+	if err != nil {
+		return "", 0, err
+	}
+	return out, size, replaceDir(buildDir, out, discard)
+}
+
+// slugPath is where a directory slug goes: --output, else APP/.kiln/slug.
+func slugPath(app string, opts BuildOptions) (string, error) {
 	out := opts.Output
 	if out == "" {
 		out = filepath.Join(app, ".kiln", "slug")
 	}
-	out, err = filepath.Abs(out)
-	if err != nil {
-		return "", 0, err
-	}
-	return out, size, replaceDir(buildDir, out)
+	return filepath.Abs(out)
 }
 
 // replaceDir puts src at dst: by rename when both are on one filesystem,
-// otherwise by copying next to dst first; then swaps it in.
-func replaceDir(src, dst string) error {
+// otherwise by copying next to dst first; then swaps it in. The previous
+// dst is moved to the trash and handed to discard.
+func replaceDir(src, dst string, discard Discarder) error {
 	parent := filepath.Dir(dst)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", parent, err)
@@ -61,9 +71,7 @@ func replaceDir(src, dst string) error {
 	}
 	old := ""
 	if _, err := os.Lstat(dst); err == nil {
-		old = dst + ".old"
-		os.RemoveAll(old)
-		if err := os.Rename(dst, old); err != nil {
+		if old, err = moveToTrash(dst); err != nil {
 			os.RemoveAll(staged)
 			return fmt.Errorf("moving previous slug aside: %w", err)
 		}
@@ -76,7 +84,10 @@ func replaceDir(src, dst string) error {
 		return fmt.Errorf("placing slug at %s: %w", dst, err)
 	}
 	if old != "" {
-		os.RemoveAll(old)
+		if err := discard(old); err != nil {
+			// The new slug is in place; a leftover is swept by the next build.
+			_ = removeNow(old)
+		}
 	}
 	return nil
 }

@@ -44,6 +44,7 @@ func cmdBuild(a *app, args []string) error {
 	res, err := local.Build(local.BuildOptions{
 		AppDir: pos[0], Output: *output, Tar: *tarball,
 		CacheDir: *cache, NoCache: *noCache, Engine: e,
+		Discard: a.discard,
 	})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/local"
 )
 
 // version is set at link time by `make package`.
@@ -23,7 +24,8 @@ var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args, buildpack.EnvFromOS(), os.Stdout, os.Stderr)
+	a := &app{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, env: buildpack.EnvFromOS(), discard: detachedDiscard}
+	code := a.main(os.Args)
 	stop()
 	os.Exit(code)
 }
@@ -34,6 +36,9 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	env    buildpack.Env
+	// discard removes a replaced slug; nil removes it in the foreground
+	// (in-process tests must not start the test binary as a child).
+	discard local.Discarder
 }
 
 type command struct {
@@ -54,8 +59,19 @@ func commands() map[string]command {
 	}
 }
 
+// hiddenCommands are started by kiln itself and not listed in the usage.
+func hiddenCommands() map[string]command {
+	return map[string]command{discardCommand: {discardCommand + " DIR...", cmdDiscard}}
+}
+
+// run executes one kiln command line in-process and returns its exit status.
 func run(ctx context.Context, argv []string, env buildpack.Env, stdout, stderr io.Writer) int {
 	a := &app{ctx: ctx, stdout: stdout, stderr: stderr, env: env}
+	return a.main(argv)
+}
+
+func (a *app) main(argv []string) int {
+	stdout, stderr := a.stdout, a.stderr
 	name := filepath.Base(argv[0])
 	args := argv[1:]
 	cmds := commands()
@@ -70,6 +86,9 @@ func run(ctx context.Context, argv []string, env buildpack.Env, stdout, stderr i
 		name, args = args[0], args[1:]
 	}
 	cmd, ok := cmds[name]
+	if !ok {
+		cmd, ok = hiddenCommands()[name]
+	}
 	if !ok {
 		fmt.Fprintf(stderr, " !     unknown command %q\n", name)
 		usage(stderr, cmds)

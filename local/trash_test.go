@@ -1,0 +1,71 @@
+package local
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+}
+
+func TestReplaceDirHandsThePreviousSlugToDiscard(t *testing.T) {
+	root := t.TempDir()
+	dst := filepath.Join(root, ".kiln", "slug")
+	first, second := filepath.Join(root, "b1"), filepath.Join(root, "b2")
+	writeFile(t, filepath.Join(first, "v"), "one")
+	writeFile(t, filepath.Join(second, "v"), "two")
+
+	var discarded []string
+	record := func(dir string) error { discarded = append(discarded, dir); return nil }
+	require.NoError(t, replaceDir(first, dst, record))
+	assert.Empty(t, discarded, "nothing to replace on the first build")
+	require.NoError(t, replaceDir(second, dst, record))
+
+	b, err := os.ReadFile(filepath.Join(dst, "v"))
+	require.NoError(t, err)
+	assert.Equal(t, "two", string(b))
+	require.Len(t, discarded, 1)
+	assert.True(t, strings.HasPrefix(filepath.Base(discarded[0]), trashPrefix), discarded[0])
+	assert.Equal(t, filepath.Dir(dst), filepath.Dir(discarded[0]), "the trash sits next to the slug (one rename)")
+	old, err := os.ReadFile(filepath.Join(discarded[0], "v"))
+	require.NoError(t, err)
+	assert.Equal(t, "one", string(old), "the previous slug moved whole")
+
+	// The next build sweeps what a discard left behind.
+	sweepTrash(dst)()
+	assert.NoDirExists(t, discarded[0])
+	assert.DirExists(t, dst)
+}
+
+func TestReplaceDirRemovesInTheForegroundWhenDiscardFails(t *testing.T) {
+	root := t.TempDir()
+	dst := filepath.Join(root, "slug")
+	writeFile(t, filepath.Join(root, "b1", "v"), "one")
+	writeFile(t, filepath.Join(root, "b2", "v"), "two")
+	fail := func(string) error { return os.ErrPermission }
+	require.NoError(t, replaceDir(filepath.Join(root, "b1"), dst, fail))
+	require.NoError(t, replaceDir(filepath.Join(root, "b2"), dst, fail))
+	left, err := filepath.Glob(filepath.Join(root, trashPrefix+"*"))
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}
+
+func TestRemoveTrashRefusesOtherDirectories(t *testing.T) {
+	root := t.TempDir()
+	keep := filepath.Join(root, "app")
+	writeFile(t, filepath.Join(keep, "f"), "x")
+	assert.Error(t, RemoveTrash(keep))
+	assert.DirExists(t, keep)
+	trash := filepath.Join(root, trashPrefix+"123")
+	writeFile(t, filepath.Join(trash, "f"), "x")
+	require.NoError(t, RemoveTrash(trash))
+	assert.NoDirExists(t, trash)
+}
