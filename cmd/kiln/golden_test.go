@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,9 +13,8 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/internal/goldenflag"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under fixtures/ (review the diff before committing)")
 
 // fixtureEnv is the environment every fixture is planned with: nothing from
 // the host, so that goldens do not depend on the machine.
@@ -55,7 +53,7 @@ func TestFixturePlans(t *testing.T) {
 			errPath := filepath.Join(dir, "expected", "error.txt")
 			if code == 0 {
 				assert.Empty(t, stderr.String())
-				buildpacktest.GoldenBytes(t, planPath, stdout.Bytes(), *update)
+				buildpacktest.GoldenBytes(t, planPath, stdout.Bytes(), goldenflag.Update())
 				var again bytes.Buffer
 				run(context.Background(), []string{"kiln", "plan", "--json", appDir}, fixtureEnv(t, dir), &again, &stderr)
 				assert.Equal(t, stdout.String(), again.String(), "planning is deterministic")
@@ -64,7 +62,7 @@ func TestFixturePlans(t *testing.T) {
 			}
 			assert.Empty(t, stdout.String(), "a failing plan prints nothing on stdout")
 			assert.Equal(t, 1, code, "user errors exit 1")
-			buildpacktest.GoldenBytes(t, errPath, stderr.Bytes(), *update)
+			buildpacktest.GoldenBytes(t, errPath, stderr.Bytes(), goldenflag.Update())
 			assert.NoFileExists(t, planPath, "plan failed but a plan was expected:\n%s", stderr.String())
 		})
 	}
