@@ -21,6 +21,7 @@ func (c *compiler) installAPM() error {
 			return err
 		}
 	}
+	c.mods = nil // the agents are extensions: PHP loads more now
 	return nil
 }
 

@@ -59,6 +59,11 @@ type compiler struct {
 	phpFPM, nginx string
 	// compileHeader is set once the compile commands' header is printed.
 	compileHeader bool
+	// composerVersion is the installed Composer's version.
+	composerVersion string
+	// mods are the extensions PHP loads, as `php -m` last listed them; nil
+	// when not asked yet or when a step changed the configuration since.
+	mods map[string]bool
 }
 
 // builtins maps built-in step names to their implementation.
@@ -86,7 +91,7 @@ func (c *compiler) step(s buildpack.Step) error {
 	}
 	switch {
 	case s.Name == stepComposerInstall:
-		c.ctx.Log.Header("Installing application dependencies with Composer")
+		return c.composerInstall(s)
 	case strings.HasPrefix(s.Name, stepCompilePrefix):
 		if !c.compileHeader {
 			c.ctx.Log.Header("Running compile commands")

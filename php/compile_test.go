@@ -52,6 +52,10 @@ func compileSystem(t *testing.T, files map[string]string, env buildpack.Env, stu
 			_, _ = c.Stdout.Write([]byte("8.3.7"))
 			return nil
 		}
+		if len(c.Args) > 0 && c.Args[0] == "--version" {
+			_, _ = c.Stdout.Write([]byte("Composer version 2.8.1 2024-10-04 11:31:01\n"))
+			return nil
+		}
 		if stub != nil {
 			return stub(c)
 		}
@@ -78,11 +82,13 @@ func TestCompileSystemComposerApp(t *testing.T) {
 	host := filepath.Dir(b.run.Calls[0].Name)
 	assert.Equal(t, [][]string{
 		{host + "/php", "-r", "echo PHP_VERSION;"},
+		{host + "/composer", "--version", "--no-interaction", "--no-plugins"},
+		{"php", "-m"},
 		{"composer", "install", "--prefer-dist", "--optimize-autoloader", "--no-interaction", "--no-progress", "--no-dev"},
 		{"sh", "-c", "echo one"},
 		{"sh", "-c", "echo two"},
 	}, b.run.Commands())
-	composer := b.run.Calls[1]
+	composer := b.run.Calls[3]
 	assert.Equal(t, b.app, composer.Dir)
 	assert.Equal(t, "prod", composer.Env.Get("APP_ENV"))
 	assert.Equal(t, ":"+b.app+"/.kiln/php/conf.d", composer.Env.Get("PHP_INI_SCAN_DIR"))

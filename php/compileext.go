@@ -36,6 +36,7 @@ func (c *compiler) installExtensions() error {
 	if len(missing) > 0 {
 		return missingError(missing, mods, c.set[setRuntimeSource], c.phpVersion)
 	}
+	c.mods = mods
 	return nil
 }
 

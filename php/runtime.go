@@ -63,9 +63,19 @@ func (c *compiler) installComposer() error {
 		if err != nil {
 			return hostMissing("composer", "composer")
 		}
-		c.ctx.Log.Header("Using the host's Composer (%s)", p)
+		var out bytes.Buffer
+		step := buildpack.Step{Name: stepInstallComposer, Command: []string{p, "--version", "--no-interaction", "--no-plugins"}}
+		if err := c.run(step, &out); err != nil {
+			return fmt.Errorf("asking the host's composer for its version: %w", err)
+		}
+		c.composerVersion = regexp.MustCompile(`\d+\.\d+\.\d+\S*`).FindString(out.String())
+		if c.composerVersion == "" {
+			return fmt.Errorf("the host's composer (%s) printed %q as its version", p, strings.TrimSpace(out.String()))
+		}
+		c.ctx.Log.Header("Using the host's Composer %s (%s)", c.composerVersion, p)
 		return nil
 	}
+	c.composerVersion = rt.Version
 	c.ctx.Log.Header("Installing Composer %s %s", rt.Version, runtimeDesc(rt))
 	url := fmt.Sprintf("%s/%s/composer-%s.phar", c.set[setPHPBaseURL], c.plan.Stack, rt.Version)
 	res, err := c.fetch("Composer "+rt.Version, url)

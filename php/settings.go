@@ -25,6 +25,11 @@ const (
 	setAccessLogFormat = "access_log_format"
 	setAppEnv          = "app_env"
 	setAPM             = "apm"
+	setDepCache        = "dependency_cache"
+	setDepKeyAlways    = "dependency_key_always"
+	setDepKeyComposer  = "dependency_key_composer_json"
+	setDepKeyEnv       = "dependency_key_env"
+	setDepKeyPaths     = "dependency_key_path_repositories"
 )
 
 // Runtime sources.

@@ -47,7 +47,9 @@ func (pl *planner) steps() error {
 		return err
 	}
 	if pl.composerApp() {
-		add(pl.composerStep())
+		install := pl.composerStep()
+		add(install)
+		pl.planVendorCache(install)
 		pl.p.Caches = append(pl.p.Caches, "composer")
 	}
 	for i, cmd := range pl.paas.Compile {

@@ -1,0 +1,201 @@
+package php
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// vendorCache is the saved vendor/ of the last install, under
+// CACHE_DIR/php:
+//
+//	vendor/key.json        the vendorKey it was installed with
+//	vendor/tree/           vendor/ as composer install left it, without the
+//	                       runtimes kiln places there (see kilnVendorPath)
+//	.vendor-new-*, .vendor-old-*
+//	                       a save in progress, or what a killed one left (removed)
+//
+// A save builds the new vendor directory under a temporary name, key.json
+// last, then swaps it in with two renames: CACHE_DIR/php/vendor is at every
+// moment the previous complete save, the new complete save, or absent
+// (killed between the renames). A restore reads key.json first, so a tree
+// is only used together with the key it was installed with.
+type vendorCache struct{ root string }
+
+// vendorManifest is the content of vendor/key.json.
+type vendorManifest struct {
+	Key vendorKey `json:"key"`
+	// Files is the number of regular files in the tree.
+	Files int `json:"files"`
+}
+
+// saveHook, when not nil, is called at each point of a save where a killed
+// build would leave the cache in a distinct state ("staged",
+// "swapped-out"); an error aborts the save there as a kill would. Tests use
+// it.
+type saveHook func(point string) error
+
+func (v vendorCache) dir() string  { return filepath.Join(v.root, "vendor") }
+func (v vendorCache) tree() string { return filepath.Join(v.dir(), "tree") }
+
+// kilnVendorPath reports whether a path of vendor/ (slash separated,
+// relative to vendor/) belongs to kiln rather than to Composer: the
+// repository runtimes (php, nginx, composer/bin with Composer's phar) and
+// the APM agents. They are placed by their own steps, never saved with the
+// dependencies, and never overwritten by a restore.
+func kilnVendorPath(rel string) bool {
+	for _, p := range []string{"php", "nginx", "apm", "composer/bin"} {
+		if rel == p || strings.HasPrefix(rel, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// vendorMutable reports whether a file of vendor/ (relative to vendor/) may
+// be rewritten in place by a build, and so is copied rather than hard-linked
+// between the app and the cache. Composer replaces a package's files by
+// deleting and unpacking (and never touches an installed package on a
+// restore, where it finds every package in place), so package files are
+// linked: that is what makes a restore cheap. But Composer rewrites its own
+// files with file_put_contents, which truncates and writes the same inode:
+// the autoloader and metadata in vendor/composer/, vendor/autoload.php (and
+// plugins' siblings such as autoload_runtime.php, all directly in vendor/),
+// and the proxies in vendor/bin. Those are copied.
+//
+// What stays linked could still be rewritten in place by an app's own
+// script or compile command (`echo >> vendor/x/y.php`); such a build would
+// change the cached copy too. Replacing a file (sed -i, patch, cp over a
+// new name, deleting) does not.
+func vendorMutable(rel string) bool {
+	return !strings.Contains(rel, "/") || strings.HasPrefix(rel, "composer/") || strings.HasPrefix(rel, "bin/")
+}
+
+// load returns the saved manifest. An absent cache is fs.ErrNotExist; an
+// unreadable or inconsistent one is another error.
+func (v vendorCache) load() (vendorManifest, error) {
+	var m vendorManifest
+	b, err := os.ReadFile(filepath.Join(v.dir(), "key.json"))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, derr := os.Stat(v.dir()); derr == nil {
+				return m, errors.New("the saved vendor/ has no key.json")
+			}
+		}
+		return m, err
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("key.json: %w", err)
+	}
+	if fi, err := os.Stat(v.tree()); err != nil || !fi.IsDir() {
+		return m, errors.New("the saved vendor/ tree is missing")
+	}
+	return m, nil
+}
+
+// restore places the saved tree into app's vendor/ (merging with the
+// runtimes already there) and returns the number of files. Nothing of the
+// tree may exist in the app yet; on failure, what was placed is removed.
+func (v vendorCache) restore(app string) (int, error) {
+	vendor := filepath.Join(app, "vendor")
+	entries, err := os.ReadDir(v.tree())
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		if e.Name() == "composer" {
+			continue // holds kiln's composer/bin; merged, checked file by file
+		}
+		if _, err := os.Lstat(filepath.Join(vendor, e.Name())); err == nil {
+			return 0, fmt.Errorf("vendor/%s already exists in the app", e.Name())
+		}
+	}
+	n, err := cloneTree(v.tree(), vendor, kilnVendorPath, func(rel string) bool { return !vendorMutable(rel) })
+	if err != nil {
+		removeRestored(vendor, entries)
+		return 0, err
+	}
+	return n, nil
+}
+
+// removeRestored deletes what a failed restore placed: the tree's entries,
+// except kiln's own paths.
+func removeRestored(vendor string, entries []fs.DirEntry) {
+	for _, e := range entries {
+		if e.Name() != "composer" {
+			_ = os.RemoveAll(filepath.Join(vendor, e.Name()))
+			continue
+		}
+		inner, _ := os.ReadDir(filepath.Join(vendor, "composer"))
+		for _, i := range inner {
+			if !kilnVendorPath("composer/" + i.Name()) {
+				_ = os.RemoveAll(filepath.Join(vendor, "composer", i.Name()))
+			}
+		}
+	}
+}
+
+// save stores app's vendor/ (without kiln's paths) with its key, replacing
+// the previous save atomically. It returns the number of files saved.
+func (v vendorCache) save(app string, key vendorKey, hook saveHook) (int, error) {
+	if err := os.MkdirAll(v.root, 0o755); err != nil {
+		return 0, fmt.Errorf("creating %s: %w", v.root, err)
+	}
+	staged, err := os.MkdirTemp(v.root, ".vendor-new-")
+	if err != nil {
+		return 0, fmt.Errorf("creating %s: %w", v.root, err)
+	}
+	defer os.RemoveAll(staged)
+	n, err := cloneTree(filepath.Join(app, "vendor"), filepath.Join(staged, "tree"), kilnVendorPath,
+		func(rel string) bool { return !vendorMutable(rel) })
+	if err != nil {
+		return 0, err
+	}
+	b, err := json.MarshalIndent(vendorManifest{Key: key, Files: n}, "", "  ")
+	if err != nil {
+		return 0, err
+	}
+	if err := os.WriteFile(filepath.Join(staged, "key.json"), append(b, '\n'), 0o644); err != nil {
+		return 0, fmt.Errorf("writing key.json: %w", err)
+	}
+	return n, v.swap(staged, hook)
+}
+
+// swap replaces vendor by staged.
+func (v vendorCache) swap(staged string, hook saveHook) error {
+	call := func(point string) error {
+		if hook == nil {
+			return nil
+		}
+		return hook(point)
+	}
+	if err := call("staged"); err != nil {
+		return err
+	}
+	old := filepath.Join(v.root, ".vendor-old-"+strings.TrimPrefix(filepath.Base(staged), ".vendor-new-"))
+	if err := os.Rename(v.dir(), old); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replacing the saved vendor/: %w", err)
+	}
+	defer os.RemoveAll(old)
+	if err := call("swapped-out"); err != nil {
+		return err
+	}
+	if err := os.Rename(staged, v.dir()); err != nil {
+		return fmt.Errorf("replacing the saved vendor/: %w", err)
+	}
+	return nil
+}
+
+// removeLeftovers deletes what killed saves left behind.
+func (v vendorCache) removeLeftovers() {
+	for _, pattern := range []string{".vendor-new-*", ".vendor-old-*"} {
+		matches, _ := filepath.Glob(filepath.Join(v.root, pattern))
+		for _, m := range matches {
+			_ = os.RemoveAll(m)
+		}
+	}
+}

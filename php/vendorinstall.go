@@ -1,0 +1,123 @@
+package php
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// composerInstall carries out the composer-install step as the plan's
+// dependency_cache setting says (see planVendorCache): it computes the
+// dependency key from the inputs the plan names, restores the saved vendor/
+// when the key matches, then runs the install command either way; after an
+// install that started without a restore it saves vendor/ with its key,
+// before compile commands can change it.
+func (c *compiler) composerInstall(s buildpack.Step) error {
+	c.ctx.Log.Header("Installing application dependencies with Composer")
+	if strings.HasPrefix(c.set[setDepCache], "off") || c.set[setDepCache] == "" {
+		if c.set[setDepCache] != "" {
+			c.ctx.Log.Info("vendor/ is not cached: %s", strings.TrimPrefix(c.set[setDepCache], "off: "))
+		}
+		return c.run(s, nil)
+	}
+	if c.ctx.CacheDir == "" {
+		c.ctx.Log.Info("No build cache: installing")
+		return c.run(s, nil)
+	}
+	mods, err := c.loadedModules()
+	if err != nil {
+		return err
+	}
+	key, err := computeVendorKey(c.ctx.AppDir, c.plan, c.ctx.Env, vendorKeyInputs{
+		PHP: c.phpVersion, Composer: c.composerVersion, Extensions: mods, Command: s.Command})
+	if err != nil {
+		return err
+	}
+	cache := vendorCache{root: filepath.Join(c.ctx.CacheDir, "php")}
+	cache.removeLeftovers()
+	restored := c.restoreVendor(cache, key)
+	if !restored {
+		c.ctx.Report.CacheMiss("vendor")
+	}
+	if err := c.run(s, nil); err != nil {
+		if restored {
+			// The saved tree may be what made Composer fail: the next build
+			// installs from scratch.
+			_ = os.RemoveAll(cache.dir())
+			c.ctx.Log.Warn("Composer failed on the restored vendor/; the cached copy is dropped and the next build installs from scratch.")
+		}
+		return err
+	}
+	if !restored {
+		c.saveVendor(cache, key, nil)
+	}
+	return nil
+}
+
+// restoreVendor restores the saved vendor/ when its key matches, and
+// otherwise says why it installs.
+func (c *compiler) restoreVendor(cache vendorCache, key vendorKey) bool {
+	m, err := cache.load()
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		c.ctx.Log.Info("No installed dependencies in the cache: installing")
+		return false
+	case err != nil:
+		c.ctx.Log.Info("Ignoring the cached vendor/ (%v): installing", err)
+		return false
+	}
+	if changed := key.changes(m.Key); len(changed) > 0 {
+		c.ctx.Log.Info("Dependencies changed since the cached build (%s): installing", strings.Join(changed, ", "))
+		return false
+	}
+	start := time.Now()
+	n, err := cache.restore(c.ctx.AppDir)
+	if err != nil {
+		c.ctx.Log.Info("Could not restore the cached vendor/ (%v): installing", err)
+		return false
+	}
+	c.ctx.Log.Info("Dependencies unchanged since the cached build: restored vendor/ (%d files) in %s; "+
+		"Composer now only regenerates the autoloader and runs the scripts", n, time.Since(start).Round(time.Millisecond))
+	c.ctx.Report.CacheHit("vendor")
+	return true
+}
+
+// saveVendor keeps the installed vendor/ for the next build. A failure only
+// costs the next build its shortcut: it is reported, not fatal.
+func (c *compiler) saveVendor(cache vendorCache, key vendorKey, hook saveHook) {
+	if _, err := os.Stat(filepath.Join(c.ctx.AppDir, "vendor")); err != nil {
+		return
+	}
+	start := time.Now()
+	n, err := cache.save(c.ctx.AppDir, key, hook)
+	if err != nil {
+		c.ctx.Log.Warn("Could not save vendor/ for the next build: %v", err)
+		return
+	}
+	c.ctx.Log.Info("Saved vendor/ (%d files) for the next build in %s", n, time.Since(start).Round(time.Millisecond))
+}
+
+// loadedModules lists the extensions PHP loads with the app's
+// configuration, asking PHP only when no earlier step has since the last
+// change to the configuration.
+func (c *compiler) loadedModules() ([]string, error) {
+	if c.mods == nil {
+		mods, err := c.modules()
+		if err != nil {
+			return nil, err
+		}
+		c.mods = mods
+	}
+	out := make([]string, 0, len(c.mods))
+	for m := range c.mods {
+		out = append(out, m)
+	}
+	slices.Sort(out)
+	return out, nil
+}
