@@ -33,6 +33,10 @@ type Context struct {
 	// Report collects cache hits, downloads and step timings for the build
 	// summary; nil records nothing.
 	Report *Report
+	// ExportFile, when not empty, is where a buildpack writes the shell
+	// exports that the buildpacks running after it in a multi-buildpack
+	// build source (the classic API's export file).
+	ExportFile string
 }
 
 // Context returns c.Ctx, or context.Background when unset.

@@ -32,9 +32,14 @@ const (
 	stepMeteorBuild    = "meteor-build"
 	stepMeteorNPM      = "meteor-npm-install"
 	stepMeteorStart    = "write-meteor-start"
+	stepMeteorCleanup  = "meteor-cleanup"
+	stepPNPMStorePrune = "pnpm-store-prune"
 	stepCleanup        = "scalingo-cleanup"
+	stepListDeps       = "list-dependencies"
 	stepProfile        = "write-node-profile"
+	stepPNPMProfile    = "write-pnpm-profile"
 	stepWebConcurrency = "write-web-concurrency"
+	stepExport         = "write-node-export"
 )
 
 // OwnsStep reports whether name is a step that this buildpack's Compile knows
@@ -46,8 +51,9 @@ func OwnsStep(name string) bool {
 		stepInstallPNPM, stepRestoreCache, stepPrebuild, stepNPMCI,
 		stepNPMInstall, stepYarnInstall, stepPNPMInstall, stepBuild,
 		stepSaveCache, stepPrune, stepMeteorInstall, stepMeteorBuild,
-		stepMeteorNPM, stepMeteorStart, stepCleanup, stepProfile,
-		stepWebConcurrency:
+		stepMeteorNPM, stepMeteorStart, stepMeteorCleanup, stepPNPMStorePrune,
+		stepCleanup, stepListDeps, stepProfile, stepPNPMProfile,
+		stepWebConcurrency, stepExport:
 		return true
 	}
 	return false
@@ -81,6 +87,8 @@ const (
 	setDepKeyPackage  = "dependency_key_package_json"
 	setDepKeyEnv      = "dependency_key_env"
 	setSlugExcludes   = "node_slug_excludes"
+	setStorePrune     = "pnpm_store_prune"
+	setPNPMWorkspace  = "pnpm_workspace"
 )
 
 // nodeDir is where Node.js is installed, relative to the app; at runtime it is

@@ -60,6 +60,12 @@ func (c *compiler) step(s buildpack.Step) error {
 	if isInstallStep(s.Name) && c.plan.Settings[setDepKeyFiles] != "" {
 		return c.installDependencies(s)
 	}
+	switch s.Name {
+	case stepPNPMStorePrune:
+		return c.pnpmStorePrune(s)
+	case stepListDeps:
+		return c.listDependencies(s)
+	}
 	if len(s.Command) > 0 {
 		return c.run(s)
 	}
@@ -73,8 +79,11 @@ func (c *compiler) step(s buildpack.Step) error {
 		stepPrune:          c.skipPrune,
 		stepMeteorInstall:  c.meteorBootstrap,
 		stepMeteorStart:    c.meteorStart,
+		stepMeteorCleanup:  c.meteorCleanup,
 		stepProfile:        c.writeProfile,
+		stepPNPMProfile:    c.writePNPMProfile,
 		stepWebConcurrency: c.writeWebConcurrency,
+		stepExport:         c.writeExport,
 	}
 	f, ok := builtins[s.Name]
 	if !ok {
@@ -106,6 +115,8 @@ func header(name string) string {
 		return "Building the Meteor app"
 	case stepMeteorNPM:
 		return "Installing the Meteor bundle's dependencies"
+	case stepListDeps:
+		return "Dependencies (NODE_VERBOSE=true)"
 	}
 	return name
 }
@@ -202,5 +213,15 @@ func (c *compiler) environment(s buildpack.Step) error {
 func (c *compiler) skipPrune(buildpack.Step) error {
 	c.log.Header("Pruning devDependencies")
 	c.log.Info("%s", c.plan.Settings[setPrune])
+	return nil
+}
+
+// listDependencies prints the app's top-level dependencies. The listing is
+// informational: npm ls exits non-zero for extraneous or missing packages,
+// which only earns a line.
+func (c *compiler) listDependencies(s buildpack.Step) error {
+	if err := c.run(s); err != nil {
+		c.log.Info("%s reported a problem with the dependency tree (%v)", strings.Join(s.Command[:2], " "), err)
+	}
 	return nil
 }

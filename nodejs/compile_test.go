@@ -86,7 +86,7 @@ func TestCompileCommands(t *testing.T) {
 			return [][]string{
 				{"pnpm", "install", "--prod=false", "--frozen-lockfile"},
 				{"pnpm", "run", "build"},
-				{"pnpm", "prune", "--prod", "--ignore-scripts"},
+				{"pnpm", "prune", "--prod", "--ignore-scripts", "--config.confirm-modules-purge=false"},
 			}
 		}},
 		{"node-pnpm-engines-range", nil, func(app string) [][]string {

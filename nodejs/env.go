@@ -76,6 +76,13 @@ func pmCacheEnv(env buildpack.Env, pm pmChoice, root string) map[string]string {
 		if m := majorOf(pm.version); m < 11 {
 			out["npm_config_store_dir"] = store
 		}
+		if pnpmVerifiesDeps(pm) {
+			// pnpm 11 checks node_modules before every `pnpm run` and
+			// reinstalls when the project directory changed since the
+			// install, which it has when node_modules was restored from
+			// the cache: a warning is enough.
+			out["pnpm_config_verify_deps_before_run"] = "warn"
+		}
 	}
 	return out
 }
@@ -92,4 +99,12 @@ func configVars(env buildpack.Env) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// pnpmVerifiesDeps reports whether the planned pnpm is 11 or later, whose
+// default verifyDepsBeforeRun=install makes `pnpm run` reinstall the
+// dependencies of a project that moved since its install (the slug runs from
+// another directory than the one it was built in).
+func pnpmVerifiesDeps(pm pmChoice) bool {
+	return pm.name == "pnpm" && majorOf(pm.version) >= 11
 }

@@ -1,6 +1,7 @@
 package nodejs
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -46,17 +47,33 @@ func meteorNodeLine(release string) string {
 
 // meteorSteps bootstrap the Meteor tool, build the server bundle, install its
 // dependencies and write the start script.
-func (pl *planner) meteorSteps() []buildpack.Step {
+//
+// Meteor publishes no checksum for its bootstrap archives, and kiln installs
+// nothing it has not verified against a checksum from a trusted source: the
+// app must pin the archive with METEOR_BOOTSTRAP_SHA256 (planning fails,
+// before anything is downloaded, with the command that computes it).
+func (pl *planner) meteorSteps() ([]buildpack.Step, error) {
 	s := pl.plan.Settings
 	s[setMeteorRelease] = pl.meteor
 	_, ver, _ := strings.Cut(pl.meteor, "@")
 	base := strings.TrimRight(pl.env.Default("METEOR_BOOTSTRAP_URL", defaultMeteorBootstrap), "/")
-	s[setMeteorURL] = base + "/" + ver + "/meteor-bootstrap-os.linux.x86_64.tar.gz"
-	if sum := pl.env.Get("METEOR_BOOTSTRAP_SHA256"); sum != "" {
-		s[setMeteorSHA256] = strings.ToLower(strings.TrimSpace(sum))
-	} else {
-		pl.plan.Warn("The Meteor bootstrap archive has no published checksum: it is checked to be a valid Meteor release only. Set METEOR_BOOTSTRAP_SHA256 to pin it.")
+	url := base + "/" + ver + "/meteor-bootstrap-os.linux.x86_64.tar.gz"
+	s[setMeteorURL] = url
+	sum := strings.ToLower(strings.TrimSpace(pl.env.Get("METEOR_BOOTSTRAP_SHA256")))
+	if !isSHA256Hex(sum) {
+		msg := "METEOR_BOOTSTRAP_SHA256 is not set: Meteor publishes no checksum for its bootstrap archive, and kiln installs nothing it cannot verify"
+		if sum != "" {
+			msg = fmt.Sprintf("METEOR_BOOTSTRAP_SHA256 is %q, not a SHA-256 checksum (64 hexadecimal digits)", sum)
+		}
+		return nil, &buildpack.UserError{
+			Msg: msg,
+			Hint: fmt.Sprintf("Download the archive of %s from a machine you trust and set its checksum as an environment variable of the app:\n"+
+				"  curl -fsSL %s | sha256sum\n"+
+				"  METEOR_BOOTSTRAP_SHA256=<the 64 hexadecimal digits printed>\n"+
+				"(METEOR_BOOTSTRAP_URL points the build at a mirror of the archives.)", pl.meteor, url),
+		}
 	}
+	s[setMeteorSHA256] = sum
 	for _, name := range []string{"settings.json", "config/settings.json"} {
 		if fileExists(pl.app, name) {
 			s["meteor_settings_file"] = name
@@ -79,5 +96,19 @@ func (pl *planner) meteorSteps() []buildpack.Step {
 		}},
 		{Name: stepMeteorNPM, Command: append([]string{"npm", "install"}, userconfig()...), Dir: ".app-build/bundle/programs/server"},
 		{Name: stepMeteorStart},
+		{Name: stepMeteorCleanup},
+	}, nil
+}
+
+// isSHA256Hex reports whether s is 64 hexadecimal digits.
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
 	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
 }

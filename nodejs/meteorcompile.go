@@ -2,29 +2,31 @@ package nodejs
 
 import (
 	"context"
-	"crypto/sha256"
+	"errors"
 	"fmt"
-	"io"
-	"net/http"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 )
 
 // meteorBootstrap installs the Meteor tool into .meteor-install, from the
-// runtime store or by downloading the planned bootstrap archive. With a
-// METEOR_BOOTSTRAP_SHA256 the archive is verified against it; without one it
-// must at least be a Meteor release (a .meteor/meteor launcher).
+// runtime store or by downloading the planned bootstrap archive, verified
+// against the planned METEOR_BOOTSTRAP_SHA256. A stored tool is used only
+// when it came from an archive with that checksum.
 func (c *compiler) meteorBootstrap(buildpack.Step) error {
 	release := c.plan.Settings[setMeteorRelease]
+	want := c.plan.Settings[setMeteorSHA256]
 	c.log.Header("Meteor app detected: version %s", release)
+	if want == "" {
+		return fmt.Errorf("step %s: the plan has no checksum for the Meteor bootstrap archive", stepMeteorInstall)
+	}
 	home := filepath.Join(c.ctx.AppDir, ".meteor-install")
-	tree, _, ok := c.store().find("meteor", release)
-	if ok {
+	tree, info, ok := c.store().find("meteor", release)
+	if ok && info.Checksum == "sha256:"+want {
 		c.log.Info("Using the Meteor tool from the cache")
 		c.ctx.Report.CacheHit("meteor " + release)
 		return placeTree(tree, home)
@@ -36,7 +38,7 @@ func (c *compiler) meteorBootstrap(buildpack.Step) error {
 	if err != nil {
 		return err
 	}
-	sum, err := c.fetchMeteor(c.ctx.Context(), url, c.plan.Settings[setMeteorSHA256], staged)
+	err = c.fetchMeteor(c.ctx.Context(), url, want, staged)
 	if err == nil && !fileExists(staged, ".meteor/meteor") {
 		err = fmt.Errorf("the archive holds no .meteor/meteor launcher")
 	}
@@ -47,81 +49,26 @@ func (c *compiler) meteorBootstrap(buildpack.Step) error {
 			Hint: "Check .meteor/release, METEOR_BOOTSTRAP_URL and METEOR_BOOTSTRAP_SHA256.",
 		}
 	}
-	tree, err = c.store().commit(staged, runtimeInfo{Name: "meteor", Version: release, Checksum: sum, Source: url})
+	c.log.Info("Verified the archive against METEOR_BOOTSTRAP_SHA256")
+	tree, err = c.store().commit(staged, runtimeInfo{Name: "meteor", Version: release, Checksum: "sha256:" + want, Source: url})
 	if err != nil {
 		return err
 	}
 	return placeTree(tree, home)
 }
 
-// fetchMeteor downloads and extracts the bootstrap archive into dir and
-// returns its checksum ("sha256:<hex>").
-func (c *compiler) fetchMeteor(ctx context.Context, url, want, dir string) (string, error) {
-	var archive string
-	if want != "" {
-		sum, err := fetch.Hex("sha256", want)
-		if err != nil {
-			return "", err
-		}
-		res, err := c.fetcher().Get(ctx, url, sum)
-		if err != nil {
-			return "", err
-		}
-		archive = res.Path
-	} else {
-		p, err := c.downloadUnpinned(ctx, url)
-		if err != nil {
-			return "", err
-		}
-		defer os.Remove(p)
-		archive = p
-	}
-	if err := fetch.ExtractTarGz(archive, dir, 0); err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	f, err := os.Open(archive)
+// fetchMeteor downloads the bootstrap archive, verifies it against want
+// (hexadecimal SHA-256) and extracts it into dir.
+func (c *compiler) fetchMeteor(ctx context.Context, url, want, dir string) error {
+	sum, err := fetch.Hex("sha256", want)
 	if err != nil {
-		return "", err
+		return err
 	}
-	defer f.Close()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
-}
-
-// downloadUnpinned fetches url into a scratch file (for archives with no
-// published checksum; the caller validates the content).
-func (c *compiler) downloadUnpinned(ctx context.Context, url string) (string, error) {
-	start := time.Now()
-	c.ctx.Report.Download(url)
-	defer func() { c.ctx.Report.Fetching(time.Since(start)) }()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	res, err := c.fetcher().Get(ctx, url, sum)
 	if err != nil {
-		return "", err
+		return err
 	}
-	client := c.ctx.HTTP
-	if client == nil {
-		client = fetch.NewClient()
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("GET %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
-	}
-	f, err := os.CreateTemp(c.tmp, "meteor-*.tar.gz")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		return "", fmt.Errorf("reading %s: %w", url, err)
-	}
-	return f.Name(), nil
+	return fetch.ExtractTarGz(res.Path, dir, 0)
 }
 
 // meteorStart writes the start script and, when the app has Meteor
@@ -137,4 +84,16 @@ func (c *compiler) meteorStart(buildpack.Step) error {
 	}
 	body := fmt.Sprintf("# Written by kiln: Meteor settings.\nexport METEOR_SETTINGS=\"${METEOR_SETTINGS:-$(cat \"$HOME/%s\")}\"\n", strings.ReplaceAll(name, `"`, ""))
 	return c.writeProfileScript("meteor-settings.sh", body)
+}
+
+// meteorCleanup removes what only the Meteor build needed: the Meteor tool,
+// its local build state and the app's node_modules (the server bundle has
+// its own).
+func (c *compiler) meteorCleanup(buildpack.Step) error {
+	for _, p := range []string{".meteor-install", ".meteor/local", "node_modules"} {
+		if err := os.RemoveAll(filepath.Join(c.ctx.AppDir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing %s: %w", p, err)
+		}
+	}
+	return nil
 }

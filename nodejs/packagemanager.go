@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -32,6 +33,9 @@ type pmChoice struct {
 	integrity string // packageManager hash, "sha512.<hex>", or ""
 	yarnPath  string // vendored Yarn release from .yarnrc.yml
 	linker    string // Yarn 2+ nodeLinker
+	// workspaceTools is true when .yarnrc.yml loads Yarn's workspace-tools
+	// plugin (built into Yarn 4, a plugin for Yarn 2 and 3).
+	workspaceTools bool
 }
 
 // choosePackageManager selects npm, Yarn or pnpm from the lockfile and the
@@ -171,6 +175,7 @@ func (c *pmChoice) readYarnrc(app string) error {
 	var rc struct {
 		YarnPath   string `yaml:"yarnPath"`
 		NodeLinker string `yaml:"nodeLinker"`
+		Plugins    []any  `yaml:"plugins"`
 	}
 	if err := yaml.Unmarshal(b, &rc); err != nil {
 		return &buildpack.UserError{
@@ -179,6 +184,12 @@ func (c *pmChoice) readYarnrc(app string) error {
 		}
 	}
 	c.linker = rc.NodeLinker
+	for _, p := range rc.Plugins {
+		// A plugin is a path, or a map with path and spec.
+		if strings.Contains(fmt.Sprint(p), "plugin-workspace-tools") {
+			c.workspaceTools = true
+		}
+	}
 	if rc.YarnPath == "" {
 		return nil
 	}
@@ -217,4 +228,41 @@ func satisfies(version, rng string) bool {
 		return false
 	}
 	return cons.Check(v)
+}
+
+// yarnRelease matches the file name of a vendored Yarn release
+// (.yarn/releases/yarn-3.6.4.cjs).
+var yarnRelease = regexp.MustCompile(`yarn-(\d+)\.\d+\.\d+[^/]*\.c?js$`)
+
+// berryMajor is the major version of the Yarn 2+ that will run: the vendored
+// release's, else the planned version's; -1 when unknown.
+func (c *pmChoice) berryMajor() int {
+	if m := yarnRelease.FindStringSubmatch(c.yarnPath); m != nil {
+		return majorOf(m[1])
+	}
+	if m := majorOf(c.version); m >= 2 {
+		return m
+	}
+	return -1
+}
+
+// checkFocus rejects a Yarn 2 or 3 build that would prune with `yarn
+// workspaces focus` without the workspace-tools plugin that provides it
+// (Yarn 4 has it built in): Yarn would fail after the build with "Unknown
+// Syntax Error: Command not found".
+func (c *pmChoice) checkFocus(prune []string) error {
+	if c.name != "yarn" || !c.berry || len(prune) < 3 || prune[1] != "workspaces" || prune[2] != "focus" || c.workspaceTools {
+		return nil
+	}
+	m := c.berryMajor()
+	if m != 2 && m != 3 {
+		return nil
+	}
+	return &buildpack.UserError{
+		Msg: fmt.Sprintf("Yarn %d cannot prune devDependencies: `yarn workspaces focus --all --production` needs the workspace-tools plugin, which .yarnrc.yml does not load", m),
+		Hint: "Do one of:\n" +
+			"  - add the plugin: `yarn plugin import workspace-tools`, then commit .yarnrc.yml and .yarn/plugins;\n" +
+			"  - upgrade to Yarn 4, which has it built in: `yarn set version stable`;\n" +
+			"  - keep the devDependencies in the slug: set YARN2_SKIP_PRUNING=true.",
+	}
 }

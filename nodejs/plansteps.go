@@ -1,6 +1,7 @@
 package nodejs
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -56,22 +57,78 @@ func (pl *planner) planSteps() error {
 		add(buildpack.Step{Name: stepSaveCache})
 	}
 	if cmd, reason := pruneStep(pl.pm, env, major); cmd != nil {
+		if err := pl.pm.checkFocus(cmd); err != nil {
+			return err
+		}
 		add(buildpack.Step{Name: stepPrune, Command: cmd})
 	} else {
 		pl.plan.Settings[setPrune] = reason
 		add(buildpack.Step{Name: stepPrune})
 	}
+	if ws := pnpmWorkspace(pl.app, pl.pm); ws != "" {
+		pl.plan.Settings[setPNPMWorkspace] = ws
+	}
+	if pl.pm.name == "pnpm" && pl.cacheEnabled() {
+		// The store only grows: every storePruneEvery builds, the packages
+		// no project uses any more are removed from it.
+		pl.plan.Settings[setStorePrune] = fmt.Sprintf("every %d builds (counter in $CACHE/node/%s)", storePruneEvery, storePruneCounter)
+		add(buildpack.Step{Name: stepPNPMStorePrune, Command: []string{"pnpm", "store", "prune"}})
+	}
 	if pl.meteor != "" {
-		pl.plan.Steps = append(pl.plan.Steps, pl.meteorSteps()...)
+		steps, err := pl.meteorSteps()
+		if err != nil {
+			return err
+		}
+		pl.plan.Steps = append(pl.plan.Steps, steps...)
 	}
 	if s, ok := pl.script("scalingo-cleanup"); ok {
 		add(buildpack.Step{Name: stepCleanup, Command: scriptCommand(pl.pm, s, "")})
 	}
-	add(buildpack.Step{Name: stepProfile})
-	if !pl.assets {
-		add(buildpack.Step{Name: stepWebConcurrency})
+	if pl.env.Bool("NODE_VERBOSE") && pl.meteor == "" {
+		add(buildpack.Step{Name: stepListDeps, Command: listCommand(pl.pm)})
 	}
+	add(buildpack.Step{Name: stepProfile})
+	if pl.assets {
+		return nil
+	}
+	if pnpmVerifiesDeps(pl.pm) {
+		add(buildpack.Step{Name: stepPNPMProfile})
+	}
+	add(buildpack.Step{Name: stepWebConcurrency})
+	add(buildpack.Step{Name: stepExport, Env: exportVars(pl.pm, cacheRoot)})
 	return nil
+}
+
+// listCommand lists the app's top-level dependencies (NODE_VERBOSE=true).
+func listCommand(pm pmChoice) []string {
+	switch {
+	case pm.name == "npm":
+		return append([]string{"npm", "ls", "--depth=0"}, userconfig()...)
+	case pm.name == "yarn" && pm.berry:
+		return []string{"yarn", "info", "--name-only"}
+	default:
+		return []string{pm.name, "list", "--depth=0"}
+	}
+}
+
+// exportVars are the variables that a buildpack running after this one in
+// a multi-buildpack build sees (the classic export file): Node.js and the
+// app's executables on PATH, NODE_HOME, the build's default heap size, and
+// pnpm's store.
+func exportVars(pm pmChoice, cacheRoot string) map[string]string {
+	out := map[string]string{
+		"PATH":         phApp + "/" + nodeDir + "/bin:$PATH:" + phApp + "/node_modules/.bin",
+		"NODE_HOME":    phApp + "/" + nodeDir,
+		"NODE_OPTIONS": "${NODE_OPTIONS:---max_old_space_size=2560}",
+	}
+	if pm.name == "pnpm" && cacheRoot != phTmp {
+		for k, v := range pmCacheEnv(buildpack.Env{}, pm, cacheRoot) {
+			if strings.HasSuffix(k, "store_dir") {
+				out[k] = v
+			}
+		}
+	}
+	return out
 }
 
 // effectiveEnv is the environment the build commands will see: the user's

@@ -4,7 +4,10 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
 )
@@ -35,4 +38,32 @@ func (c *compiler) writeProfileScript(name, content string) error {
 		return fmt.Errorf("writing .profile.d/%s: %w", name, err)
 	}
 	return nil
+}
+
+// writeExport writes the export file of the classic API, when the platform
+// asked for one: the step's variables as shell exports, with the plan's
+// placeholders replaced by the build's paths. A following buildpack sources
+// it, so $NAME references in the values expand then. Failing to write it
+// only earns a warning: the app itself is built.
+func (c *compiler) writeExport(s buildpack.Step) error {
+	path := c.ctx.ExportFile
+	if path == "" {
+		return nil
+	}
+	q := func(p string) string { return shellQuoteInner(p) }
+	r := strings.NewReplacer(phApp, q(c.ctx.AppDir), phCache, q(c.cacheDir()), phTmp, q(c.tmp))
+	var b strings.Builder
+	b.WriteString("# Written by kiln's Node.js buildpack for the buildpacks that run after it.\n")
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
+		fmt.Fprintf(&b, "export %s=\"%s\"\n", k, r.Replace(s.Env[k]))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		c.log.Warn("Could not write the export file for the next buildpacks: %v", err)
+	}
+	return nil
+}
+
+// shellQuoteInner escapes s for use inside a double-quoted shell string.
+func shellQuoteInner(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", "$", `\$`).Replace(s)
 }

@@ -39,6 +39,9 @@ type Engine struct {
 	Executable string
 	// Report, when set, collects facts for the build summary.
 	Report *buildpack.Report
+	// ExportFile, when set, is the export file that compile writes for the
+	// buildpacks that follow in a multi-buildpack build ($BP_DIR/export).
+	ExportFile string
 }
 
 // StackName returns the stack the engine targets.
@@ -124,6 +127,7 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		HTTP:       e.HTTP,
 		Executable: e.Executable,
 		Report:     e.Report,
+		ExportFile: e.ExportFile,
 	}
 	plan, err := bp.Plan(ctx)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
 )
@@ -10,7 +11,21 @@ import (
 // cmdCompile is the classic bin/compile: BUILD_DIR CACHE_DIR [ENV_DIR].
 // Configuration comes from ENV_DIR when given, and from the process
 // environment otherwise (or as well: ENV_DIR wins).
+//
+// --export FILE (bin/compile passes $BP_DIR/export) makes the build write the
+// shell exports that later buildpacks of a multi-buildpack build source.
 func cmdCompile(a *app, args []string) error {
+	exportFile := ""
+	if len(args) > 0 && strings.HasPrefix(args[0], "--export") {
+		switch {
+		case strings.HasPrefix(args[0], "--export="):
+			exportFile, args = strings.TrimPrefix(args[0], "--export="), args[1:]
+		case args[0] == "--export" && len(args) > 1:
+			exportFile, args = args[1], args[2:]
+		default:
+			return usagef("usage: kiln %s", commands()["compile"].usage)
+		}
+	}
 	if len(args) < 2 || len(args) > 3 {
 		return usagef("usage: kiln %s", commands()["compile"].usage)
 	}
@@ -26,6 +41,7 @@ func cmdCompile(a *app, args []string) error {
 		}
 	}
 	e := a.engine(env, "", "")
+	e.ExportFile = exportFile
 	cache, err := filepath.Abs(args[1])
 	if err != nil {
 		return fmt.Errorf("resolving cache directory: %w", err)

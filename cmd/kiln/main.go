@@ -50,7 +50,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"detect":   {"detect APP", cmdDetect},
 		"plan":     {"plan [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdPlan},
-		"compile":  {"compile BUILD_DIR CACHE_DIR [ENV_DIR]", cmdCompile},
+		"compile":  {"compile [--export FILE] BUILD_DIR CACHE_DIR [ENV_DIR]", cmdCompile},
 		"release":  {"release BUILD_DIR", cmdRelease},
 		"build":    {"build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdBuild},
 		"run":      {"run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", cmdRun},
