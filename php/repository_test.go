@@ -83,7 +83,8 @@ func (r *repoServer) hitCount(path string) int {
 }
 
 func (r *repoServer) standard(t *testing.T) {
-	r.add("/php/scalingo-26/php-8.4.22.tgz", makeTgz(t, map[string]string{"bin/php": "#!/bin/sh\n", "sbin/php-fpm": "#!/bin/sh\n"}))
+	r.add("/php/scalingo-26/php-8.4.22.tgz", makeTgz(t, map[string]string{"bin/php": "#!/bin/sh\n", "sbin/php-fpm": "#!/bin/sh\n",
+		"etc/php-fpm.conf": "[global]\n"}))
 	r.add("/nginx/scalingo-26/nginx-1.30.3.tgz", makeTgz(t, map[string]string{"sbin/nginx": "#!/bin/sh\n"}))
 	r.add("/php/scalingo-26/composer-2.10.1.phar", []byte("#!/usr/bin/env php\n<?php // composer\n"))
 	r.add("/php/scalingo-26/ext/20240924/php-gd.tgz", makeTgz(t, map[string]string{
@@ -159,12 +160,45 @@ func TestRepositoryRuntimeInstallAndCache(t *testing.T) {
 	assert.True(t, strings.HasPrefix(call.Env.Get("PATH"), app+"/vendor/php/bin:"), call.Env.Get("PATH"))
 	assert.Equal(t, app+"/.kiln/php/php.ini", call.Env.Get("PHPRC"))
 
-	// A second build reuses the verified archives: only checksums are fetched.
-	_, _, err = repoBuild(t, srv, cache)
+	// A second build neither downloads nor unpacks: the checksums of the
+	// versioned runtimes are remembered, their trees are placed from the
+	// store. Unversioned artifacts (extensions) still have their checksum
+	// asked for.
+	app2, _, err := repoBuild(t, srv, cache)
 	require.NoError(t, err)
+	for _, p := range []string{"/php/scalingo-26/php-8.4.22.tgz", "/nginx/scalingo-26/nginx-1.30.3.tgz", "/php/scalingo-26/composer-2.10.1.phar"} {
+		assert.Equal(t, 1, srv.hitCount(p), p)
+		assert.Equal(t, 1, srv.hitCount(p+".sha256"), p+".sha256")
+	}
+	assert.Equal(t, 2, srv.hitCount("/php/scalingo-26/ext/20240924/php-gd.tgz.sha256"))
+	assert.Equal(t, 1, srv.hitCount("/php/scalingo-26/ext/20240924/php-gd.tgz"))
+	trees, _ := filepath.Glob(filepath.Join(cache, "php/runtimes/php-8.4.22-sha256-*/tree"))
+	require.Len(t, trees, 1)
+	assertSameFile(t, true, filepath.Join(trees[0], "bin/php"), filepath.Join(app2, "vendor/php/bin/php"))
+	assertSameFile(t, false, filepath.Join(trees[0], "etc/php-fpm.conf"), filepath.Join(app2, "vendor/php/etc/php-fpm.conf"))
+	assert.FileExists(t, filepath.Join(app2, "vendor/php/etc/conf.d/gd.ini"), "the extension is unpacked over the placed tree")
+	assert.NoFileExists(t, filepath.Join(trees[0], "etc/conf.d/gd.ini"), "without reaching the store")
+
+	// A slug file rewritten in place (through the hard link) is noticed
+	// and the tree unpacked again from the verified archive, without a
+	// request.
+	require.NoError(t, os.WriteFile(filepath.Join(app2, "vendor/php/bin/php"), []byte("corrupted by the app"), 0o755))
+	app3, _, err := repoBuild(t, srv, cache)
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(app3, "vendor/php/bin/php"))
+	require.NoError(t, err)
+	assert.Equal(t, "#!/bin/sh\n", string(b))
 	assert.Equal(t, 1, srv.hitCount("/php/scalingo-26/php-8.4.22.tgz"))
-	assert.Equal(t, 1, srv.hitCount("/nginx/scalingo-26/nginx-1.30.3.tgz"))
-	assert.Equal(t, 2, srv.hitCount("/nginx/scalingo-26/nginx-1.30.3.tgz.sha256"))
+}
+
+// assertSameFile checks whether a and b are hard links to one file.
+func assertSameFile(t *testing.T, same bool, a, b string) {
+	t.Helper()
+	fa, err := os.Stat(a)
+	require.NoError(t, err)
+	fb, err := os.Stat(b)
+	require.NoError(t, err)
+	assert.Equal(t, same, os.SameFile(fa, fb), "%s and %s", a, b)
 }
 
 func TestRepositoryChecksumMismatchCachesNothing(t *testing.T) {
@@ -178,6 +212,11 @@ func TestRepositoryChecksumMismatchCachesNothing(t *testing.T) {
 	assert.Contains(t, err.Error(), "nginx 1.30.3")
 	assert.NoDirExists(t, filepath.Join(app, "vendor/nginx"))
 	assert.Len(t, downloads(t, cache), 1, "only the verified PHP archive is cached")
+	nginx, _ := filepath.Glob(filepath.Join(cache, "php/runtimes/nginx-*"))
+	assert.Empty(t, nginx, "no unpacked nginx")
+	memo, _ := os.ReadFile(filepath.Join(cache, "php/checksums.json"))
+	assert.NotContains(t, string(memo), "nginx", "the checksum of the mismatching archive is not remembered")
+	assert.Contains(t, string(memo), "php-8.4.22.tgz")
 }
 
 func TestRepositoryMissingArtifactIsAUserError(t *testing.T) {

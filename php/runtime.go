@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -25,7 +26,7 @@ func (c *compiler) installPHP() error {
 	}
 	c.ctx.Log.Header("Installing PHP %s %s", rt.Version, runtimeDesc(rt))
 	url := fmt.Sprintf("%s/%s/php-%s.tgz", c.set[setPHPBaseURL], c.plan.Stack, rt.Version)
-	if err := c.fetchExtract("PHP "+rt.Version, url, "vendor/php"); err != nil {
+	if err := c.installRuntime("php", rt.Version, url, "vendor/php"); err != nil {
 		return err
 	}
 	c.phpVersion = rt.Version
@@ -47,7 +48,7 @@ func (c *compiler) installNginx() error {
 	}
 	c.ctx.Log.Header("Installing nginx %s %s", rt.Version, runtimeDesc(rt))
 	url := fmt.Sprintf("%s/%s/nginx-%s.tgz", c.set[setNginxBaseURL], c.plan.Stack, rt.Version)
-	if err := c.fetchExtract("nginx "+rt.Version, url, "vendor/nginx"); err != nil {
+	if err := c.installRuntime("nginx", rt.Version, url, "vendor/nginx"); err != nil {
 		return err
 	}
 	c.nginx = "vendor/nginx/sbin/nginx"
@@ -78,7 +79,12 @@ func (c *compiler) installComposer() error {
 	c.composerVersion = rt.Version
 	c.ctx.Log.Header("Installing Composer %s %s", rt.Version, runtimeDesc(rt))
 	url := fmt.Sprintf("%s/%s/composer-%s.phar", c.set[setPHPBaseURL], c.plan.Stack, rt.Version)
-	res, err := c.fetch("Composer "+rt.Version, url)
+	what := "Composer " + rt.Version
+	sum, _, err := c.checksum(what, url, true)
+	if err != nil {
+		return err
+	}
+	res, err := c.get(what, url, sum, true)
 	if err != nil {
 		return err
 	}
@@ -92,25 +98,53 @@ func (c *compiler) installComposer() error {
 // fetch downloads url after reading its checksum from url.sha256, keeping
 // the verified file in the download cache.
 func (c *compiler) fetch(what, url string) (fetch.Result, error) {
+	sum, _, err := c.checksum(what, url, false)
+	if err != nil {
+		return fetch.Result{}, err
+	}
+	return c.get(what, url, sum, false)
+}
+
+// memo is the remembered checksums of versioned artifacts.
+func (c *compiler) memo() checksumMemo {
+	return checksumMemo{path: filepath.Join(c.cacheDir(), "php", "checksums.json")}
+}
+
+// checksum reads url's checksum from url.sha256. With remember (versioned
+// artifacts, see checksumMemo) a checksum remembered from an earlier build
+// is used without a request; remembered says so.
+func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum, remembered bool, err error) {
+	if remember && c.ctx.CacheDir != "" {
+		if sum, ok := c.memo().get(url); ok {
+			return sum, true, nil
+		}
+	}
 	f := &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
-	ctx := c.ctx.Context()
 	start := time.Now()
-	text, err := f.Text(ctx, url+".sha256", 4096)
+	text, err := f.Text(c.ctx.Context(), url+".sha256", 4096)
 	c.ctx.Report.Download(url + ".sha256")
 	c.ctx.Report.Fetching(time.Since(start))
 	if err != nil {
-		return fetch.Result{}, unavailable(what, url+".sha256", err)
+		return sum, false, unavailable(what, url+".sha256", err)
 	}
 	fields := strings.Fields(string(text))
 	if len(fields) == 0 {
-		return fetch.Result{}, fmt.Errorf("%s: checksum file %s.sha256 is empty", what, url)
+		return sum, false, fmt.Errorf("%s: checksum file %s.sha256 is empty", what, url)
 	}
-	sum, err := fetch.Hex("sha256", fields[0])
+	sum, err = fetch.Hex("sha256", fields[0])
 	if err != nil {
-		return fetch.Result{}, fmt.Errorf("%s: reading %s.sha256: %w", what, url, err)
+		return sum, false, fmt.Errorf("%s: reading %s.sha256: %w", what, url, err)
 	}
-	start = time.Now()
-	res, err := f.Get(ctx, url, sum)
+	return sum, false, nil
+}
+
+// get downloads url and verifies it against sum, or takes the verified
+// copy from the download cache. With remember, the checksum is remembered
+// for url once the artifact matched it.
+func (c *compiler) get(what, url string, sum fetch.Checksum, remember bool) (fetch.Result, error) {
+	f := &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
+	start := time.Now()
+	res, err := f.Get(c.ctx.Context(), url, sum)
 	if err != nil || !res.Cached {
 		c.ctx.Report.Download(url)
 		c.ctx.Report.Fetching(time.Since(start))
@@ -125,8 +159,63 @@ func (c *compiler) fetch(what, url string) (fetch.Result, error) {
 		c.ctx.Report.CacheMiss(what)
 		c.ctx.Log.Info("Downloaded and verified %s", url)
 	}
+	if remember && c.ctx.CacheDir != "" {
+		c.memo().put(url, sum)
+	}
 	return res, nil
 }
+
+// installRuntime places a repository runtime archive's tree at rel: from
+// the runtime store when an unpacked, unmodified copy of that version and
+// checksum is there (no download, no unpacking), else from the archive,
+// unpacked once into the store (see runtimeStore).
+func (c *compiler) installRuntime(name, version, url, rel string) error {
+	what := runtimeNames[name] + " " + version
+	if c.ctx.CacheDir == "" {
+		return c.fetchExtract(what, url, rel)
+	}
+	sum, remembered, err := c.checksum(what, url, true)
+	if err != nil {
+		return err
+	}
+	store := runtimeStore{dir: filepath.Join(c.ctx.CacheDir, "php", "runtimes")}
+	dest := filepath.Join(c.ctx.AppDir, rel)
+	tree, reason := store.find(name, version, sum)
+	if reason != "" {
+		c.ctx.Log.Info("%s: %s; unpacking it again", what, reason)
+	}
+	if tree != "" {
+		start := time.Now()
+		n, err := placeRuntime(tree, dest)
+		if err == nil {
+			from := "checksum from " + path.Base(url) + ".sha256"
+			if remembered {
+				from = "checksum remembered from an earlier build, no request"
+			} else {
+				c.memo().put(url, sum)
+			}
+			c.ctx.Log.Info("Using the unpacked %s from the cache (%s; %d files placed in %s)", what, from, n, since(start))
+			c.ctx.Report.CacheHit(what + " (unpacked)")
+			return nil
+		}
+		c.ctx.Log.Info("Could not place the unpacked %s from the cache (%v): unpacking it again", what, err)
+	}
+	res, err := c.get(what, url, sum, true)
+	if err != nil {
+		return err
+	}
+	tree, err = store.add(name, version, url, sum, res.Path)
+	if err != nil {
+		return fmt.Errorf("unpacking %s: %w", what, err)
+	}
+	if _, err := placeRuntime(tree, dest); err != nil {
+		return fmt.Errorf("installing %s: %w", what, err)
+	}
+	return nil
+}
+
+// runtimeNames are the runtimes' names in output.
+var runtimeNames = map[string]string{"php": "PHP", "nginx": "nginx"}
 
 // fetchExtract fetches an archive and unpacks it into rel, replacing what
 // was there.
