@@ -102,6 +102,10 @@ func TestPackagedBuildpackWithoutGo(t *testing.T) {
 	r = runCmd(t, noGo, "", filepath.Join(bp, "bin", "compile"), build, t.TempDir())
 	require.Equal(t, 0, r.code, describe(r))
 	assert.DirExists(t, filepath.Join(build, "node_modules", "express"))
+	// $BP_DIR/export, for the buildpacks that follow in a multi-buildpack build.
+	r = runCmd(t, noGo, "", "bash", "-c", `. "$1/export" && command -v node && echo "$NODE_HOME"`, "bash", bp)
+	require.Equal(t, 0, r.code, describe(r))
+	assert.Equal(t, build+"/.scalingo/node/bin/node\n"+build+"/.scalingo/node\n", r.stdout)
 	r = runCmd(t, noGo, "", filepath.Join(bp, "bin", "release"), build)
 	require.Equal(t, 0, r.code, describe(r))
 	assert.Contains(t, r.stdout, "web:")

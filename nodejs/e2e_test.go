@@ -216,3 +216,31 @@ func TestE2ENode22(t *testing.T) {
 	assert.Equal(t, "v22.23.1", strings.TrimSpace(string(v)))
 	assert.Contains(t, serve(t, app, "node server.js"), "v22.23.1")
 }
+
+// TestE2EPNPMWorkspace builds a pnpm workspace: pnpm prunes the
+// devDependencies of the root and of the workspace package (without a
+// terminal), and the store prune due on this build runs against the real
+// store.
+func TestE2EPNPMWorkspace(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	cache := t.TempDir()
+	seedCache(t, cache)
+	require.NoError(t, os.MkdirAll(filepath.Join(cache, "node"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(cache, "node", storePruneCounter), []byte("1\n"), 0o644))
+	app := e2eApp(t, "node-e2e-pnpm-workspace")
+	out, _, err := e2eBuild(t, app, cache, e2eEnv(nil))
+	require.NoError(t, err, out)
+	assertOrder(t, out, "Installing dependencies", "hook: build", "Pruning devDependencies", "Cleaning up the pnpm store")
+	assert.NotContains(t, out, "pnpm store prune failed")
+	assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "root devDependency left after pruning")
+	assert.NoDirExists(t, filepath.Join(app, "packages", "greeting", "node_modules", "kind-of"), "workspace devDependency left after pruning")
+	_, err = os.Stat(filepath.Join(app, "packages", "greeting", "node_modules", "isarray", "package.json"))
+	assert.NoError(t, err, "workspace dependency pruned")
+	b, err := os.ReadFile(filepath.Join(cache, "node", storePruneCounter))
+	require.NoError(t, err)
+	assert.Equal(t, "40\n", string(b))
+	body := serve(t, app, "npm start")
+	assert.Contains(t, body, "hello from a kiln pnpm workspace")
+	assert.Contains(t, body, "built: true")
+}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,4 +171,36 @@ func TestMeteorBootstrap(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out, "Using the Meteor tool from the cache")
 	assert.Equal(t, n, hits)
+
+	// Another checksum: the stored tool is not used; the archive is
+	// downloaded and fails verification.
+	_, err = build(fmt.Sprintf("%x", sha256.Sum256([]byte("other"))))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "checksum mismatch")
+	assert.Equal(t, n+1, hits)
+}
+
+func TestMeteorCleanup(t *testing.T) {
+	ctx := fixtureContext(t, "../fixtures/node-meteor")
+	p, err := Buildpack{}.Plan(ctx)
+	require.NoError(t, err)
+	names := make([]string, len(p.Steps))
+	for i, s := range p.Steps {
+		names[i] = s.Name
+	}
+	assert.Equal(t, []string{stepMeteorInstall, stepMeteorBuild, stepMeteorNPM, stepMeteorStart, stepMeteorCleanup},
+		names[slices.Index(names, stepMeteorInstall):slices.Index(names, stepMeteorCleanup)+1])
+
+	app := t.TempDir()
+	for _, d := range []string{".meteor-install/.meteor", ".meteor/local/build", "node_modules/x", ".app-build/bundle"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(app, d), 0o755))
+	}
+	p.Steps = []buildpack.Step{*p.Step(stepMeteorCleanup)}
+	ctx.AppDir, ctx.Runner, ctx.Log = app, &buildpacktest.RecordingRunner{}, buildpack.Discard()
+	require.NoError(t, Buildpack{}.Compile(ctx, p))
+	assert.NoDirExists(t, filepath.Join(app, ".meteor-install"))
+	assert.NoDirExists(t, filepath.Join(app, ".meteor/local"))
+	assert.NoDirExists(t, filepath.Join(app, "node_modules"))
+	assert.DirExists(t, filepath.Join(app, ".meteor"))
+	assert.DirExists(t, filepath.Join(app, ".app-build/bundle"))
 }

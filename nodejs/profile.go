@@ -3,8 +3,8 @@ package nodejs
 import (
 	_ "embed"
 	"fmt"
-	"os"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
