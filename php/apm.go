@@ -32,7 +32,7 @@ func (c *compiler) installAgent(a apmAgent) error {
 	if err != nil {
 		return &buildpack.UserError{
 			Msg:  fmt.Sprintf("The %s agent could not be installed from %s: %v", a.Name, url, err),
-			Hint: fmt.Sprintf("Set %s to a reachable copy of the agent, or turn off extra.paas.%s.", a.URLVar, a.Key)}
+			Hint: apmHint(a)}
 	}
 	rel := "vendor/apm/" + a.Ext
 	dest := filepath.Join(c.ctx.AppDir, rel)
@@ -49,13 +49,23 @@ func (c *compiler) installAgent(a apmAgent) error {
 	if a.Zend {
 		directive = "zend_extension"
 	}
-	ini := fmt.Sprintf("; %s, installed by kiln\n%s = \"${KILN_APP_DIR}/%s/%s.so\"\n", a.Name, directive, rel, a.Ext)
-	if a.Ext == "newrelic" {
-		ini += "newrelic.license = \"${NEW_RELIC_LICENSE_KEY}\"\nnewrelic.appname = \"${NEW_RELIC_APP_NAME}\"\n"
-	}
+	ini := fmt.Sprintf("; %s, installed by kiln\n%s = \"${KILN_APP_DIR}/%s/%s.so\"\n", a.Name, directive, rel, a.Ext) + a.Ini
 	if extra, err := os.ReadFile(filepath.Join(dest, a.Ext+".ini")); err == nil {
 		ini += string(extra)
 	}
-	path := filepath.Join(c.ctx.AppDir, phpScanDir, "90-"+a.Ext+".ini")
+	path := filepath.Join(c.ctx.AppDir, phpScanDir, a.IniOrder+"-"+a.Ext+".ini")
 	return writeFileAtomic(path, []byte(ini), 0o644)
+}
+
+// apmHint says how to get past an agent that could not be installed.
+func apmHint(a apmAgent) string {
+	hint := fmt.Sprintf("Set %s to a reachable copy of the agent", a.URLVar)
+	if a.VersionVar != "" {
+		hint += fmt.Sprintf(", set %s to a version the repository has", a.VersionVar)
+	}
+	key := strings.TrimSuffix(a.Key, "-appsec")
+	if a.Key == "datadog-appsec" {
+		return hint + ", or set DATADOG_APPSEC_VERSION=0."
+	}
+	return hint + fmt.Sprintf(", or turn off extra.paas.%s.", key)
 }

@@ -2,6 +2,7 @@ package php
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -9,23 +10,41 @@ import (
 
 // apmAgent is an APM extension that extra.paas can switch on.
 type apmAgent struct {
-	// Key is the extra.paas key, e.g. "new-relic".
+	// Key is the extra.paas key, e.g. "new-relic" ("datadog-appsec" is
+	// switched on by extra.paas.datadog with DATADOG_APPSEC_VERSION).
 	Key string
 	// Name is shown in output.
 	Name string
-	// Ext is the extension's name: the repository archive is php-<Ext>.tgz.
+	// Ext is the extension's name: the repository archive is
+	// php-<Ext>.tgz, or php-<Ext>-<version>.tgz for a version.
 	Ext string
 	// URLVar overrides the archive's URL.
 	URLVar string
+	// VersionVar chooses the version ("latest" or a version); empty when
+	// the agent has none.
+	VersionVar string
+	// DefaultVersion applies when VersionVar is unset; "0" means the agent
+	// is not installed.
+	DefaultVersion string
 	// Zend is true for a zend_extension.
 	Zend bool
+	// Ini is added to the agent's ini file.
+	Ini string
+	// IniOrder prefixes the ini file's name: agents that need another
+	// agent load after it.
+	IniOrder string
 }
 
 func apmAgents() []apmAgent {
 	return []apmAgent{
-		{Key: "new-relic", Name: "New Relic", Ext: "newrelic", URLVar: "KILN_NEWRELIC_URL"},
-		{Key: "datadog", Name: "Datadog", Ext: "ddtrace", URLVar: "KILN_DATADOG_URL"},
-		{Key: "scout", Name: "Scout APM", Ext: "scoutapm", URLVar: "KILN_SCOUT_URL", Zend: true},
+		{Key: "new-relic", Name: "New Relic", Ext: "newrelic", URLVar: "KILN_NEWRELIC_URL", IniOrder: "90",
+			Ini: "newrelic.license = \"${NEW_RELIC_LICENSE_KEY}\"\nnewrelic.appname = \"${NEW_RELIC_APP_NAME}\"\n"},
+		{Key: "datadog", Name: "Datadog", Ext: "ddtrace", URLVar: "KILN_DATADOG_URL", IniOrder: "90",
+			VersionVar: "DATADOG_TRACER_VERSION", DefaultVersion: "latest"},
+		{Key: "datadog-appsec", Name: "Datadog ASM", Ext: "ddappsec", URLVar: "KILN_DATADOG_APPSEC_URL", IniOrder: "91",
+			VersionVar: "DATADOG_APPSEC_VERSION", DefaultVersion: "0", Ini: "datadog.appsec.enabled = On\n"},
+		{Key: "scout", Name: "Scout APM", Ext: "scoutapm", URLVar: "KILN_SCOUT_URL", Zend: true, IniOrder: "90",
+			VersionVar: "SCOUT_APM_VERSION", DefaultVersion: "latest"},
 	}
 }
 
@@ -71,40 +90,92 @@ func (pl *planner) configSettings() error {
 	if pl.composerApp() {
 		s[setExtensions] = strings.Join(requiredExtensions(pl.proj, pl.env.Bool("COMPOSER_DEV")), " ")
 	}
-	pl.apmSettings()
-	return nil
+	return pl.apmSettings()
 }
 
 // apmSettings records the agents to install and where they come from.
-func (pl *planner) apmSettings() {
-	enabled := map[string]bool{"new-relic": pl.paas.NewRelic, "datadog": pl.paas.Datadog, "scout": pl.paas.Scout}
+// extra.paas switches an agent on; its version variable (DATADOG_TRACER_VERSION,
+// DATADOG_APPSEC_VERSION, SCOUT_APM_VERSION) then says which build of it:
+// "latest" (php-<ext>.tgz), a version (php-<ext>-<version>.tgz), or "0"
+// for none. The Datadog tracer defaults to latest and ASM to 0, as the
+// platform documents; ASM runs inside the tracer, so without the tracer
+// there is no ASM either.
+func (pl *planner) apmSettings() error {
+	on := map[string]bool{"new-relic": pl.paas.NewRelic, "datadog": pl.paas.Datadog,
+		"datadog-appsec": pl.paas.Datadog, "scout": pl.paas.Scout}
 	var keys []string
 	for _, a := range apmAgents() {
-		if !enabled[a.Key] {
+		if !on[a.Key] {
+			continue
+		}
+		version, err := pl.apmVersion(a)
+		if err != nil {
+			return err
+		}
+		if version == "0" {
+			if a.Key == "datadog" {
+				on["datadog-appsec"] = false
+				pl.p.Settings["apm_datadog"] = "off: DATADOG_TRACER_VERSION=0 (no tracer, so no APM and no ASM)"
+				if v := pl.env.Get("DATADOG_APPSEC_VERSION"); v != "" && v != "0" {
+					pl.p.Warn("DATADOG_APPSEC_VERSION=" + v + " has no effect: DATADOG_TRACER_VERSION=0 turns the Datadog tracer off, and ASM needs it.")
+				}
+			}
 			continue
 		}
 		keys = append(keys, a.Key)
-		pl.p.Settings["apm_"+a.Ext+"_url"] = pl.apmURL(a)
+		url, overridden := pl.apmURL(a, version)
+		pl.p.Settings["apm_"+a.Ext+"_url"] = url
+		if overridden && a.VersionVar != "" && pl.env.Get(a.VersionVar) != "" {
+			pl.p.Warn(fmt.Sprintf("%s is set, so %s=%s is not used to choose the %s archive.", a.URLVar, a.VersionVar, pl.env.Get(a.VersionVar), a.Name))
+		}
 	}
 	pl.p.Settings[setAPM] = strings.Join(keys, " ")
 	if pl.paas.NewRelic && pl.env.Get("NEW_RELIC_LICENSE_KEY") == "" {
 		pl.p.Warn("New Relic is enabled but NEW_RELIC_LICENSE_KEY is not set: the agent reports nothing until it is.")
 	}
+	return nil
 }
+
+// apmVersion reads an agent's version variable: "0", "latest" or a version.
+func (pl *planner) apmVersion(a apmAgent) (string, error) {
+	if a.VersionVar == "" {
+		return "latest", nil
+	}
+	v := strings.TrimSpace(pl.env.Get(a.VersionVar))
+	switch {
+	case v == "":
+		return a.DefaultVersion, nil
+	case v == "0" || strings.EqualFold(v, "latest"):
+		return strings.ToLower(v), nil
+	case apmVersionRE.MatchString(v):
+		return strings.TrimPrefix(v, "v"), nil
+	}
+	return "", buildpack.Userf("%s=%q is not a version of the %s extension", a.VersionVar, v, a.Name).
+		WithHint(fmt.Sprintf(`Set %s to "latest", to a version such as 1.2.3, or to 0 for none.`, a.VersionVar))
+}
+
+// apmVersionRE accepts release versions (1.10.0, 1.0.0-beta1): nothing that
+// could change the URL's path.
+var apmVersionRE = regexp.MustCompile(`^v?\d+(\.\d+){0,3}([-+][0-9A-Za-z.]+)?$`)
 
 // apmURL is the agent's archive: the override, or the repository's
 // prebuilt extension for the PHP line (for the host's PHP, its module API
-// is filled in at compile time).
-func (pl *planner) apmURL(a apmAgent) string {
+// is filled in at compile time), php-<ext>.tgz for latest and
+// php-<ext>-<version>.tgz for a version. overridden reports an override.
+func (pl *planner) apmURL(a apmAgent, version string) (string, bool) {
 	if u := pl.env.Get(a.URLVar); u != "" {
-		return u
+		return u, true
 	}
 	base := strings.TrimRight(pl.env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/")
 	api := "${PHP_API}"
 	if pl.source == sourceRepository {
 		api = zendAPI(pl.p.Runtime("php").Version)
 	}
-	return extensionURL(base, pl.stack.Name, api, a.Ext)
+	name := a.Ext
+	if version != "latest" {
+		name += "-" + version
+	}
+	return extensionURL(base, pl.stack.Name, api, name), false
 }
 
 func joinPaths(paths []string) string {

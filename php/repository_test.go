@@ -263,3 +263,43 @@ func TestAPMAgentInstallAndUnreachable(t *testing.T) {
 	assert.Contains(t, u.Msg, "The Datadog agent could not be installed from "+srv.URL+"/agents/missing.tgz")
 	assert.Contains(t, u.Hint, "KILN_DATADOG_URL")
 }
+
+func TestAPMVersionsChooseTheArchive(t *testing.T) {
+	srv := newRepoServer(t)
+	ext := "/php/scalingo-26/ext/20230831/"
+	srv.add(ext+"php-ddtrace-1.5.1.tgz", makeTgz(t, map[string]string{"ddtrace.so": "ELF 1.5.1"}))
+	srv.add(ext+"php-ddappsec.tgz", makeTgz(t, map[string]string{"ddappsec.so": "ELF"}))
+	srv.add(ext+"php-scoutapm-1.10.0.tgz", makeTgz(t, map[string]string{"scoutapm.so": "ELF"}))
+	srv.add(ext+"php-scoutapm.tgz", makeTgz(t, map[string]string{"scoutapm.so": "ELF latest"}))
+	files := map[string]string{"composer.json": `{"extra": {"paas": {"datadog": true, "scout": true}}}`, "composer.lock": `{}`}
+	b := compileSystem(t, files, buildpack.Env{"PHP_BASE_URL": srv.URL + "/php", "STACK": "scalingo-26",
+		"DATADOG_TRACER_VERSION": "1.5.1", "DATADOG_APPSEC_VERSION": "latest", "SCOUT_APM_VERSION": "1.10.0"}, nil)
+	require.NoError(t, b.err, b.out.String())
+	so, err := os.ReadFile(filepath.Join(b.app, "vendor/apm/ddtrace/ddtrace.so"))
+	require.NoError(t, err)
+	assert.Equal(t, "ELF 1.5.1", string(so))
+	ini, err := os.ReadFile(filepath.Join(b.app, phpScanDir, "91-ddappsec.ini"))
+	require.NoError(t, err, "ASM loads after the tracer (90-ddtrace.ini)")
+	assert.Contains(t, string(ini), `extension = "${KILN_APP_DIR}/vendor/apm/ddappsec/ddappsec.so"`)
+	assert.Contains(t, string(ini), "datadog.appsec.enabled = On")
+	ini, err = os.ReadFile(filepath.Join(b.app, phpScanDir, "90-scoutapm.ini"))
+	require.NoError(t, err)
+	assert.Contains(t, string(ini), `zend_extension = "${KILN_APP_DIR}/vendor/apm/scoutapm/scoutapm.so"`)
+	assert.Equal(t, 1, srv.hitCount(ext+"php-ddtrace-1.5.1.tgz"))
+
+	// DATADOG_TRACER_VERSION=0: no tracer and no ASM, nothing fetched.
+	b = compileSystem(t, files, buildpack.Env{"PHP_BASE_URL": srv.URL + "/php", "STACK": "scalingo-26",
+		"DATADOG_TRACER_VERSION": "0", "DATADOG_APPSEC_VERSION": "latest"}, nil)
+	require.NoError(t, b.err, b.out.String())
+	assert.NoDirExists(t, filepath.Join(b.app, "vendor/apm/ddtrace"))
+	assert.NoDirExists(t, filepath.Join(b.app, "vendor/apm/ddappsec"))
+	assert.Equal(t, 1, srv.hitCount(ext+"php-ddappsec.tgz"))
+	assert.Equal(t, "scout", b.plan.Settings[setAPM])
+
+	// A version the repository lacks names the variable to change.
+	files["composer.json"] = `{"extra": {"paas": {"scout": true}}}`
+	b = compileSystem(t, files, buildpack.Env{"PHP_BASE_URL": srv.URL + "/php", "STACK": "scalingo-26", "SCOUT_APM_VERSION": "9.9.9"}, nil)
+	u, ok := buildpack.AsUserError(b.err)
+	require.True(t, ok, "%v", b.err)
+	assert.Contains(t, u.Hint, "SCOUT_APM_VERSION")
+}
