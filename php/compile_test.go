@@ -25,15 +25,22 @@ func fakeHost(t *testing.T) string {
 }
 
 type systemBuild struct {
-	app  string
-	out  *syncBuffer
-	run  *buildpacktest.RecordingRunner
-	plan buildpack.Plan
-	err  error
+	app    string
+	out    *syncBuffer
+	run    *buildpacktest.RecordingRunner
+	plan   buildpack.Plan
+	err    error
+	report buildpack.Summary
 }
 
 // compileSystem builds files as an app with the (fake) host runtime.
 func compileSystem(t *testing.T, files map[string]string, env buildpack.Env, stub func(buildpack.Cmd) error) *systemBuild {
+	t.Helper()
+	return compileSystemCache(t, files, env, stub, t.TempDir())
+}
+
+// compileSystemCache is compileSystem with the given build cache.
+func compileSystemCache(t *testing.T, files map[string]string, env buildpack.Env, stub func(buildpack.Cmd) error, cache string) *systemBuild {
 	t.Helper()
 	app := t.TempDir()
 	for rel, body := range files {
@@ -62,11 +69,13 @@ func compileSystem(t *testing.T, files map[string]string, env buildpack.Env, stu
 		return nil
 	}}
 	env = buildpack.Env{"PATH": host + ":/usr/bin:/bin", "KILN_PHP_RUNTIME": "system", "STACK": st.Name}.Merge(env)
-	ctx := &buildpack.Context{AppDir: app, CacheDir: t.TempDir(), Env: env, Stack: st,
-		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: run, Executable: exe}
+	report := &buildpack.Report{}
+	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, Env: env, Stack: st,
+		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: run, Executable: exe, Report: report}
 	p, err := Buildpack{}.Plan(ctx)
 	require.NoError(t, err)
-	return &systemBuild{app: app, out: out, run: run, plan: p, err: Buildpack{}.Compile(ctx, p)}
+	err = Buildpack{}.Compile(ctx, p)
+	return &systemBuild{app: app, out: out, run: run, plan: p, err: err, report: report.Summary()}
 }
 
 func TestCompileSystemComposerApp(t *testing.T) {
