@@ -9,11 +9,20 @@
 //     PHP_BASE_URL for PHP, Composer and extensions and NGINX_BASE_URL for
 //     nginx, each with a .sha256 file next to it:
 //     <base>/<stack>/php-<version>.tgz, <base>/<stack>/nginx-<version>.tgz,
-//     <base>/<stack>/composer-<version>.phar and
-//     <base>/<stack>/ext/<zend-api>/php-<ext>.tgz. The defaults are
+//     <base>/<stack>/composer-<version>.phar,
+//     <base>/<stack>/ext/<zend-api>/php-<ext>.tgz for extensions and the
+//     latest APM agents, and <base>/<stack>/ext/<zend-api>/php-<ext>-<version>.tgz
+//     for an APM agent version chosen by DATADOG_TRACER_VERSION,
+//     DATADOG_APPSEC_VERSION or SCOUT_APM_VERSION. The defaults are
 //     DefaultPHPBaseURL and DefaultNginxBaseURL.
 //   - system (KILN_PHP_RUNTIME=system): the host's php, php-fpm, nginx and
 //     composer, after checking that the host PHP satisfies the app.
+//
+// Build cache (CACHE_DIR): composer/ (Composer's download cache), downloads/
+// (verified archives), php/checksums.json (the checksums of versioned
+// repository artifacts, see checksumMemo), php/runtimes/ (PHP and nginx
+// unpacked once, see runtimeStore) and php/vendor/ (vendor/ with its
+// dependency key, see vendorCache and planVendorCache).
 //
 // Slug layout: runtimes in vendor/php, vendor/nginx and vendor/composer;
 // kiln's own files in .kiln/ (php/php.ini, php/conf.d, php/fpm.d,
