@@ -17,6 +17,9 @@ type Report struct {
 	steps     []StepTiming
 	programs  time.Duration
 	fetching  time.Duration
+	// spans are the download intervals recorded by Fetched, merged and
+	// sorted; their total length is part of fetching.
+	spans [][2]time.Time
 }
 
 // StepTiming is the wall time of one plan step.
@@ -83,6 +86,53 @@ func (r *Report) Fetching(d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.fetching += d
+}
+
+// Fetched records a download that ran from start to end. Downloads that
+// overlap (a build may fetch several artifacts at once) count once: the
+// time added is what the interval adds to the union of those recorded.
+func (r *Report) Fetched(start, end time.Time) {
+	if r == nil || !end.After(start) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	before := spanTotal(r.spans)
+	var merged [][2]time.Time
+	cur := [2]time.Time{start, end}
+	placed := false
+	for _, s := range r.spans {
+		switch {
+		case s[1].Before(cur[0]):
+			merged = append(merged, s)
+		case cur[1].Before(s[0]):
+			if !placed {
+				merged = append(merged, cur)
+				placed = true
+			}
+			merged = append(merged, s)
+		default: // overlapping: widen cur
+			if s[0].Before(cur[0]) {
+				cur[0] = s[0]
+			}
+			if s[1].After(cur[1]) {
+				cur[1] = s[1]
+			}
+		}
+	}
+	if !placed {
+		merged = append(merged, cur)
+	}
+	r.spans = merged
+	r.fetching += spanTotal(merged) - before
+}
+
+func spanTotal(spans [][2]time.Time) time.Duration {
+	var d time.Duration
+	for _, s := range spans {
+		d += s[1].Sub(s[0])
+	}
+	return d
 }
 
 // Summary is a snapshot of a Report.

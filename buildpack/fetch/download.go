@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -45,6 +47,9 @@ type Result struct {
 	Path string
 	// Cached is true when no download was needed.
 	Cached bool
+	// Transfer is, for Unpack, the time from the request to the last byte
+	// of the answer; the extraction may have gone on after it.
+	Transfer time.Duration
 }
 
 // Get returns a local copy of url whose content matches sum. A copy already in
@@ -173,4 +178,201 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	}
 	l.n -= int64(len(p))
 	return l.w.Write(p)
+}
+
+// Unpack makes dest the extracted content of the .tar.gz at url, whose
+// content must match sum, dropping strip leading path components (see
+// ExtractTar). The archive is extracted while it downloads: the response
+// body goes to a temporary file of the store and through the hash, and an
+// extraction reads that file as it grows, so neither waits for the other.
+// Only when the whole download verifies is the archive kept in the store
+// and dest left in place; on a mismatch, or any other error, dest is
+// removed, so the caller must give a directory of its own (a staging
+// directory it commits only after Unpack succeeds). Before verification the
+// extraction never writes more than unverifiedRatio times the bytes
+// received so far (plus a margin): a forged archive cannot fill the disk
+// faster than it is downloaded.
+//
+// A verified archive already in the store is extracted without a download
+// (Result.Cached).
+func (f *Fetcher) Unpack(ctx context.Context, url string, sum Checksum, dest string, strip int) (Result, error) {
+	res, err := f.unpack(ctx, url, sum, dest, strip)
+	if err != nil {
+		_ = os.RemoveAll(dest)
+	}
+	return res, err
+}
+
+func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest string, strip int) (Result, error) {
+	if sum.IsZero() {
+		return Result{}, fmt.Errorf("refusing to download %s without a checksum", url)
+	}
+	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
+		return Result{}, fmt.Errorf("creating download store: %w", err)
+	}
+	stored := filepath.Join(f.Dir, sum.Algo+"-"+fmt.Sprintf("%x", sum.Digest))
+	if ok, _ := verifyFile(stored, sum); ok {
+		if err := ExtractTarGz(stored, dest, strip); err != nil {
+			return Result{}, err
+		}
+		return Result{Path: stored, Cached: true}, nil
+	}
+	h, err := sum.NewHash()
+	if err != nil {
+		return Result{}, err
+	}
+	tmp, err := os.CreateTemp(f.Dir, ".part-*")
+	if err != nil {
+		return Result{}, fmt.Errorf("creating temporary file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	in, err := os.Open(tmp.Name())
+	if err != nil {
+		tmp.Close()
+		return Result{}, err
+	}
+	defer in.Close()
+
+	g := newGrowing(in)
+	extracted := make(chan error, 1)
+	go func() {
+		extracted <- g.extract(dest, strip)
+	}()
+
+	start := time.Now()
+	err = f.stream(ctx, url, io.MultiWriter(tmp, h, g))
+	transfer := time.Since(start)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("writing %s: %w", url, cerr)
+	}
+	if err == nil {
+		if got := h.Sum(nil); !bytes.Equal(got, sum.Digest) {
+			err = &MismatchError{URL: url, Want: sum, Got: Checksum{Algo: sum.Algo, Digest: got}}
+		}
+	}
+	g.finish(err)
+	xerr := <-extracted
+	if err != nil {
+		return Result{}, err
+	}
+	// The download is verified: keep it even when it does not extract.
+	if rerr := os.Rename(tmp.Name(), stored); rerr != nil {
+		return Result{}, fmt.Errorf("storing %s: %w", url, rerr)
+	}
+	if xerr != nil {
+		return Result{Path: stored, Transfer: transfer}, xerr
+	}
+	return Result{Path: stored, Transfer: transfer}, nil
+}
+
+// unverifiedRatio and unverifiedMargin bound what an extraction writes
+// before the download is verified: at most unverifiedRatio bytes of tar
+// stream per byte received, plus unverifiedMargin. Runtime archives expand
+// 3-6 times; a larger expansion only waits for the verification.
+const (
+	unverifiedRatio  = 16
+	unverifiedMargin = 64 << 20
+)
+
+// growing is a file being downloaded, read by an extraction as it grows.
+type growing struct {
+	f *os.File
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	written  int64 // bytes of the download so far
+	read     int64 // bytes of the file consumed by the extraction
+	expanded int64 // bytes of tar stream the extraction consumed
+	done     bool  // the download ended, verified when err is nil
+	err      error
+}
+
+func newGrowing(f *os.File) *growing {
+	g := &growing{f: f}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+// Write records that p was appended to the file (it is called after the
+// file's own Write, by io.MultiWriter).
+func (g *growing) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	g.written += int64(len(p))
+	g.cond.Broadcast()
+	g.mu.Unlock()
+	return len(p), nil
+}
+
+// finish ends the download: verified when err is nil, failed otherwise.
+func (g *growing) finish(err error) {
+	g.mu.Lock()
+	g.done, g.err = true, err
+	g.cond.Broadcast()
+	g.mu.Unlock()
+}
+
+// Read reads the compressed archive, waiting for the download.
+func (g *growing) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	for g.read >= g.written && !g.done {
+		g.cond.Wait()
+	}
+	if g.err != nil {
+		g.mu.Unlock()
+		return 0, g.err
+	}
+	avail := g.written - g.read
+	g.mu.Unlock()
+	if avail == 0 {
+		return 0, io.EOF // done and verified
+	}
+	n, err := g.f.Read(p[:min(int64(len(p)), avail)])
+	g.mu.Lock()
+	g.read += int64(n)
+	g.mu.Unlock()
+	if errors.Is(err, io.EOF) {
+		err = nil // the file is behind the count only until its Write returns
+	}
+	return n, err
+}
+
+// expand is the decompressed stream, held back while unverified output
+// would exceed its bound.
+type expand struct {
+	g *growing
+	r io.Reader
+}
+
+func (e expand) Read(p []byte) (int, error) {
+	g := e.g
+	g.mu.Lock()
+	for !g.done && g.expanded+int64(len(p)) > unverifiedRatio*g.written+unverifiedMargin {
+		g.cond.Wait()
+	}
+	err := g.err
+	g.mu.Unlock()
+	if err != nil {
+		return 0, err
+	}
+	n, err := e.r.Read(p)
+	g.mu.Lock()
+	g.expanded += int64(n)
+	g.mu.Unlock()
+	return n, err
+}
+
+// extract unpacks the growing archive into dest. After an error it drains
+// nothing: the download goes on into the file regardless.
+func (g *growing) extract(dest string, strip int) error {
+	gz, err := gzip.NewReader(g)
+	if err != nil {
+		return fmt.Errorf("reading archive: %w", err)
+	}
+	defer gz.Close()
+	if err := ExtractTar(expand{g: g, r: gz}, dest, strip); err != nil {
+		return err
+	}
+	// Read to the end, so that the gzip trailer (its CRC) is checked too.
+	_, err = io.Copy(io.Discard, expand{g: g, r: gz})
+	return err
 }
