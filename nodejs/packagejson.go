@@ -72,9 +72,6 @@ func (p pkgJSON) str(path string) string {
 	return v.String()
 }
 
-// has reports whether the path exists.
-func (p pkgJSON) has(path string) bool { return p.raw.Get(path).Exists() }
-
 // script returns scripts[name] and whether it is defined.
 func (p pkgJSON) script(name string) (string, bool) {
 	v := p.raw.Get("scripts." + gjson.Escape(name))
