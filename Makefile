@@ -4,6 +4,8 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 DEB_PKGS := nginx php-fpm php-cli composer
 DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
+# staticcheck, pinned, fetched from the Go module proxy by `go run`.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: all build test test-short lint deps check-deps package demo bench clean
 
@@ -21,10 +23,11 @@ test: check-deps build
 test-short:
 	$(GO) test -short -count=1 ./...
 
-## lint: gofmt and go vet must be clean
+## lint: gofmt, go vet and staticcheck must be clean
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 ## deps: install the Debian packages the end-to-end tests use (root or sudo)
 deps:
