@@ -1,29 +1,28 @@
 package nodejs
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // depCache is the saved dependency tree of the last install, under
-// CACHE_DIR/node:
+// CACHE_DIR/node (a treecache.Store named deps):
 //
 //	deps/key.json          the depKey it was installed with, and the tree's directories
 //	deps/tree/<dir>        node_modules, and the node_modules of workspace packages,
 //	                       as the install left them (devDependencies included)
+//	deps/spare/<dir>       a ready-made copy of the tree for the next restore
 //	.deps-new-*, .deps-old-*
 //	                       a save in progress, or what a killed one left (removed)
 //
-// A save builds the new deps directory under a temporary name, key.json
-// last, then swaps it in with two renames: deps is at every moment either
-// the previous complete save, the new complete save, or absent (killed
-// between the renames). A restore reads deps/key.json first, so a tree is
-// only used together with the key it was installed with.
+// A save replaces deps atomically and a restore reads deps/key.json first,
+// so a tree is only used together with the key it was installed with (see
+// treecache.Store).
 type depCache struct{ root string }
 
 // depManifest is the content of deps/key.json.
@@ -33,12 +32,11 @@ type depManifest struct {
 	Tree []string `json:"tree"`
 }
 
-// saveHook, when not nil, is called at each point of a save where a killed
-// build would leave the cache in a distinct state ("staged", "swapped-out");
-// an error aborts the save there as a kill would. Tests use it.
-type saveHook func(point string) error
+func (d depCache) store() treecache.Store {
+	return treecache.Store{Root: d.root, Name: "deps", Noun: "the saved dependencies"}
+}
 
-func (d depCache) dir() string { return filepath.Join(d.root, "deps") }
+func (d depCache) dir() string { return d.store().Dir() }
 
 // spare is where a ready-made copy of the tree waits for the next restore
 // (see spare.go): deps/spare/<dir>.
@@ -52,7 +50,7 @@ func (d depCache) fillSpare(m depManifest) func(dst string) error {
 			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 				return err
 			}
-			if _, err := cloneTree(filepath.Join(d.dir(), "tree", filepath.FromSlash(dir)), target); err != nil {
+			if _, err := cloneTree(filepath.Join(d.store().Tree(), filepath.FromSlash(dir)), target); err != nil {
 				return err
 			}
 		}
@@ -64,23 +62,14 @@ func (d depCache) fillSpare(m depManifest) func(dst string) error {
 // unreadable or inconsistent one is another error.
 func (d depCache) load() (depManifest, error) {
 	var m depManifest
-	b, err := os.ReadFile(filepath.Join(d.dir(), "key.json"))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			if _, derr := os.Stat(d.dir()); derr == nil {
-				return m, errors.New("the saved tree has no key.json")
-			}
-		}
+	if err := d.store().Load(&m); err != nil {
 		return m, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("key.json: %w", err)
 	}
 	for _, dir := range m.Tree {
 		if !validTreeDir(dir) {
 			return m, fmt.Errorf("key.json names %q, which is not a node_modules directory in the app", dir)
 		}
-		if _, err := os.Stat(filepath.Join(d.dir(), "tree", filepath.FromSlash(dir))); err != nil {
+		if _, err := os.Stat(filepath.Join(d.store().Tree(), filepath.FromSlash(dir))); err != nil {
 			return m, fmt.Errorf("the saved tree lacks %s", dir)
 		}
 	}
@@ -112,7 +101,7 @@ func (d depCache) restore(app string, m depManifest) (int, error) {
 		err := os.MkdirAll(filepath.Dir(dst), 0o755)
 		n := 0
 		if err == nil {
-			n, err = cloneTree(filepath.Join(d.dir(), "tree", filepath.FromSlash(dir)), dst)
+			n, err = cloneTree(filepath.Join(d.store().Tree(), filepath.FromSlash(dir)), dst)
 		}
 		if err != nil {
 			for _, placed := range m.Tree[:i+1] {
@@ -127,71 +116,28 @@ func (d depCache) restore(app string, m depManifest) (int, error) {
 
 // save stores the trees of app (see findTrees) with their key, replacing
 // the previous save atomically. It returns the number of files saved.
-func (d depCache) save(app string, key depKey, trees []string, hook saveHook) (int, error) {
-	if err := os.MkdirAll(d.root, 0o755); err != nil {
-		return 0, fmt.Errorf("creating %s: %w", d.root, err)
-	}
-	staged, err := os.MkdirTemp(d.root, ".deps-new-")
-	if err != nil {
-		return 0, fmt.Errorf("creating %s: %w", d.root, err)
-	}
-	defer os.RemoveAll(staged)
-	total := 0
-	for _, dir := range trees {
-		dst := filepath.Join(staged, "tree", filepath.FromSlash(dir))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return 0, err
+func (d depCache) save(app string, key depKey, trees []string, hook treecache.Hook) (int, error) {
+	return d.store().Save(func(tree string) (any, int, error) {
+		total := 0
+		for _, dir := range trees {
+			dst := filepath.Join(tree, filepath.FromSlash(dir))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return nil, 0, err
+			}
+			n, err := cloneTree(filepath.Join(app, filepath.FromSlash(dir)), dst)
+			if err != nil {
+				return nil, 0, err
+			}
+			total += n
 		}
-		n, err := cloneTree(filepath.Join(app, filepath.FromSlash(dir)), dst)
-		if err != nil {
-			return 0, err
-		}
-		total += n
-	}
-	b, err := json.MarshalIndent(depManifest{Key: key, Tree: trees}, "", "  ")
-	if err != nil {
-		return 0, err
-	}
-	if err := os.WriteFile(filepath.Join(staged, "key.json"), append(b, '\n'), 0o644); err != nil {
-		return 0, fmt.Errorf("writing key.json: %w", err)
-	}
-	return total, d.swap(staged, hook)
+		return depManifest{Key: key, Tree: trees}, total, nil
+	}, hook)
 }
 
-// swap replaces deps by staged.
-func (d depCache) swap(staged string, hook saveHook) error {
-	call := func(point string) error {
-		if hook == nil {
-			return nil
-		}
-		return hook(point)
-	}
-	if err := call("staged"); err != nil {
-		return err
-	}
-	old := filepath.Join(d.root, ".deps-old-"+strings.TrimPrefix(filepath.Base(staged), ".deps-new-"))
-	if err := os.Rename(d.dir(), old); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("replacing the saved dependencies: %w", err)
-	}
-	defer os.RemoveAll(old)
-	if err := call("swapped-out"); err != nil {
-		return err
-	}
-	if err := os.Rename(staged, d.dir()); err != nil {
-		return fmt.Errorf("replacing the saved dependencies: %w", err)
-	}
-	return nil
-}
-
-// removeLeftovers deletes what killed saves left behind.
+// removeLeftovers deletes what killed saves and spares left behind.
 func (d depCache) removeLeftovers() {
 	removeSpareLeftovers(d.dir())
-	for _, pattern := range []string{".deps-new-*", ".deps-old-*"} {
-		matches, _ := filepath.Glob(filepath.Join(d.root, pattern))
-		for _, m := range matches {
-			_ = os.RemoveAll(m)
-		}
-	}
+	d.store().RemoveLeftovers()
 }
 
 // findTrees lists the node_modules directories an install left in app: the

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // isInstallStep reports whether a step installs the app's dependencies.
@@ -75,7 +76,7 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 
 // saveDependencies keeps the installed tree for the next build. A failure
 // only costs the next build its shortcut: it is reported, not fatal.
-func (c *compiler) saveDependencies(cache depCache, key depKey, hook saveHook) {
+func (c *compiler) saveDependencies(cache depCache, key depKey, hook treecache.Hook) {
 	trees := findTrees(c.ctx.AppDir)
 	if len(trees) == 0 {
 		return

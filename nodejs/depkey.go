@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // depKeyFormat changes whenever the key or the saved tree changes meaning;
@@ -119,7 +119,7 @@ func computeDepKey(app, nodeHome string, p buildpack.Plan, env buildpack.Env, co
 		Package: map[string]string{}, Env: map[string]string{},
 	}
 	for _, f := range splitList(p.Settings[setDepKeyFiles]) {
-		sum, err := fileSum(filepath.Join(app, f))
+		sum, err := treecache.FileSum(filepath.Join(app, f))
 		if err != nil {
 			return k, err
 		}
@@ -162,25 +162,12 @@ func installedVersions(nodeHome string, p buildpack.Plan) map[string]string {
 	return out
 }
 
-// fileSum is the SHA-256 of a file, or "absent".
-func fileSum(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "absent", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", filepath.Base(path), err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
-}
-
 // sectionSum is the SHA-256 of a package.json section in canonical form
 // (keys sorted, no whitespace), so reformatting the file changes nothing.
 func sectionSum(pkg []byte, section string) string {
 	v := gjson.GetBytes(pkg, gjson.Escape(section))
 	if !v.Exists() {
-		return "absent"
+		return treecache.Absent
 	}
 	var parsed any
 	canon := []byte(v.Raw)
@@ -205,30 +192,13 @@ func (k depKey) changes(old depKey) []string {
 	if old.Arch != k.Arch {
 		out = append(out, "architecture")
 	}
-	out = append(out, mapChanges(old.Runtimes, k.Runtimes, "", " version")...)
-	out = append(out, mapChanges(old.Files, k.Files, "", "")...)
-	out = append(out, mapChanges(old.Package, k.Package, "package.json ", "")...)
-	out = append(out, mapChanges(old.Env, k.Env, "", "")...)
+	out = append(out, treecache.MapChanges(old.Runtimes, k.Runtimes, "", " version")...)
+	out = append(out, treecache.MapChanges(old.Files, k.Files, "", "")...)
+	out = append(out, treecache.MapChanges(old.Package, k.Package, "package.json ", "")...)
+	out = append(out, treecache.MapChanges(old.Env, k.Env, "", "")...)
 	if old.Command != k.Command {
 		out = append(out, "install command")
 	}
-	return out
-}
-
-// mapChanges lists the keys whose values differ between a and b, sorted.
-func mapChanges(a, b map[string]string, prefix, suffix string) []string {
-	var out []string
-	for k, v := range b {
-		if a[k] != v {
-			out = append(out, prefix+k+suffix)
-		}
-	}
-	for k := range a {
-		if _, ok := b[k]; !ok {
-			out = append(out, prefix+k+suffix)
-		}
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // runtimeStore keeps the repository runtimes (PHP and nginx) unpacked under
@@ -176,7 +177,7 @@ func placeRuntime(tree, dst string) (int, error) {
 	if err := os.RemoveAll(dst); err != nil {
 		return 0, fmt.Errorf("clearing %s: %w", dst, err)
 	}
-	return cloneTree(tree, dst, nil, func(rel string) bool { return !runtimeMutable(rel) })
+	return treecache.CloneTree(tree, dst, nil, func(rel string) bool { return !runtimeMutable(rel) })
 }
 
 // checksumMemo remembers, per URL, the checksum its .sha256 announced when

@@ -1,17 +1,18 @@
 package php
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // vendorCache is the saved vendor/ of the last install, under
-// CACHE_DIR/php:
+// CACHE_DIR/php (a treecache.Store named vendor):
 //
 //	vendor/key.json        the vendorKey it was installed with
 //	vendor/tree/           vendor/ as composer install left it, without the
@@ -19,11 +20,9 @@ import (
 //	.vendor-new-*, .vendor-old-*
 //	                       a save in progress, or what a killed one left (removed)
 //
-// A save builds the new vendor directory under a temporary name, key.json
-// last, then swaps it in with two renames: CACHE_DIR/php/vendor is at every
-// moment the previous complete save, the new complete save, or absent
-// (killed between the renames). A restore reads key.json first, so a tree
-// is only used together with the key it was installed with.
+// A save replaces CACHE_DIR/php/vendor atomically and a restore reads
+// key.json first, so a tree is only used together with the key it was
+// installed with (see treecache.Store).
 type vendorCache struct{ root string }
 
 // vendorManifest is the content of vendor/key.json.
@@ -33,14 +32,12 @@ type vendorManifest struct {
 	Files int `json:"files"`
 }
 
-// saveHook, when not nil, is called at each point of a save where a killed
-// build would leave the cache in a distinct state ("staged",
-// "swapped-out"); an error aborts the save there as a kill would. Tests use
-// it.
-type saveHook func(point string) error
+func (v vendorCache) store() treecache.Store {
+	return treecache.Store{Root: v.root, Name: "vendor", Noun: "the saved vendor/"}
+}
 
-func (v vendorCache) dir() string  { return filepath.Join(v.root, "vendor") }
-func (v vendorCache) tree() string { return filepath.Join(v.dir(), "tree") }
+func (v vendorCache) dir() string  { return v.store().Dir() }
+func (v vendorCache) tree() string { return v.store().Tree() }
 
 // kilnVendorPath reports whether a path of vendor/ (slash separated,
 // relative to vendor/) belongs to kiln rather than to Composer: the
@@ -79,17 +76,11 @@ func vendorMutable(rel string) bool {
 // unreadable or inconsistent one is another error.
 func (v vendorCache) load() (vendorManifest, error) {
 	var m vendorManifest
-	b, err := os.ReadFile(filepath.Join(v.dir(), "key.json"))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			if _, derr := os.Stat(v.dir()); derr == nil {
-				return m, errors.New("the saved vendor/ has no key.json")
-			}
+	if err := v.store().Load(&m); err != nil {
+		if errors.Is(err, treecache.ErrNoManifest) {
+			return m, errors.New("the saved vendor/ has no key.json")
 		}
 		return m, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("key.json: %w", err)
 	}
 	if fi, err := os.Stat(v.tree()); err != nil || !fi.IsDir() {
 		return m, errors.New("the saved vendor/ tree is missing")
@@ -114,7 +105,7 @@ func (v vendorCache) restore(app string) (int, error) {
 			return 0, fmt.Errorf("vendor/%s already exists in the app", e.Name())
 		}
 	}
-	n, err := cloneTree(v.tree(), vendor, kilnVendorPath, func(rel string) bool { return !vendorMutable(rel) })
+	n, err := cloneVendor(v.tree(), vendor)
 	if err != nil {
 		removeRestored(vendor, entries)
 		return 0, err
@@ -141,61 +132,18 @@ func removeRestored(vendor string, entries []fs.DirEntry) {
 
 // save stores app's vendor/ (without kiln's paths) with its key, replacing
 // the previous save atomically. It returns the number of files saved.
-func (v vendorCache) save(app string, key vendorKey, hook saveHook) (int, error) {
-	if err := os.MkdirAll(v.root, 0o755); err != nil {
-		return 0, fmt.Errorf("creating %s: %w", v.root, err)
-	}
-	staged, err := os.MkdirTemp(v.root, ".vendor-new-")
-	if err != nil {
-		return 0, fmt.Errorf("creating %s: %w", v.root, err)
-	}
-	defer os.RemoveAll(staged)
-	n, err := cloneTree(filepath.Join(app, "vendor"), filepath.Join(staged, "tree"), kilnVendorPath,
-		func(rel string) bool { return !vendorMutable(rel) })
-	if err != nil {
-		return 0, err
-	}
-	b, err := json.MarshalIndent(vendorManifest{Key: key, Files: n}, "", "  ")
-	if err != nil {
-		return 0, err
-	}
-	if err := os.WriteFile(filepath.Join(staged, "key.json"), append(b, '\n'), 0o644); err != nil {
-		return 0, fmt.Errorf("writing key.json: %w", err)
-	}
-	return n, v.swap(staged, hook)
-}
-
-// swap replaces vendor by staged.
-func (v vendorCache) swap(staged string, hook saveHook) error {
-	call := func(point string) error {
-		if hook == nil {
-			return nil
-		}
-		return hook(point)
-	}
-	if err := call("staged"); err != nil {
-		return err
-	}
-	old := filepath.Join(v.root, ".vendor-old-"+strings.TrimPrefix(filepath.Base(staged), ".vendor-new-"))
-	if err := os.Rename(v.dir(), old); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("replacing the saved vendor/: %w", err)
-	}
-	defer os.RemoveAll(old)
-	if err := call("swapped-out"); err != nil {
-		return err
-	}
-	if err := os.Rename(staged, v.dir()); err != nil {
-		return fmt.Errorf("replacing the saved vendor/: %w", err)
-	}
-	return nil
+func (v vendorCache) save(app string, key vendorKey, hook treecache.Hook) (int, error) {
+	return v.store().Save(func(tree string) (any, int, error) {
+		n, err := cloneVendor(filepath.Join(app, "vendor"), tree)
+		return vendorManifest{Key: key, Files: n}, n, err
+	}, hook)
 }
 
 // removeLeftovers deletes what killed saves left behind.
-func (v vendorCache) removeLeftovers() {
-	for _, pattern := range []string{".vendor-new-*", ".vendor-old-*"} {
-		matches, _ := filepath.Glob(filepath.Join(v.root, pattern))
-		for _, m := range matches {
-			_ = os.RemoveAll(m)
-		}
-	}
+func (v vendorCache) removeLeftovers() { v.store().RemoveLeftovers() }
+
+// cloneVendor recreates the vendor/ tree src at dst without kiln's paths:
+// package files hard-linked, Composer's generated files copied.
+func cloneVendor(src, dst string) (int, error) {
+	return treecache.CloneTree(src, dst, kilnVendorPath, func(rel string) bool { return !vendorMutable(rel) })
 }

@@ -2,7 +2,6 @@ package php
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -209,44 +208,6 @@ func TestVendorCacheRestoresAndStillRunsComposer(t *testing.T) {
 	assert.Contains(t, b.out.String(), "Dependencies changed since the cached build (COMPOSER_DEV, install command): installing")
 }
 
-func TestVendorCacheSaveKilled(t *testing.T) {
-	for _, point := range []string{"staged", "swapped-out"} {
-		t.Run(point, func(t *testing.T) {
-			cache := vendorCache{root: t.TempDir()}
-			app := t.TempDir()
-			write := func(rel, body string) { // replaces the file, as Composer does
-				_ = os.Remove(filepath.Join(app, rel))
-				require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(app, rel)), 0o755))
-				require.NoError(t, os.WriteFile(filepath.Join(app, rel), []byte(body), 0o644))
-			}
-			write("vendor/acme/lib/a.php", "one")
-			_, err := cache.save(app, vendorKey{Format: vendorKeyFormat, PHP: "1"}, nil)
-			require.NoError(t, err)
-			write("vendor/acme/lib/a.php", "two")
-			kill := errors.New("killed")
-			_, err = cache.save(app, vendorKey{Format: vendorKeyFormat, PHP: "2"}, func(p string) error {
-				if p == point {
-					return kill
-				}
-				return nil
-			})
-			require.ErrorIs(t, err, kill)
-			cache.removeLeftovers()
-			m, err := cache.load()
-			if point == "staged" {
-				require.NoError(t, err, "the previous save is intact")
-				assert.Equal(t, "1", m.Key.PHP)
-				b, _ := os.ReadFile(filepath.Join(cache.tree(), "acme/lib/a.php"))
-				assert.Equal(t, "one", string(b))
-			} else {
-				assert.ErrorIs(t, err, os.ErrNotExist, "no cache rather than a half one")
-			}
-			left, _ := filepath.Glob(filepath.Join(cache.root, ".vendor-*"))
-			assert.Empty(t, left)
-		})
-	}
-}
-
 func TestVendorCacheLeavesKilnPathsAlone(t *testing.T) {
 	cache := vendorCache{root: t.TempDir()}
 	app := t.TempDir()
@@ -285,4 +246,19 @@ func TestVendorCacheLeavesKilnPathsAlone(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(app3, "vendor/acme"), 0o755))
 	_, err = cache.restore(app3)
 	require.Error(t, err)
+}
+
+func TestVendorCacheLoadDamaged(t *testing.T) {
+	cache := vendorCache{root: t.TempDir()}
+	app := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(app, "vendor/acme/lib"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "vendor/acme/lib/a.php"), []byte("a"), 0o644))
+	_, err := cache.save(app, vendorKey{Format: vendorKeyFormat}, nil)
+	require.NoError(t, err)
+	require.NoError(t, os.RemoveAll(cache.tree()))
+	_, err = cache.load()
+	assert.EqualError(t, err, "the saved vendor/ tree is missing")
+	require.NoError(t, os.Remove(filepath.Join(cache.dir(), "key.json")))
+	_, err = cache.load()
+	assert.EqualError(t, err, "the saved vendor/ has no key.json")
 }

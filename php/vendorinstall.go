@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // composerInstall carries out the composer-install step as the plan's
@@ -90,7 +91,7 @@ func (c *compiler) restoreVendor(cache vendorCache, key vendorKey) bool {
 
 // saveVendor keeps the installed vendor/ for the next build. A failure only
 // costs the next build its shortcut: it is reported, not fatal.
-func (c *compiler) saveVendor(cache vendorCache, key vendorKey, hook saveHook) {
+func (c *compiler) saveVendor(cache vendorCache, key vendorKey, hook treecache.Hook) {
 	if _, err := os.Stat(filepath.Join(c.ctx.AppDir, "vendor")); err != nil {
 		return
 	}

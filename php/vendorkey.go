@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -16,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // vendorKeyFormat changes whenever the key or the saved tree changes meaning;
@@ -124,7 +124,7 @@ func computeVendorKey(app string, p buildpack.Plan, env buildpack.Env, in vendor
 		Extensions: slices.Sorted(slices.Values(in.Extensions)),
 		Files:      map[string]string{}, ComposerJSON: map[string]string{}, Env: map[string]string{},
 	}
-	sum, err := fileSum(filepath.Join(app, "composer.lock"))
+	sum, err := treecache.FileSum(filepath.Join(app, "composer.lock"))
 	if err != nil {
 		return k, err
 	}
@@ -163,25 +163,12 @@ func computeVendorKey(app string, p buildpack.Plan, env buildpack.Env, in vendor
 	return k, nil
 }
 
-// fileSum is the SHA-256 of a file, or "absent".
-func fileSum(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "absent", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", filepath.Base(path), err)
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
-}
-
 // sectionSum is the SHA-256 of a composer.json section in canonical form
 // (keys sorted, no whitespace), so reformatting the file changes nothing.
 // For extra, kiln's own extra.paas and extra.heroku are left out.
 func sectionSum(raw json.RawMessage, extra bool) string {
 	if raw == nil {
-		return "absent"
+		return treecache.Absent
 	}
 	var parsed any
 	canon := []byte(raw)
@@ -273,10 +260,10 @@ func (k vendorKey) changes(old vendorKey) []string {
 	if old.Composer != k.Composer {
 		out = append(out, fmt.Sprintf("Composer version %s → %s", old.Composer, k.Composer))
 	}
-	out = append(out, mapChanges(old.Files, k.Files, "", "")...)
-	out = append(out, mapChanges(old.ComposerJSON, k.ComposerJSON, "composer.json ", "")...)
-	out = append(out, mapChanges(old.Env, k.Env, "", "")...)
-	out = append(out, mapChanges(old.PathRepos, k.PathRepos, "path repository ", "")...)
+	out = append(out, treecache.MapChanges(old.Files, k.Files, "", "")...)
+	out = append(out, treecache.MapChanges(old.ComposerJSON, k.ComposerJSON, "composer.json ", "")...)
+	out = append(out, treecache.MapChanges(old.Env, k.Env, "", "")...)
+	out = append(out, treecache.MapChanges(old.PathRepos, k.PathRepos, "path repository ", "")...)
 	if old.Command != k.Command {
 		out = append(out, "install command")
 	}
@@ -298,21 +285,4 @@ func listDiff(old, cur []string) string {
 		}
 	}
 	return strings.Join(out, ", ")
-}
-
-// mapChanges lists the keys whose values differ between a and b, sorted.
-func mapChanges(a, b map[string]string, prefix, suffix string) []string {
-	var out []string
-	for k, v := range b {
-		if old, ok := a[k]; !ok || old != v {
-			out = append(out, prefix+k+suffix)
-		}
-	}
-	for k := range a {
-		if _, ok := b[k]; !ok {
-			out = append(out, prefix+k+suffix)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

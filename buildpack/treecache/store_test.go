@@ -1,0 +1,138 @@
+package treecache
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type testManifest struct {
+	Key   string `json:"key"`
+	Files int    `json:"files"`
+}
+
+// fillWith returns a fill that writes one file with body and records key.
+func fillWith(key, body string) func(tree string) (any, int, error) {
+	return func(tree string) (any, int, error) {
+		if err := os.MkdirAll(filepath.Join(tree, "pkg"), 0o755); err != nil {
+			return nil, 0, err
+		}
+		if err := os.WriteFile(filepath.Join(tree, "pkg", "a"), []byte(body), 0o644); err != nil {
+			return nil, 0, err
+		}
+		return testManifest{Key: key, Files: 1}, 1, nil
+	}
+}
+
+func readTree(t *testing.T, s Store) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.Tree(), "pkg", "a"))
+	require.NoError(t, err)
+	return string(b)
+}
+
+func TestSaveAndLoad(t *testing.T) {
+	s := Store{Root: filepath.Join(t.TempDir(), "node"), Name: "deps", Noun: "the saved dependencies"}
+	var m testManifest
+	require.ErrorIs(t, s.Load(&m), fs.ErrNotExist, "nothing saved yet")
+
+	n, err := s.Save(fillWith("v1", "one"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	b, err := os.ReadFile(filepath.Join(s.Root, "deps", "key.json"))
+	require.NoError(t, err)
+	assert.Equal(t, "{\n  \"key\": \"v1\",\n  \"files\": 1\n}\n", string(b), "the manifest is indented JSON next to the tree")
+	require.NoError(t, s.Load(&m))
+	assert.Equal(t, testManifest{Key: "v1", Files: 1}, m)
+	assert.Equal(t, "one", readTree(t, s))
+
+	_, err = s.Save(fillWith("v2", "two"), nil)
+	require.NoError(t, err)
+	require.NoError(t, s.Load(&m))
+	assert.Equal(t, "v2", m.Key)
+	assert.Equal(t, "two", readTree(t, s))
+
+	// A failing fill leaves the previous save as it was, and nothing else.
+	failed := errors.New("no space left")
+	_, err = s.Save(func(string) (any, int, error) { return nil, 0, failed }, nil)
+	require.ErrorIs(t, err, failed)
+	require.NoError(t, s.Load(&m))
+	assert.Equal(t, "v2", m.Key)
+	entries, err := os.ReadDir(s.Root)
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	assert.Equal(t, "deps", entries[0].Name())
+}
+
+// TestSaveKilled interrupts a save at each point where a killed build
+// leaves a distinct state, keeping what a kill would leave behind (the
+// deferred clean-up does not run in a killed process): the store then
+// holds the previous complete save or none, never a mix, and
+// RemoveLeftovers deletes the rest.
+func TestSaveKilled(t *testing.T) {
+	for _, point := range []string{"staged", "swapped-out"} {
+		t.Run(point, func(t *testing.T) {
+			s := Store{Root: t.TempDir(), Name: "vendor", Noun: "the saved vendor/"}
+			_, err := s.Save(fillWith("v1", "one"), nil)
+			require.NoError(t, err)
+			killed := errors.New("killed")
+			_, err = s.Save(fillWith("v2", "two"), func(p string) error {
+				if p != point {
+					return nil
+				}
+				for _, pattern := range []string{".vendor-new-*", ".vendor-old-*"} {
+					matches, _ := filepath.Glob(filepath.Join(s.Root, pattern))
+					for _, m := range matches {
+						require.NoError(t, os.Rename(m, m+"-left"))
+					}
+				}
+				return killed
+			})
+			require.ErrorIs(t, err, killed)
+
+			var m testManifest
+			err = s.Load(&m)
+			if point == "staged" {
+				require.NoError(t, err, "the previous save is intact")
+				assert.Equal(t, "v1", m.Key)
+				assert.Equal(t, "one", readTree(t, s))
+			} else {
+				assert.ErrorIs(t, err, fs.ErrNotExist, "no cache rather than a half one")
+			}
+			left, _ := filepath.Glob(filepath.Join(s.Root, ".vendor-*"))
+			assert.NotEmpty(t, left)
+			s.RemoveLeftovers()
+			left, _ = filepath.Glob(filepath.Join(s.Root, ".vendor-*"))
+			assert.Empty(t, left, "leftovers of the killed save are removed")
+
+			_, err = s.Save(fillWith("v3", "three"), nil)
+			require.NoError(t, err)
+			require.NoError(t, s.Load(&m))
+			assert.Equal(t, "v3", m.Key)
+		})
+	}
+}
+
+func TestLoadDamaged(t *testing.T) {
+	s := Store{Root: t.TempDir(), Name: "deps"}
+	_, err := s.Save(fillWith("v1", "one"), nil)
+	require.NoError(t, err)
+	var m testManifest
+
+	require.NoError(t, os.WriteFile(filepath.Join(s.Dir(), "key.json"), []byte("{not json"), 0o644))
+	err = s.Load(&m)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "key.json: ")
+	assert.NotErrorIs(t, err, fs.ErrNotExist)
+
+	require.NoError(t, os.Remove(filepath.Join(s.Dir(), "key.json")))
+	err = s.Load(&m)
+	require.ErrorIs(t, err, ErrNoManifest)
+	assert.NotErrorIs(t, err, fs.ErrNotExist, "a tree without its key is damage, not an empty cache")
+	assert.EqualError(t, err, "the saved tree has no key.json")
+}
