@@ -22,6 +22,9 @@ type compiler struct {
 	log  *buildpack.Logger
 	// background tracks the spares being prepared for the next build.
 	background sync.WaitGroup
+	// sharedDeps is set when node_modules shares files with the saved
+	// dependency tree (saved or restored by this build).
+	sharedDeps *depCache
 }
 
 // Compile implements buildpack.Buildpack: it executes the plan's steps in
@@ -41,13 +44,23 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	defer c.background.Wait()
-	for _, s := range p.Steps {
+	last := lastDependencyWriter(p.Steps)
+	var check func()
+	for i, s := range p.Steps {
 		start := time.Now()
 		err := c.step(s)
 		ctx.Report.Step(s.Name, time.Since(start))
 		if err != nil {
 			return err
 		}
+		if i >= last && check == nil && c.sharedDeps != nil {
+			// Nothing after this step writes into node_modules: check the
+			// saved tree while the remaining steps run.
+			check = c.checkSharedDependencies()
+		}
+	}
+	if check != nil {
+		check()
 	}
 	return nil
 }

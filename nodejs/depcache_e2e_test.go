@@ -115,4 +115,19 @@ func TestE2EDependencyCache(t *testing.T) {
 	stack = "scalingo-24"
 	_, out, _ = build(map[string]string{"NPM_CONFIG_PRODUCTION": "true", "NPM_NO_BUILD": "true"}, nil)
 	installs(out, "stack")
+
+	// A cleanup script that patches a package file in place changes the
+	// hard-linked saved copy too: the cache is dropped, not reused.
+	_, out, _ = build(map[string]string{"NPM_CONFIG_PRODUCTION": "true", "NPM_NO_BUILD": "true"}, func(app string) {
+		editFile(t, app, "package.json", func(s string) string {
+			return strings.Replace(s, `console.log('hook: cleanup')`,
+				`require('fs').appendFileSync('node_modules/express/index.js', '// patched')`, 1)
+		})
+	})
+	assert.Contains(t, out, "Dependencies unchanged since the cached build: restored node_modules")
+	assert.Contains(t, out, "The build changed node_modules/express/index.js in place")
+	assert.NoDirExists(t, filepath.Join(cache, "node", "deps"))
+	_, out, _ = build(map[string]string{"NPM_CONFIG_PRODUCTION": "true", "NPM_NO_BUILD": "true"}, nil)
+	assert.Contains(t, out, "No installed dependencies in the cache: installing")
+	assert.Contains(t, out, "The build changed node_modules/express/index.js in place", "the script patches every build")
 }

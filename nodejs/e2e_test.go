@@ -200,6 +200,7 @@ func TestE2EPackageManagers(t *testing.T) {
 			assert.Contains(t, out, tc.marker)
 			assertOrder(t, out, "Installing dependencies", "hook: build", "Pruning devDependencies")
 			assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "devDependency left after pruning")
+			assert.NotContains(t, out, "in place", "the package manager's own pruning must not alter the saved dependency tree")
 			assert.Contains(t, serve(t, app, "npm start"), "built: true")
 		})
 	}

@@ -43,6 +43,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 			return err
 		}
 	}
+	c.checkSharedVendor()
 	return nil
 }
 
@@ -59,6 +60,9 @@ type compiler struct {
 	phpFPM, nginx string
 	// compileHeader is set once the compile commands' header is printed.
 	compileHeader bool
+	// sharedVendor is set when vendor/ shares files with the saved tree
+	// (saved or restored by this build).
+	sharedVendor *vendorCache
 	// composerVersion is the installed Composer's version.
 	composerVersion string
 	// mods are the extensions PHP loads, as `php -m` last listed them; nil

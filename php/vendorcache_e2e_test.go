@@ -109,4 +109,17 @@ func TestEndToEndVendorCache(t *testing.T) {
 	assert.Contains(t, out, "Dependencies changed since the cached build (COMPOSER_DEV, install command): installing")
 	_, out, _, _ = buildCopy(t, src, cache, buildpack.Env{"COMPOSER_DEV": "true"})
 	assert.Contains(t, out, "restored vendor/")
+
+	// A compile command that patches a package file in place changes the
+	// hard-linked saved copy too: the cache is dropped, not reused.
+	cj, err := os.ReadFile(filepath.Join(src, "composer.json"))
+	require.NoError(t, err)
+	write("composer.json", strings.Replace(string(cj), `"document-root": "public",`,
+		`"document-root": "public", "compile": ["echo '// patched' >> vendor/kiln-test/greeter/src/Greeter.php"],`, 1))
+	_, out, _, _ = buildCopy(t, src, cache, buildpack.Env{"COMPOSER_DEV": "true"})
+	assert.Contains(t, out, "restored vendor/", "extra.paas is not a key input")
+	assert.Contains(t, out, "The build changed vendor/kiln-test/greeter/src/Greeter.php in place")
+	assert.NoDirExists(t, filepath.Join(cache, "php", "vendor"))
+	_, out, _, _ = buildCopy(t, src, cache, buildpack.Env{"COMPOSER_DEV": "true"})
+	assert.Contains(t, out, "No installed dependencies in the cache: installing")
 }

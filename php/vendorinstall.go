@@ -58,7 +58,29 @@ func (c *compiler) composerInstall(s buildpack.Step) error {
 	if !restored {
 		c.saveVendor(cache, key, nil)
 	}
+	c.sharedVendor = &cache
 	return nil
+}
+
+// checkSharedVendor runs once the build's programs are done. The saved
+// vendor/ shares its package files with the app's (hard links, see
+// treecache.CloneTree); when a compile command or a Composer script rewrote
+// one of them in place, the saved copy changed too, and it is dropped rather
+// than handed to the next build.
+func (c *compiler) checkSharedVendor() {
+	if c.sharedVendor == nil {
+		return
+	}
+	rel, err := c.sharedVendor.store().CheckShared()
+	switch {
+	case err != nil:
+		c.ctx.Log.Warn("Could not check the saved vendor/ (%v); the next build may reinstall", err)
+	case rel != "":
+		c.ctx.Log.Warn("The build changed vendor/%s in place, a file the dependency cache shares with vendor/: "+
+			"the cached vendor/ is dropped and the next build installs from scratch. "+
+			"Commands that patch packages should write new files (or use a Composer patches plugin, which runs during the install).",
+			filepath.ToSlash(rel))
+	}
 }
 
 // restoreVendor restores the saved vendor/ when its key matches, and

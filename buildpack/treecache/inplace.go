@@ -1,0 +1,76 @@
+package treecache
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SavedAt is when the current save was completed: the modification time of
+// its manifest, which Save writes last. Every file of a saved tree is older.
+func (s Store) SavedAt() (time.Time, error) {
+	fi, err := os.Stat(filepath.Join(s.Dir(), ManifestFile))
+	if err != nil {
+		return time.Time{}, err
+	}
+	return fi.ModTime(), nil
+}
+
+// ModifiedAfter returns the path, relative to tree, of a regular file of
+// tree modified after t, or "" when there is none.
+//
+// A tree placed by hard links shares its files with the app it was placed
+// into: a program that rewrites one of them in place (instead of writing a
+// new file and renaming it, as package managers do) changes the saved copy
+// too. Such a write moves the file's modification time past the time of the
+// save, which is what this detects, so that the ecosystem can drop the save
+// instead of handing the modified file to the next build. One stat per
+// file: tens of milliseconds for 20,000 files.
+func ModifiedAfter(tree string, t time.Time) (string, error) {
+	found := ""
+	err := filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.ModTime().After(t) {
+			found, _ = filepath.Rel(tree, path)
+			return fs.SkipAll
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("checking %s: %w", tree, err)
+	}
+	return found, nil
+}
+
+// CheckShared drops the save when a file of its tree was modified after the
+// save (see ModifiedAfter) and returns that file, relative to the tree. It
+// returns "" when the save is intact or absent.
+func (s Store) CheckShared() (string, error) {
+	saved, err := s.SavedAt()
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	rel, err := ModifiedAfter(s.Tree(), saved)
+	if err != nil || rel == "" {
+		return "", err
+	}
+	if err := os.RemoveAll(s.Dir()); err != nil {
+		return rel, fmt.Errorf("dropping %s: %w", s.Dir(), err)
+	}
+	return rel, nil
+}
