@@ -2,12 +2,13 @@ package local
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/klauspost/compress/gzip"
 
 	cp "github.com/otiai10/copy"
 )

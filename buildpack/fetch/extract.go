@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // noFollow makes opening a path that is a symbolic link fail.
