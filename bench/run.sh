@@ -88,6 +88,8 @@ bench_app small "$ROOT/examples/nodejs-express"
 bench_app large "$ROOT/bench/apps/large"
 
 ratio() { python3 -c "print('%.2f' % (($1)/($2)))"; }
+# The hand-written notes below the table (from "## Notes" on) are kept.
+notes="$(sed -n '/^## Notes/,$p' "$OUT" 2>/dev/null || true)"
 machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
 {
   echo "# kiln build benchmark"
@@ -111,4 +113,5 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
   echo "| Node.js distribution + node_modules copied whole | ${R[small.naive]} MiB | ${R[large.naive]} MiB |"
   echo "| slug saving (target ≥ 15%) | $(python3 -c "print('%.0f%%' % (100*(1-${R[small.slug]}/${R[small.naive]})))") | $(python3 -c "print('%.0f%%' % (100*(1-${R[large.slug]}/${R[large.naive]})))") |"
   echo "| cache hits reported by the warm build | ${R[small.hits]} | ${R[large.hits]} |"
+  if [ -n "$notes" ]; then echo; echo "$notes"; fi
 } | tee "$OUT"
