@@ -245,3 +245,24 @@ func TestE2EPNPMWorkspace(t *testing.T) {
 	assert.Contains(t, body, "hello from a kiln pnpm workspace")
 	assert.Contains(t, body, "built: true")
 }
+
+// TestE2EPNPM11ColdThenWarm builds a pnpm 11 app twice with one cache. pnpm
+// 11 reinstalls before `pnpm run` when the project moved since the install,
+// which a restored node_modules always has; kiln makes that a warning
+// (verifyDepsBeforeRun), at build time and at runtime through
+// .profile.d/pnpm.sh.
+func TestE2EPNPM11ColdThenWarm(t *testing.T) {
+	skipShort(t)
+	cache := t.TempDir()
+	seedCache(t, cache)
+	for i, want := range []string{"No installed dependencies in the cache: installing", "restored node_modules"} {
+		app := e2eApp(t, "node-e2e-pnpm11")
+		out, _, err := e2eBuild(t, app, cache, e2eEnv(nil))
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "Installing pnpm 11.28.11", "build %d", i+1)
+		assert.Contains(t, out, want, "build %d", i+1)
+		assert.FileExists(t, filepath.Join(app, ".profile.d", "pnpm.sh"))
+		assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "devDependency left after pruning")
+		assert.Contains(t, serve(t, app, "npm start"), "built: true")
+	}
+}

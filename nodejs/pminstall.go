@@ -28,6 +28,7 @@ func (c *compiler) installPackageManager(s buildpack.Step) error {
 	if ok && info.Verified == hash {
 		c.log.Info("Using %s@%s from the cache", pkg, rt.Version)
 		c.ctx.Report.CacheHit(name + " " + rt.Version)
+		tree = filepath.Join(tree, "p") // as downloadPackage stores it
 	} else {
 		c.ctx.Report.CacheMiss(name + " " + rt.Version)
 		var err error
