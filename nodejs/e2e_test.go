@@ -202,6 +202,15 @@ func TestE2EPackageManagers(t *testing.T) {
 			assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "devDependency left after pruning")
 			assert.NotContains(t, out, "in place", "the package manager's own pruning must not alter the saved dependency tree")
 			assert.Contains(t, serve(t, app, "npm start"), "built: true")
+
+			// A rebuild with the same cache takes the package manager from
+			// the cache and builds the same app.
+			app = e2eApp(t, tc.fixture)
+			out, _, err = e2eBuild(t, app, cache, e2eEnv(nil))
+			require.NoError(t, err, out)
+			assert.Regexp(t, `Using \S+ from the cache`, out)
+			assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "devDependency left after pruning")
+			assert.Contains(t, serve(t, app, "npm start"), "built: true")
 		})
 	}
 }
