@@ -123,7 +123,7 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 		return false
 	}
 	c.log.Info("Dependencies unchanged since the cached build: restored %s in %s instead of running %s",
-		strings.Join(m.Tree, ", "), time.Since(start).Round(time.Millisecond), s.Command[0]+" "+s.Command[1])
+		strings.Join(m.Tree, ", "), buildpack.Elapsed(start), s.Command[0]+" "+s.Command[1])
 	c.ctx.Report.CacheHit("node_modules")
 	_ = os.RemoveAll(cache.spare())
 	c.prepareSpare(cache.spare(), cache.fillSpare(m))
@@ -143,6 +143,6 @@ func (c *compiler) saveDependencies(cache depCache, key depKey, hook treecache.H
 		c.log.Warn("Could not save node_modules for the next build: %v", err)
 		return
 	}
-	c.log.Info("Saved %s (%d files) for the next build in %s", strings.Join(trees, ", "), n, time.Since(start).Round(time.Millisecond))
+	c.log.Info("Saved %s (%d files) for the next build in %s", strings.Join(trees, ", "), n, buildpack.Elapsed(start))
 	c.prepareSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
 }

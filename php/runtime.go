@@ -194,7 +194,7 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 			} else {
 				c.memo().put(url, sum)
 			}
-			c.ctx.Log.Info("Using the unpacked %s from the cache (%s; %d files placed in %s)", what, from, n, since(start))
+			c.ctx.Log.Info("Using the unpacked %s from the cache (%s; %d files placed in %s)", what, from, n, buildpack.Elapsed(start))
 			c.ctx.Report.CacheHit(what + " (unpacked)")
 			return nil
 		}

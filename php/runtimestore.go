@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 	"github.com/kiln-dev/kiln/buildpack/treecache"
@@ -224,4 +223,3 @@ func (m checksumMemo) put(url string, sum fetch.Checksum) {
 }
 
 // since formats a duration for output.
-func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }

@@ -106,7 +106,7 @@ func (c *compiler) restoreVendor(cache vendorCache, key vendorKey) bool {
 		return false
 	}
 	c.ctx.Log.Info("Dependencies unchanged since the cached build: restored vendor/ (%d files) in %s; "+
-		"Composer now only regenerates the autoloader and runs the scripts", n, time.Since(start).Round(time.Millisecond))
+		"Composer now only regenerates the autoloader and runs the scripts", n, buildpack.Elapsed(start))
 	c.ctx.Report.CacheHit("vendor")
 	return true
 }
@@ -123,7 +123,7 @@ func (c *compiler) saveVendor(cache vendorCache, key vendorKey, hook treecache.H
 		c.ctx.Log.Warn("Could not save vendor/ for the next build: %v", err)
 		return
 	}
-	c.ctx.Log.Info("Saved vendor/ (%d files) for the next build in %s", n, time.Since(start).Round(time.Millisecond))
+	c.ctx.Log.Info("Saved vendor/ (%d files) for the next build in %s", n, buildpack.Elapsed(start))
 }
 
 // loadedModules lists the extensions PHP loads with the app's

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/local"
 )
 
@@ -60,11 +61,7 @@ func printSummary(w io.Writer, r *local.Result) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "-----> Built %s app (stack %s)\n", r.Plan.Name, r.Plan.Stack)
 	for _, rt := range r.Plan.Runtimes {
-		req := "default"
-		if rt.Requested != "" {
-			req = fmt.Sprintf("%q", rt.Requested)
-		}
-		fmt.Fprintf(w, "       %-9s %-10s %s from %s\n", rt.Name, rt.Version, req, rt.Source)
+		fmt.Fprintf(w, "       %-9s %-10s %s\n", rt.Name, rt.Version, runtimeOrigin(rt))
 	}
 	fmt.Fprintf(w, "       slug      %s (%s)\n", r.Output, humanBytes(r.SlugBytes))
 	if len(r.Report.CacheHits) > 0 {
@@ -90,4 +87,17 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// runtimeOrigin says where a runtime's version comes from: the request and
+// its source (`"24.x" from package.json engines.node`), or the default.
+func runtimeOrigin(rt buildpack.Runtime) string {
+	switch {
+	case rt.Requested != "":
+		return fmt.Sprintf("%q from %s", rt.Requested, rt.Source)
+	case rt.Source == "" || rt.Source == "default":
+		return "default"
+	default:
+		return "default (" + rt.Source + ")"
+	}
 }
