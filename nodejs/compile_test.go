@@ -2,6 +2,7 @@ package nodejs
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,7 +29,7 @@ func recordedBuild(t *testing.T, fixture string, env map[string]string) (*buildp
 	p.Steps = steps
 	rec := &buildpacktest.RecordingRunner{}
 	ctx.Runner = rec
-	ctx.CacheDir = "/cache"
+	ctx.CacheDir = t.TempDir()
 	ctx.Log = buildpack.Discard()
 	require.NoError(t, Buildpack{}.Compile(ctx, p))
 	return rec, p, ctx.AppDir
@@ -125,8 +126,9 @@ func TestCompileEnvironment(t *testing.T) {
 	env := rec.Calls[0].Env
 	assert.Equal(t, "production", env.Get("NODE_ENV"))
 	assert.Equal(t, "--max-old-space-size=100", env.Get("NODE_OPTIONS"), "user value wins")
-	assert.Equal(t, "/cache/node/npm-cache", env.Get("NPM_CONFIG_CACHE"))
-	assert.Equal(t, "/cache/node/pnpm-store", env.Get("npm_config_store_dir"))
+	cache := strings.TrimSuffix(env.Get("NPM_CONFIG_CACHE"), "/node/npm-cache")
+	assert.DirExists(t, cache, "the npm cache lives in the build cache: %s", env.Get("NPM_CONFIG_CACHE"))
+	assert.Equal(t, cache+"/node/pnpm-store", env.Get("npm_config_store_dir"))
 	assert.Equal(t, "error", env.Get("NPM_CONFIG_LOGLEVEL"))
 }
 

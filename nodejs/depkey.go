@@ -52,6 +52,8 @@ func depKeyPackageSections() []string {
 		"dependencies", "devDependencies", "optionalDependencies", "peerDependencies",
 		"peerDependenciesMeta", "bundleDependencies", "bundledDependencies", "dependenciesMeta",
 		"overrides", "resolutions", "workspaces", "packageManager", "engines", "pnpm",
+		// npm 11.16+: which dependencies may run install scripts (enforced from npm 12).
+		"allowScripts",
 	}
 }
 

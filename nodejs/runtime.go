@@ -51,6 +51,7 @@ func (c *compiler) installNode(buildpack.Step) error {
 		return fmt.Errorf("plan has no node runtime")
 	}
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
+	c.store().removeLeftovers()
 	tree, info, ok := c.store().find("node", rt.Version)
 	if ok {
 		c.log.Info("Using Node.js %s from the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))

@@ -131,8 +131,13 @@ func TestInstallNodeFromDistThenCache(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(app, nodeDir, runtimeMarker))
 	hits := srv.hits.Load()
 
+	// What a build killed while extracting leaves is removed by the next.
+	killed := filepath.Join(cache, "runtimes", ".staging-killed")
+	require.NoError(t, os.MkdirAll(filepath.Join(killed, "bin"), 0o755))
+
 	app2, out2, err := compileInstallNode(t, cache, p)
 	require.NoError(t, err, out2)
+	assert.NoDirExists(t, killed)
 	assert.Contains(t, out2, "Using Node.js 24.18.0 from the cache")
 	assert.Equal(t, hits, srv.hits.Load(), "a warm build downloads nothing")
 	assert.FileExists(t, filepath.Join(app2, nodeDir, "bin", "node"))

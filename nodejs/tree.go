@@ -42,6 +42,16 @@ func (s runtimeStore) find(name, version string) (string, runtimeInfo, bool) {
 	return "", runtimeInfo{}, false
 }
 
+// removeLeftovers deletes the staging directories of builds killed while
+// they extracted or stored a runtime (a build's own staging directories are
+// committed or removed before it ends; one build uses a cache at a time).
+func (s runtimeStore) removeLeftovers() {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, ".staging-*"))
+	for _, m := range matches {
+		_ = os.RemoveAll(m)
+	}
+}
+
 // staging returns a fresh directory in the store to build a tree in.
 func (s runtimeStore) staging() (string, error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
