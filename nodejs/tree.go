@@ -3,12 +3,11 @@ package nodejs
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/otiai10/copy"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // runtimeMarker is written into a runtime tree of the cache once it is
@@ -85,60 +84,20 @@ func (s runtimeStore) commit(staged string, info runtimeInfo) (string, error) {
 // next build; no reflink: ext4 and most build filesystems have none). That is
 // safe because nothing the build runs rewrites Node.js files in place (npm,
 // Yarn and pnpm write new files and rename them), and the cache copy is never
-// modified after its marker is written. Across filesystems it falls back to
-// copying.
+// modified after its marker is written. Across filesystems it copies (see
+// treecache.CloneTree).
 func placeTree(src, dst string, excludes ...string) error {
 	if err := os.RemoveAll(dst); err != nil {
 		return fmt.Errorf("clearing %s: %w", dst, err)
 	}
-	err := linkTree(src, dst, excludes...)
-	if err == nil {
-		return nil
-	}
-	_ = os.RemoveAll(dst)
-	skip := func(_ os.FileInfo, path, _ string) (bool, error) {
-		rel, _ := filepath.Rel(src, path)
-		return rel == runtimeMarker || excluded(filepath.ToSlash(rel), excludes), nil
-	}
-	if err := copy.Copy(src, dst, copy.Options{Skip: skip}); err != nil {
-		return fmt.Errorf("copying %s: %w", src, err)
-	}
-	return nil
+	return linkTree(src, dst, excludes...)
 }
 
-// linkTree recreates src at dst with directories, symlinks and hard links,
-// leaving out the excluded paths.
+// linkTree recreates src at the new directory dst with directories,
+// symlinks and hard links, leaving out the runtime marker and the excluded
+// paths.
 func linkTree(src, dst string, excludes ...string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if rel == runtimeMarker {
-			return nil
-		}
-		if excluded(filepath.ToSlash(rel), excludes) {
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			return os.MkdirAll(target, info.Mode().Perm()|0o700)
-		case d.Type()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		default:
-			return os.Link(path, target)
-		}
-	})
+	skip := func(rel string) bool { return rel == runtimeMarker || excluded(rel, excludes) }
+	_, err := treecache.CloneTree(src, dst, skip, func(string) bool { return true })
+	return err
 }
