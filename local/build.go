@@ -81,6 +81,13 @@ func Build(opts BuildOptions) (*Result, error) {
 	if fi, err := os.Stat(app); err != nil || !fi.IsDir() {
 		return nil, buildpack.Userf("app directory %s does not exist or is not a directory", opts.AppDir)
 	}
+	// Detect on the app itself first: an app kiln cannot build fails at
+	// once, and the message names the user's directory, not the copy.
+	if d, err := opts.Engine.Detect(app); err != nil {
+		return nil, err
+	} else if !d.Detected() {
+		return nil, classic.NotDetected(opts.AppDir)
+	}
 	res := &Result{}
 	phase := func(name string, t0 time.Time) { res.Phases = append(res.Phases, Phase{name, time.Since(t0)}) }
 

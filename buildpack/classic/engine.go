@@ -83,6 +83,13 @@ func (e *Engine) ids() []string {
 	return ids
 }
 
+// NotDetected is the error for an app no buildpack recognises, naming the
+// directory as the user gave it.
+func NotDetected(appDir string) error {
+	return buildpack.Userf("no buildpack detected for %s", appDir).WithHint(
+		"kiln builds Node.js apps (package.json at the root) and PHP apps (composer.json, composer.lock or index.php at the root).")
+}
+
 // Prepared is a planned build: the buildpack, its context and its plan.
 type Prepared struct {
 	Buildpack buildpack.Buildpack
@@ -105,8 +112,7 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		return nil, err
 	}
 	if !res.Detected() {
-		return nil, buildpack.Userf("no buildpack detected for %s", appDir).WithHint(
-			"kiln builds Node.js apps (package.json at the root) and PHP apps (composer.json, composer.lock or index.php at the root).")
+		return nil, NotDetected(appDir)
 	}
 	bp, ok := e.Buildpacks[res.Buildpack]
 	if !ok {

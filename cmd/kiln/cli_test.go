@@ -99,3 +99,12 @@ func TestPlanBadInputPrintsNothingOnStdout(t *testing.T) {
 	assert.Contains(t, stderr, "composer.json")
 	assert.Contains(t, stderr, "line 4")
 }
+
+func TestBuildUndetectedAppNamesTheUsersDirectory(t *testing.T) {
+	app := t.TempDir()
+	code, stdout, stderr := kiln(nil, "build", "--cache", t.TempDir(), app)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "no buildpack detected for "+app+"\n")
+	assert.NoDirExists(t, filepath.Join(app, ".kiln"), "nothing is written for an app kiln cannot build")
+}
