@@ -23,6 +23,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	}
 	defer os.RemoveAll(tmp)
 	c := &compiler{ctx: ctx, plan: p, set: p.Settings, tmp: tmp}
+	defer c.waitVendorSpare(true)
 	for i := 0; i < len(p.Steps); i++ {
 		if nodejs.OwnsStep(p.Steps[i].Name) {
 			j := i
@@ -43,6 +44,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 			return err
 		}
 	}
+	c.waitVendorSpare(false)
 	c.checkSharedVendor()
 	return nil
 }
@@ -63,6 +65,10 @@ type compiler struct {
 	// sharedVendor is set when vendor/ shares files with the saved tree
 	// (saved or restored by this build).
 	sharedVendor *vendorCache
+	// spare is the spare of the saved vendor/ being linked in the
+	// background for the next build; Compile waits for it before checking
+	// the saved tree (checkSharedVendor), which may drop it.
+	spare *vendorSpare
 	// composerVersion is the installed Composer's version.
 	composerVersion string
 	// mods are the extensions PHP loads, as `php -m` last listed them; nil

@@ -17,6 +17,10 @@ import (
 //	vendor/key.json        the vendorKey it was installed with
 //	vendor/tree/           vendor/ as composer install left it, without the
 //	                       runtimes kiln places there (see kilnVendorPath)
+//	vendor/spare/          a ready-made copy of the tree for the next restore
+//	                       (see vendorspare.go)
+//	vendor/.spare-tmp-*    a spare being built, taken or discarded, or what a
+//	                       killed build left (removed)
 //	.vendor-new-*, .vendor-old-*
 //	                       a save in progress, or what a killed one left (removed)
 //
@@ -89,28 +93,33 @@ func (v vendorCache) load() (vendorManifest, error) {
 }
 
 // restore places the saved tree into app's vendor/ (merging with the
-// runtimes already there) and returns the number of files. Nothing of the
-// tree may exist in the app yet; on failure, what was placed is removed.
-func (v vendorCache) restore(app string) (int, error) {
+// runtimes already there) and returns the number of files (m.Files when it
+// took the spare) and whether it took the spare. Nothing of the tree may
+// exist in the app yet; on failure, what was placed is removed. Without a
+// usable spare it links the tree file by file.
+func (v vendorCache) restore(app string, m vendorManifest) (int, bool, error) {
 	vendor := filepath.Join(app, "vendor")
 	entries, err := os.ReadDir(v.tree())
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	for _, e := range entries {
 		if e.Name() == "composer" {
 			continue // holds kiln's composer/bin; merged, checked file by file
 		}
 		if _, err := os.Lstat(filepath.Join(vendor, e.Name())); err == nil {
-			return 0, fmt.Errorf("vendor/%s already exists in the app", e.Name())
+			return 0, false, fmt.Errorf("vendor/%s already exists in the app", e.Name())
 		}
+	}
+	if v.takeSpare(vendor) == nil {
+		return m.Files, true, nil
 	}
 	n, err := cloneVendor(v.tree(), vendor)
 	if err != nil {
 		removeRestored(vendor, entries)
-		return 0, err
+		return 0, false, err
 	}
-	return n, nil
+	return n, false, nil
 }
 
 // removeRestored deletes what a failed restore placed: the tree's entries,
@@ -139,11 +148,19 @@ func (v vendorCache) save(app string, key vendorKey, hook treecache.Hook) (int, 
 	}, hook)
 }
 
-// removeLeftovers deletes what killed saves left behind.
-func (v vendorCache) removeLeftovers() { v.store().RemoveLeftovers() }
+// removeLeftovers deletes what killed saves and spares left behind.
+func (v vendorCache) removeLeftovers() {
+	v.removeSpareLeftovers()
+	v.store().RemoveLeftovers()
+}
 
 // cloneVendor recreates the vendor/ tree src at dst without kiln's paths:
 // package files hard-linked, Composer's generated files copied.
-func cloneVendor(src, dst string) (int, error) {
-	return treecache.CloneTree(src, dst, kilnVendorPath, func(rel string) bool { return !vendorMutable(rel) })
+func cloneVendor(src, dst string) (int, error) { return cloneVendorSkip(src, dst, nil) }
+
+// cloneVendorSkip is cloneVendor leaving out, as well, what skip (when not
+// nil) reports.
+func cloneVendorSkip(src, dst string, skip func(rel string) bool) (int, error) {
+	return treecache.CloneTree(src, dst, func(rel string) bool { return kilnVendorPath(rel) || (skip != nil && skip(rel)) },
+		func(rel string) bool { return !vendorMutable(rel) })
 }

@@ -235,16 +235,19 @@ func TestVendorCacheLeavesKilnPathsAlone(t *testing.T) {
 	app2 := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(app2, "vendor/composer/bin"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(app2, "vendor/composer/bin/composer"), []byte("phar"), 0o755))
-	n, err = cache.restore(app2)
+	m, err := cache.load()
+	require.NoError(t, err)
+	n, spare, err := cache.restore(app2, m)
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
+	assert.False(t, spare)
 	assert.FileExists(t, filepath.Join(app2, "vendor/composer/installed.json"))
 	assert.FileExists(t, filepath.Join(app2, "vendor/composer/bin/composer"))
 
 	// Restoring over an existing package fails and removes what it placed.
 	app3 := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(app3, "vendor/acme"), 0o755))
-	_, err = cache.restore(app3)
+	_, _, err = cache.restore(app3, m)
 	require.Error(t, err)
 }
 

@@ -50,6 +50,7 @@ func (c *compiler) composerInstall(s buildpack.Step) error {
 		if restored {
 			// The saved tree may be what made Composer fail: the next build
 			// installs from scratch.
+			c.waitVendorSpare(true)
 			_ = os.RemoveAll(cache.dir())
 			c.ctx.Log.Warn("Composer failed on the restored vendor/; the cached copy is dropped and the next build installs from scratch.")
 		}
@@ -100,14 +101,19 @@ func (c *compiler) restoreVendor(cache vendorCache, key vendorKey) bool {
 		return false
 	}
 	start := time.Now()
-	n, err := cache.restore(c.ctx.AppDir)
+	n, spare, err := cache.restore(c.ctx.AppDir, m)
 	if err != nil {
 		c.ctx.Log.Info("Could not restore the cached vendor/ (%v): installing", err)
 		return false
 	}
-	c.ctx.Log.Info("Dependencies unchanged since the cached build: restored vendor/ (%d files) in %s; "+
-		"Composer now only regenerates the autoloader and runs the scripts", n, buildpack.Elapsed(start))
+	how := ""
+	if spare {
+		how = " from its ready-made copy"
+	}
+	c.ctx.Log.Info("Dependencies unchanged since the cached build: restored vendor/ (%d files)%s in %s; "+
+		"Composer now only regenerates the autoloader and runs the scripts", n, how, buildpack.Elapsed(start))
 	c.ctx.Report.CacheHit("vendor")
+	c.prepareVendorSpare(cache)
 	return true
 }
 
@@ -124,6 +130,7 @@ func (c *compiler) saveVendor(cache vendorCache, key vendorKey, hook treecache.H
 		return
 	}
 	c.ctx.Log.Info("Saved vendor/ (%d files) for the next build in %s", n, buildpack.Elapsed(start))
+	c.prepareVendorSpare(cache)
 }
 
 // loadedModules lists the extensions PHP loads with the app's

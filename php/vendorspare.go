@@ -1,0 +1,192 @@
+package php
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+)
+
+// A spare takes the restore of vendor/ off the build's critical path, as
+// it does for Node.js (see nodejs/spare.go). Restoring the saved tree link
+// by link costs one link per file (20-200 µs depending on the disk and its
+// load: 0.15-1.4 s for the 8,000 files of a Laravel vendor/). A ready-made
+// copy of the tree, vendor/spare next to vendor/tree, holds the same hard
+// links and copies a direct restore would make (see cloneVendor); a warm
+// build takes it with a rename per top-level entry, and links the next
+// spare in the background while Composer and the compile commands run.
+//
+// The spare lives inside the store's directory, so a save (which replaces
+// that directory) and a dropped cache take it along. It is built under a
+// temporary name (.spare-tmp-*) and renamed when complete, and it is taken,
+// or discarded, by first renaming it to such a name: a build killed at any
+// moment leaves either a complete spare or a leftover that the next build
+// removes (removeLeftovers).
+
+// spareTmpPrefix names, in the store's directory, spares being built,
+// taken or discarded.
+const spareTmpPrefix = ".spare-tmp-"
+
+// errNoSpare is returned by takeSpare when there is no spare.
+var errNoSpare = errors.New("no spare")
+
+// errSpareStopped is returned by fillSpare when its build was abandoned.
+var errSpareStopped = errors.New("abandoned")
+
+// renameSpareEntry moves an entry of the spare into vendor/; tests replace
+// it to fail part way.
+var renameSpareEntry = os.Rename
+
+// spare is the ready-made copy of the tree for the next restore.
+func (v vendorCache) spare() string { return filepath.Join(v.dir(), "spare") }
+
+// claimSpare renames the spare to a temporary name in the store's
+// directory and returns that name: from then on no other build can take it,
+// and if this one is killed the next removes it. It returns errNoSpare when
+// there is none.
+func (v vendorCache) claimSpare() (string, error) {
+	if _, err := os.Lstat(v.spare()); err != nil {
+		return "", errNoSpare
+	}
+	tmp, err := os.MkdirTemp(v.dir(), spareTmpPrefix)
+	if err != nil {
+		return "", err
+	}
+	claimed := filepath.Join(tmp, "t")
+	if err := os.Rename(v.spare(), claimed); err != nil {
+		_ = os.Remove(tmp)
+		return "", errNoSpare
+	}
+	return claimed, nil
+}
+
+// discardSpare removes the spare, if any, without ever leaving a partial
+// one under its name.
+func (v vendorCache) discardSpare() {
+	if claimed, err := v.claimSpare(); err == nil {
+		_ = os.RemoveAll(filepath.Dir(claimed))
+	}
+}
+
+// takeSpare moves the spare's entries into vendor (the app's vendor/,
+// which may already hold kiln's runtimes): each top-level entry by one
+// rename, and for vendor/composer, which holds kiln's composer/bin, each
+// entry inside it when the app already has that directory. Nothing of the
+// spare may exist in vendor yet; on failure what was placed is removed and
+// the spare is discarded. It returns errNoSpare when there is no spare.
+func (v vendorCache) takeSpare(vendor string) error {
+	claimed, err := v.claimSpare()
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(filepath.Dir(claimed))
+	entries, err := os.ReadDir(claimed)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(filepath.Join(vendor, "composer"))
+	mergeComposer := err == nil && fi.IsDir()
+	type move struct{ rel, from, to string }
+	var moves []move
+	for _, e := range entries {
+		if kilnVendorPath(e.Name()) {
+			return fmt.Errorf("the spare holds vendor/%s", e.Name())
+		}
+		if e.Name() == "composer" && e.IsDir() && mergeComposer {
+			inner, err := os.ReadDir(filepath.Join(claimed, "composer"))
+			if err != nil {
+				return err
+			}
+			for _, i := range inner {
+				rel := "composer/" + i.Name()
+				if kilnVendorPath(rel) {
+					return fmt.Errorf("the spare holds vendor/%s", rel)
+				}
+				moves = append(moves, move{rel, filepath.Join(claimed, "composer", i.Name()), filepath.Join(vendor, "composer", i.Name())})
+			}
+			continue
+		}
+		moves = append(moves, move{e.Name(), filepath.Join(claimed, e.Name()), filepath.Join(vendor, e.Name())})
+	}
+	for _, m := range moves {
+		if _, err := os.Lstat(m.to); err == nil {
+			return fmt.Errorf("vendor/%s already exists in the app", m.rel)
+		}
+	}
+	if err := os.MkdirAll(vendor, 0o755); err != nil {
+		return err
+	}
+	for i, m := range moves {
+		if err := renameSpareEntry(m.from, m.to); err != nil {
+			for _, placed := range moves[:i] {
+				_ = os.RemoveAll(placed.to)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// fillSpare links a new spare of the saved tree, under a temporary name
+// until it is complete. When stop is set before it is done it gives up
+// (errSpareStopped) and removes what it linked.
+func (v vendorCache) fillSpare(stop *atomic.Bool) error {
+	tmp, err := os.MkdirTemp(v.dir(), spareTmpPrefix)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	dst := filepath.Join(tmp, "t")
+	_, err = cloneVendorSkip(v.tree(), dst, func(string) bool { return stop.Load() })
+	if err != nil {
+		return err
+	}
+	if stop.Load() {
+		return errSpareStopped
+	}
+	v.discardSpare()
+	return os.Rename(dst, v.spare())
+}
+
+// removeSpareLeftovers deletes the spares killed builds were building,
+// taking or discarding.
+func (v vendorCache) removeSpareLeftovers() {
+	matches, _ := filepath.Glob(filepath.Join(v.dir(), spareTmpPrefix+"*"))
+	for _, m := range matches {
+		_ = os.RemoveAll(m)
+	}
+}
+
+// vendorSpare is a spare being linked in the background.
+type vendorSpare struct {
+	stop atomic.Bool
+	done chan struct{}
+}
+
+// prepareVendorSpare links, in the background, the spare the next build
+// restores from. A failure is silent: the next build restores link by link.
+// Compile waits for it (waitVendorSpare) before checking the saved tree.
+func (c *compiler) prepareVendorSpare(cache vendorCache) {
+	c.waitVendorSpare(true)
+	s := &vendorSpare{done: make(chan struct{})}
+	c.spare = s
+	go func() {
+		defer close(s.done)
+		_ = cache.fillSpare(&s.stop)
+	}()
+}
+
+// waitVendorSpare waits for the spare being linked, if any; with abandon
+// it first tells it to give up (a failed build, or one that drops the
+// cache).
+func (c *compiler) waitVendorSpare(abandon bool) {
+	if c.spare == nil {
+		return
+	}
+	if abandon {
+		c.spare.stop.Store(true)
+	}
+	<-c.spare.done
+	c.spare = nil
+}
