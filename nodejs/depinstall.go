@@ -3,7 +3,6 @@ package nodejs
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -125,7 +124,7 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 	c.log.Info("Dependencies unchanged since the cached build: restored %s in %s instead of running %s",
 		strings.Join(m.Tree, ", "), buildpack.Elapsed(start), s.Command[0]+" "+s.Command[1])
 	c.ctx.Report.CacheHit("node_modules")
-	_ = os.RemoveAll(cache.spare())
+	discardSpare(cache.spare())
 	c.prepareSpare(cache.spare(), cache.fillSpare(m))
 	return true
 }

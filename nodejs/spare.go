@@ -44,9 +44,28 @@ func (c *compiler) prepareSpare(spare string, fill func(dst string) error) {
 		if fill(dst) != nil {
 			return
 		}
-		_ = os.RemoveAll(spare)
+		discardSpare(spare)
 		_ = os.Rename(dst, spare)
 	}()
+}
+
+// discardSpare removes the spare at spare, if any, without ever leaving a
+// partial one under that name: it is renamed to a temporary name first
+// (which removeSpareLeftovers deletes if the build is killed meanwhile).
+func discardSpare(spare string) {
+	if _, err := os.Lstat(spare); err != nil {
+		return
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(spare), ".spare-tmp-")
+	if err != nil {
+		return
+	}
+	old := filepath.Join(tmp, "old")
+	if os.Rename(spare, old) != nil {
+		_ = os.RemoveAll(tmp)
+		return
+	}
+	_ = os.RemoveAll(tmp)
 }
 
 // removeSpareLeftovers deletes the temporary spares killed builds left in dir.
