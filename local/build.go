@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -98,9 +100,9 @@ func Build(opts BuildOptions) (*Result, error) {
 	defer cleanup()
 	res.CacheDir = cacheDir
 
-	work, err := os.MkdirTemp("", "kiln-build-")
+	work, err := makeWorkDir(app, cacheDir, opts)
 	if err != nil {
-		return nil, fmt.Errorf("creating build directory: %w", err)
+		return nil, err
 	}
 	defer os.RemoveAll(work)
 	buildDir := filepath.Join(work, "app")
@@ -142,6 +144,76 @@ func Build(opts BuildOptions) (*Result, error) {
 	res.Overhead = res.Total - res.Report.ProgramTime - res.Report.FetchTime
 	res.PeakRSSBytes = peakRSS()
 	return res, nil
+}
+
+// makeWorkDir creates the directory the app is copied into and compiled in.
+// Where it lies decides what is cheap: the buildpacks place runtimes and
+// dependency trees from the cache by hard links and renames, and the slug
+// is moved to its output by a rename, all of which only work within one
+// filesystem; the system's temporary directory is often another one
+// (tmpfs), where each of them would copy instead. So the work directory goes
+// next to the slug's output when that is on the cache's filesystem (both
+// cheap: the usual case, APP/.kiln/slug and the default cache in the home
+// directory), else next to the cache (then the finished slug is copied
+// once to its output, instead of every placement from the cache copying),
+// else in the temporary directory. It
+// never goes inside the app, except under APP/.kiln, which is never copied
+// into a build. What a killed build left there is removed first.
+func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
+	type place struct{ parent, prefix string }
+	var places []place
+	if opts.Tar == "" {
+		if out, err := slugPath(app, opts); err == nil {
+			parent := filepath.Dir(out)
+			if os.MkdirAll(parent, 0o755) == nil && sameFilesystem(parent, cacheDir) {
+				places = append(places, place{parent, "." + filepath.Base(out) + ".build-"})
+			}
+		}
+	}
+	places = append(places, place{filepath.Dir(cacheDir), filepath.Base(cacheDir) + ".build-"})
+	for _, p := range places {
+		if !workDirAllowed(app, p.parent) {
+			continue
+		}
+		old, _ := filepath.Glob(filepath.Join(p.parent, p.prefix+"*"))
+		for _, o := range old {
+			_ = os.RemoveAll(o)
+		}
+		if work, err := os.MkdirTemp(p.parent, p.prefix); err == nil {
+			return work, nil
+		}
+	}
+	return tempWorkDir()
+}
+
+// sameFilesystem reports whether a and b are on one filesystem (false when
+// either cannot be examined).
+func sameFilesystem(a, b string) bool {
+	var sa, sb syscall.Stat_t
+	if syscall.Stat(a, &sa) != nil || syscall.Stat(b, &sb) != nil {
+		return false
+	}
+	return sa.Dev == sb.Dev
+}
+
+// workDirAllowed reports whether a work directory may go in dir: outside
+// the app, or under its .kiln directory (the copy of the app must not
+// contain itself).
+func workDirAllowed(app, dir string) bool {
+	rel, err := filepath.Rel(app, dir)
+	if err != nil {
+		return false
+	}
+	rel = filepath.ToSlash(rel)
+	return rel == ".." || strings.HasPrefix(rel, "../") || rel == ".kiln" || strings.HasPrefix(rel, ".kiln/")
+}
+
+func tempWorkDir() (string, error) {
+	work, err := os.MkdirTemp("", "kiln-build-")
+	if err != nil {
+		return "", fmt.Errorf("creating build directory: %w", err)
+	}
+	return work, nil
 }
 
 func chooseCache(app string, opts BuildOptions) (string, func(), error) {
