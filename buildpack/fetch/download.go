@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -138,6 +139,11 @@ func (f *Fetcher) stream(ctx context.Context, url string, w io.Writer) error {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		// The client's error repeats the method and URL; keep its cause.
+		var uerr *neturl.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
 		return fmt.Errorf("GET %s: %w", url, err)
 	}
 	defer resp.Body.Close()
