@@ -25,6 +25,9 @@ type compiler struct {
 	// sharedDeps is set when node_modules shares files with the saved
 	// dependency tree (saved or restored by this build).
 	sharedDeps *depCache
+	// depSpare is closed when the spare of the saved dependency tree is
+	// ready (nil when none is being prepared).
+	depSpare <-chan struct{}
 }
 
 // Compile implements buildpack.Buildpack: it executes the plan's steps in

@@ -58,8 +58,14 @@ func (c *compiler) checkSharedDependencies() func() {
 	var rel string
 	var err error
 	done := make(chan struct{})
+	spare := c.depSpare
 	go func() {
 		defer close(done)
+		// The spare is linked inside the store's directory: let it finish
+		// before the check may remove that directory.
+		if spare != nil {
+			<-spare
+		}
 		rel, err = c.sharedDeps.store().CheckShared()
 	}()
 	return func() {
@@ -125,7 +131,7 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 		strings.Join(m.Tree, ", "), buildpack.Elapsed(start), s.Command[0]+" "+s.Command[1])
 	c.ctx.Report.CacheHit("node_modules")
 	discardSpare(cache.spare())
-	c.prepareSpare(cache.spare(), cache.fillSpare(m))
+	c.depSpare = c.prepareSpare(cache.spare(), cache.fillSpare(m))
 	return true
 }
 
@@ -143,5 +149,5 @@ func (c *compiler) saveDependencies(cache depCache, key depKey, hook treecache.H
 		return
 	}
 	c.log.Info("Saved %s (%d files) for the next build in %s", strings.Join(trees, ", "), n, buildpack.Elapsed(start))
-	c.prepareSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
+	c.depSpare = c.prepareSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
 }

@@ -29,12 +29,15 @@ func takeSpare(spare, dst string) bool {
 }
 
 // prepareSpare builds, in the background, a spare at spare with fill (which
-// creates its argument). Compile waits for it before returning. Failures
-// are silent: the next build then places the tree link by link.
-func (c *compiler) prepareSpare(spare string, fill func(dst string) error) {
+// creates its argument), and returns a channel closed when it is done.
+// Compile waits for it before returning. Failures are silent: the next
+// build then places the tree link by link.
+func (c *compiler) prepareSpare(spare string, fill func(dst string) error) <-chan struct{} {
+	done := make(chan struct{})
 	c.background.Add(1)
 	go func() {
 		defer c.background.Done()
+		defer close(done)
 		tmp, err := os.MkdirTemp(filepath.Dir(spare), ".spare-tmp-")
 		if err != nil {
 			return
@@ -47,6 +50,7 @@ func (c *compiler) prepareSpare(spare string, fill func(dst string) error) {
 		discardSpare(spare)
 		_ = os.Rename(dst, spare)
 	}()
+	return done
 }
 
 // discardSpare removes the spare at spare, if any, without ever leaving a
