@@ -11,11 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/classic"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // BuildOptions configure a local build.
@@ -165,7 +165,7 @@ func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
 	if opts.Tar == "" {
 		if out, err := slugPath(app, opts); err == nil {
 			parent := filepath.Dir(out)
-			if os.MkdirAll(parent, 0o755) == nil && sameFilesystem(parent, cacheDir) {
+			if os.MkdirAll(parent, 0o755) == nil && treecache.SameFilesystem(parent, cacheDir) {
 				places = append(places, place{parent, "." + filepath.Base(out) + ".build-"})
 			}
 		}
@@ -184,16 +184,6 @@ func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
 		}
 	}
 	return tempWorkDir()
-}
-
-// sameFilesystem reports whether a and b are on one filesystem (false when
-// either cannot be examined).
-func sameFilesystem(a, b string) bool {
-	var sa, sb syscall.Stat_t
-	if syscall.Stat(a, &sa) != nil || syscall.Stat(b, &sb) != nil {
-		return false
-	}
-	return sa.Dev == sb.Dev
 }
 
 // workDirAllowed reports whether a work directory may go in dir: outside

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // fakeTree writes a small installed tree: package code, a package.json and
@@ -206,4 +207,25 @@ func TestDiscardSpareNeverLeavesAPartialSpare(t *testing.T) {
 	assert.Empty(t, left, "the spare is moved aside, then removed")
 	discardSpare(spare) // absent: nothing to do
 	assert.NoDirExists(t, spare)
+}
+
+func TestNoSpareAcrossFilesystems(t *testing.T) {
+	shm, err := os.MkdirTemp("/dev/shm", "kiln-test-")
+	if err != nil {
+		t.Skipf("no /dev/shm here: %v", err)
+	}
+	defer os.RemoveAll(shm)
+	app := t.TempDir()
+	if treecache.SameFilesystem(shm, app) {
+		t.Skipf("/dev/shm and %s are one filesystem here", app)
+	}
+	c := &compiler{ctx: &buildpack.Context{AppDir: app}}
+	called := false
+	<-c.prepareSpare(filepath.Join(shm, "spare"), func(string) error { called = true; return nil })
+	c.background.Wait()
+	assert.False(t, called, "a spare that cannot be renamed into the app is not linked")
+
+	<-c.prepareSpare(filepath.Join(t.TempDir(), "spare"), func(dst string) error { called = true; return os.MkdirAll(dst, 0o755) })
+	c.background.Wait()
+	assert.True(t, called, "on the app's filesystem the spare is prepared")
 }

@@ -3,6 +3,8 @@ package nodejs
 import (
 	"os"
 	"path/filepath"
+
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // Spares take the placement of large cached trees off the build's critical
@@ -34,6 +36,12 @@ func takeSpare(spare, dst string) bool {
 // build then places the tree link by link.
 func (c *compiler) prepareSpare(spare string, fill func(dst string) error) <-chan struct{} {
 	done := make(chan struct{})
+	if !treecache.SameFilesystem(filepath.Dir(spare), c.ctx.AppDir) {
+		// Taking the spare is a rename into the app: across filesystems it
+		// cannot be taken, and linking it would only cost the build CPU.
+		close(done)
+		return done
+	}
 	c.background.Add(1)
 	go func() {
 		defer c.background.Done()

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // A spare takes the restore of vendor/ off the build's critical path, as
@@ -169,6 +171,9 @@ type vendorSpare struct {
 // Compile waits for it (waitVendorSpare) before checking the saved tree.
 func (c *compiler) prepareVendorSpare(cache vendorCache) {
 	c.waitVendorSpare(true)
+	if !treecache.SameFilesystem(cache.root, c.ctx.AppDir) {
+		return // taking it is a rename into the app: not across filesystems
+	}
 	s := &vendorSpare{done: make(chan struct{})}
 	c.spare = s
 	go func() {
