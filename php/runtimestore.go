@@ -17,7 +17,7 @@ import (
 // CACHE_DIR/php/runtimes, one directory per name, version and archive
 // checksum:
 //
-//	<name>-<version>-<sha256 prefix>/manifest.json   what the tree is, and every file's size and mtime
+//	<name>-<version>-<sha256 prefix>/manifest.json   what the tree is
 //	<name>-<version>-<sha256 prefix>/tree/           the unpacked archive
 //	.staging-*                                       an entry being unpacked (removed when left over)
 //
@@ -38,16 +38,6 @@ type runtimeManifest struct {
 	Version  string `json:"version"`
 	URL      string `json:"url"`
 	Checksum string `json:"checksum"`
-	// Files maps each regular file of the tree to its size and
-	// modification time, checked before every use: a linked file rewritten
-	// in place through a slug changes both, and the entry is then unpacked
-	// again rather than placed.
-	Files map[string]fileStamp `json:"files"`
-}
-
-type fileStamp struct {
-	Size  int64 `json:"size"`
-	MTime int64 `json:"mtime_ns"`
 }
 
 // runtimeMutable reports whether a file of a runtime tree (relative to its
@@ -60,7 +50,8 @@ type fileStamp struct {
 // what servers write at run time in their prefix (logs/, var/, tmp/, nginx's
 // *_temp directories). Those are copied. Anything else rewritten in place by
 // an app's own command (a `pecl install` copying over an existing .so) is
-// caught by the manifest's size and mtime check on the next build.
+// caught on the next build: its modification time is then later than the
+// manifest's (see find).
 func runtimeMutable(rel string) bool {
 	top, _, _ := strings.Cut(rel, "/")
 	switch top {
@@ -78,11 +69,15 @@ func (s runtimeStore) entry(name, version string, sum fetch.Checksum) string {
 	return filepath.Join(s.dir, name+"-"+version+"-"+sum.Algo+"-"+hexsum)
 }
 
-// find returns the tree of a complete, unmodified entry. When an entry
-// exists but cannot be used, it is removed and the reason returned.
+// find returns the tree of a complete, unmodified entry. A linked file
+// rewritten in place through a slug gets a modification time later than
+// the manifest's, which is written last (treecache.ModifiedAfter): the
+// entry is then unpacked again rather than placed. When an entry exists
+// but cannot be used, it is removed and the reason returned.
 func (s runtimeStore) find(name, version string, sum fetch.Checksum) (tree string, reason string) {
 	dir := s.entry(name, version, sum)
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	manifest := filepath.Join(dir, "manifest.json")
+	b, err := os.ReadFile(manifest)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", ""
 	}
@@ -93,28 +88,21 @@ func (s runtimeStore) find(name, version string, sum fetch.Checksum) (tree strin
 	if err == nil && (m.Name != name || m.Version != version || m.Checksum != sum.String()) {
 		err = fmt.Errorf("its manifest describes %s %s %s", m.Name, m.Version, m.Checksum)
 	}
+	var fi os.FileInfo
 	if err == nil {
-		err = checkStamps(filepath.Join(dir, "tree"), m.Files)
+		fi, err = os.Stat(manifest)
+	}
+	if err == nil {
+		var rel string
+		if rel, err = treecache.ModifiedAfter(filepath.Join(dir, "tree"), fi.ModTime()); err == nil && rel != "" {
+			err = fmt.Errorf("%s was modified", filepath.ToSlash(rel))
+		}
 	}
 	if err != nil {
 		_ = os.RemoveAll(dir)
 		return "", fmt.Sprintf("the unpacked copy in the cache was not usable (%v)", err)
 	}
 	return filepath.Join(dir, "tree"), ""
-}
-
-// checkStamps compares a tree's regular files with their recorded stamps.
-func checkStamps(tree string, files map[string]fileStamp) error {
-	for rel, want := range files {
-		fi, err := os.Lstat(filepath.Join(tree, filepath.FromSlash(rel)))
-		if err != nil {
-			return fmt.Errorf("%s is missing", rel)
-		}
-		if fi.Size() != want.Size || fi.ModTime().UnixNano() != want.MTime {
-			return fmt.Errorf("%s was modified", rel)
-		}
-	}
-	return nil
 }
 
 // add unpacks archive into a new entry and returns its tree.
@@ -132,22 +120,7 @@ func (s runtimeStore) add(name, version, url string, sum fetch.Checksum, archive
 	if err := fetch.ExtractTarGz(archive, tree, 0); err != nil {
 		return "", err
 	}
-	m := runtimeManifest{Name: name, Version: version, URL: url, Checksum: sum.String(), Files: map[string]fileStamp{}}
-	err = filepath.WalkDir(tree, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(tree, p)
-		m.Files[filepath.ToSlash(rel)] = fileStamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
+	m := runtimeManifest{Name: name, Version: version, URL: url, Checksum: sum.String()}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return "", err
@@ -221,5 +194,3 @@ func (m checksumMemo) put(url string, sum fetch.Checksum) {
 		_ = writeFileAtomic(m.path, append(b, '\n'), 0o644)
 	}
 }
-
-// since formats a duration for output.
