@@ -136,7 +136,7 @@ func (d depCache) save(app string, key depKey, trees []string, hook treecache.Ho
 
 // removeLeftovers deletes what killed saves and spares left behind.
 func (d depCache) removeLeftovers() {
-	removeSpareLeftovers(d.dir())
+	treecache.RemoveSpareLeftovers(d.dir())
 	d.store().RemoveLeftovers()
 }
 

@@ -195,20 +195,6 @@ func TestLastDependencyWriter(t *testing.T) {
 	assert.Equal(t, -1, lastDependencyWriter([]buildpack.Step{step(stepNPMCI, "npm", "ci"), step(stepProfile)}))
 }
 
-func TestDiscardSpareNeverLeavesAPartialSpare(t *testing.T) {
-	dir := t.TempDir()
-	spare := filepath.Join(dir, "spare")
-	require.NoError(t, os.MkdirAll(filepath.Join(spare, "node_modules", "a"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(spare, "node_modules", "a", "index.js"), []byte("x"), 0o644))
-	discardSpare(spare)
-	assert.NoDirExists(t, spare)
-	left, err := os.ReadDir(dir)
-	require.NoError(t, err)
-	assert.Empty(t, left, "the spare is moved aside, then removed")
-	discardSpare(spare) // absent: nothing to do
-	assert.NoDirExists(t, spare)
-}
-
 func TestNoSpareAcrossFilesystems(t *testing.T) {
 	shm, err := os.MkdirTemp("/dev/shm", "kiln-test-")
 	if err != nil {

@@ -130,7 +130,7 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 	c.log.Info("Dependencies unchanged since the cached build: restored %s in %s instead of running %s",
 		strings.Join(m.Tree, ", "), buildpack.Elapsed(start), s.Command[0]+" "+s.Command[1])
 	c.ctx.Report.CacheHit("node_modules")
-	discardSpare(cache.spare())
+	treecache.DiscardSpare(cache.spare())
 	c.depSpare = c.prepareSpare(cache.spare(), cache.fillSpare(m))
 	return true
 }

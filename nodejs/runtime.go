@@ -13,6 +13,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // nodeSource is one place Node.js can be installed from. fetch leaves a
@@ -76,7 +77,7 @@ func (c *compiler) placeNode(tree string) error {
 	excludes := splitList(c.plan.Settings[setSlugExcludes])
 	sum := sha256.Sum256([]byte(strings.Join(excludes, " ")))
 	spare := filepath.Join(filepath.Dir(tree), fmt.Sprintf(".spare-%s-%x", filepath.Base(tree), sum[:4]))
-	removeSpareLeftovers(filepath.Dir(tree))
+	treecache.RemoveSpareLeftovers(filepath.Dir(tree))
 	if err := os.RemoveAll(c.nodeHome()); err != nil {
 		return err
 	}

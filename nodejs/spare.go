@@ -46,44 +46,7 @@ func (c *compiler) prepareSpare(spare string, fill func(dst string) error) <-cha
 	go func() {
 		defer c.background.Done()
 		defer close(done)
-		tmp, err := os.MkdirTemp(filepath.Dir(spare), ".spare-tmp-")
-		if err != nil {
-			return
-		}
-		defer os.RemoveAll(tmp)
-		dst := filepath.Join(tmp, "t")
-		if fill(dst) != nil {
-			return
-		}
-		discardSpare(spare)
-		_ = os.Rename(dst, spare)
+		_ = treecache.BuildSpare(spare, fill)
 	}()
 	return done
-}
-
-// discardSpare removes the spare at spare, if any, without ever leaving a
-// partial one under that name: it is renamed to a temporary name first
-// (which removeSpareLeftovers deletes if the build is killed meanwhile).
-func discardSpare(spare string) {
-	if _, err := os.Lstat(spare); err != nil {
-		return
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(spare), ".spare-tmp-")
-	if err != nil {
-		return
-	}
-	old := filepath.Join(tmp, "old")
-	if os.Rename(spare, old) != nil {
-		_ = os.RemoveAll(tmp)
-		return
-	}
-	_ = os.RemoveAll(tmp)
-}
-
-// removeSpareLeftovers deletes the temporary spares killed builds left in dir.
-func removeSpareLeftovers(dir string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, ".spare-tmp-*"))
-	for _, m := range matches {
-		_ = os.RemoveAll(m)
-	}
 }

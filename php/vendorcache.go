@@ -150,7 +150,7 @@ func (v vendorCache) save(app string, key vendorKey, hook treecache.Hook) (int, 
 
 // removeLeftovers deletes what killed saves and spares left behind.
 func (v vendorCache) removeLeftovers() {
-	v.removeSpareLeftovers()
+	treecache.RemoveSpareLeftovers(v.dir())
 	v.store().RemoveLeftovers()
 }
 

@@ -28,10 +28,7 @@ import (
 
 // spareTmpPrefix names, in the store's directory, spares being built,
 // taken or discarded.
-const spareTmpPrefix = ".spare-tmp-"
-
-// errNoSpare is returned by takeSpare when there is no spare.
-var errNoSpare = errors.New("no spare")
+const spareTmpPrefix = treecache.SparePrefix
 
 // errSpareStopped is returned by fillSpare when its build was abandoned.
 var errSpareStopped = errors.New("abandoned")
@@ -43,42 +40,15 @@ var renameSpareEntry = os.Rename
 // spare is the ready-made copy of the tree for the next restore.
 func (v vendorCache) spare() string { return filepath.Join(v.dir(), "spare") }
 
-// claimSpare renames the spare to a temporary name in the store's
-// directory and returns that name: from then on no other build can take it,
-// and if this one is killed the next removes it. It returns errNoSpare when
-// there is none.
-func (v vendorCache) claimSpare() (string, error) {
-	if _, err := os.Lstat(v.spare()); err != nil {
-		return "", errNoSpare
-	}
-	tmp, err := os.MkdirTemp(v.dir(), spareTmpPrefix)
-	if err != nil {
-		return "", err
-	}
-	claimed := filepath.Join(tmp, "t")
-	if err := os.Rename(v.spare(), claimed); err != nil {
-		_ = os.Remove(tmp)
-		return "", errNoSpare
-	}
-	return claimed, nil
-}
-
-// discardSpare removes the spare, if any, without ever leaving a partial
-// one under its name.
-func (v vendorCache) discardSpare() {
-	if claimed, err := v.claimSpare(); err == nil {
-		_ = os.RemoveAll(filepath.Dir(claimed))
-	}
-}
-
 // takeSpare moves the spare's entries into vendor (the app's vendor/,
 // which may already hold kiln's runtimes): each top-level entry by one
 // rename, and for vendor/composer, which holds kiln's composer/bin, each
 // entry inside it when the app already has that directory. Nothing of the
 // spare may exist in vendor yet; on failure what was placed is removed and
-// the spare is discarded. It returns errNoSpare when there is no spare.
+// the spare is discarded. It returns treecache.ErrNoSpare when there is no
+// spare.
 func (v vendorCache) takeSpare(vendor string) error {
-	claimed, err := v.claimSpare()
+	claimed, err := treecache.ClaimSpare(v.spare())
 	if err != nil {
 		return err
 	}
@@ -134,30 +104,15 @@ func (v vendorCache) takeSpare(vendor string) error {
 // until it is complete. When stop is set before it is done it gives up
 // (errSpareStopped) and removes what it linked.
 func (v vendorCache) fillSpare(stop *atomic.Bool) error {
-	tmp, err := os.MkdirTemp(v.dir(), spareTmpPrefix)
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp)
-	dst := filepath.Join(tmp, "t")
-	_, err = cloneVendorSkip(v.tree(), dst, func(string) bool { return stop.Load() })
-	if err != nil {
-		return err
-	}
-	if stop.Load() {
-		return errSpareStopped
-	}
-	v.discardSpare()
-	return os.Rename(dst, v.spare())
-}
-
-// removeSpareLeftovers deletes the spares killed builds were building,
-// taking or discarding.
-func (v vendorCache) removeSpareLeftovers() {
-	matches, _ := filepath.Glob(filepath.Join(v.dir(), spareTmpPrefix+"*"))
-	for _, m := range matches {
-		_ = os.RemoveAll(m)
-	}
+	return treecache.BuildSpare(v.spare(), func(dst string) error {
+		if _, err := cloneVendorSkip(v.tree(), dst, func(string) bool { return stop.Load() }); err != nil {
+			return err
+		}
+		if stop.Load() {
+			return errSpareStopped
+		}
+		return nil
+	})
 }
 
 // vendorSpare is a spare being linked in the background.
