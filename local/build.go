@@ -175,10 +175,7 @@ func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
 		if !workDirAllowed(app, p.parent) {
 			continue
 		}
-		old, _ := filepath.Glob(filepath.Join(p.parent, p.prefix+"*"))
-		for _, o := range old {
-			_ = os.RemoveAll(o)
-		}
+		treecache.RemoveLeftovers(p.parent, p.prefix)
 		if work, err := os.MkdirTemp(p.parent, p.prefix); err == nil {
 			return work, nil
 		}

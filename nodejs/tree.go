@@ -45,10 +45,7 @@ func (s runtimeStore) find(name, version string) (string, runtimeInfo, bool) {
 // they extracted or stored a runtime (a build's own staging directories are
 // committed or removed before it ends; one build uses a cache at a time).
 func (s runtimeStore) removeLeftovers() {
-	matches, _ := filepath.Glob(filepath.Join(s.dir, ".staging-*"))
-	for _, m := range matches {
-		_ = os.RemoveAll(m)
-	}
+	treecache.RemoveLeftovers(s.dir, ".staging-")
 }
 
 // staging returns a fresh directory in the store to build a tree in.

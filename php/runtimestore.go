@@ -138,10 +138,7 @@ func (s runtimeStore) add(name, version, url string, sum fetch.Checksum, archive
 
 // removeLeftovers deletes the staging directories of killed builds.
 func (s runtimeStore) removeLeftovers() {
-	matches, _ := filepath.Glob(filepath.Join(s.dir, ".staging-*"))
-	for _, m := range matches {
-		_ = os.RemoveAll(m)
-	}
+	treecache.RemoveLeftovers(s.dir, ".staging-")
 }
 
 // place makes dst a copy of tree: hard links, except runtimeMutable files.

@@ -68,8 +68,12 @@ func BuildSpare(path string, fill func(dst string) error) error {
 
 // RemoveSpareLeftovers deletes what killed builds left in dir while they
 // built, claimed or discarded a spare.
-func RemoveSpareLeftovers(dir string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, SparePrefix+"*"))
+func RemoveSpareLeftovers(dir string) { RemoveLeftovers(dir, SparePrefix) }
+
+// RemoveLeftovers deletes the entries of dir whose names start with
+// prefix: the temporary directories a killed build left behind.
+func RemoveLeftovers(dir, prefix string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, prefix+"*"))
 	for _, m := range matches {
 		_ = os.RemoveAll(m)
 	}

@@ -140,10 +140,7 @@ func (s Store) swap(staged string, hook Hook) error {
 // directories of saves in progress and of replaced saves.
 func (s Store) RemoveLeftovers() {
 	for _, prefix := range []string{s.newPrefix(), s.oldPrefix()} {
-		matches, _ := filepath.Glob(filepath.Join(s.Root, prefix+"*"))
-		for _, m := range matches {
-			_ = os.RemoveAll(m)
-		}
+		RemoveLeftovers(s.Root, prefix)
 	}
 }
 
