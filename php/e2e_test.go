@@ -58,24 +58,38 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// buildApp copies a fixture and builds it with the host's runtime.
+// buildApp copies a fixture (without its expected/ directory) and builds it
+// with the host's runtime and a fresh cache.
 func buildApp(t *testing.T, fixture string, extra buildpack.Env) (string, *syncBuffer) {
 	t.Helper()
+	src := filepath.Join(t.TempDir(), "src")
+	require.NoError(t, cp.Copy(filepath.Join("..", "fixtures", fixture), src))
+	require.NoError(t, os.RemoveAll(filepath.Join(src, "expected")))
+	app, out, _, _ := compileCopy(t, src, t.TempDir(), extra)
+	return app, out
+}
+
+// compileCopy copies src to a new app directory and builds it with the
+// host's runtime and the given cache, and returns the built app, its
+// output, the build's report and how long compile took.
+func compileCopy(t *testing.T, src, cache string, extra buildpack.Env) (string, *syncBuffer, buildpack.Summary, time.Duration) {
+	t.Helper()
 	app := filepath.Join(t.TempDir(), "app")
-	require.NoError(t, cp.Copy(filepath.Join("..", "fixtures", fixture), app))
-	require.NoError(t, os.RemoveAll(filepath.Join(app, "expected")))
+	require.NoError(t, cp.Copy(src, app))
 	st, err := stacks.Load("")
 	require.NoError(t, err)
 	env := buildpack.Env{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "KILN_PHP_RUNTIME": "system", "STACK": st.Name}.Merge(extra)
 	out := &syncBuffer{}
 	exe, err := os.Executable()
 	require.NoError(t, err)
-	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: app, CacheDir: t.TempDir(), Env: env, Stack: st,
-		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: buildpack.ExecRunner{}, Executable: exe}
+	report := &buildpack.Report{}
+	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: app, CacheDir: cache, Env: env, Stack: st,
+		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: buildpack.ExecRunner{}, Executable: exe, Report: report}
 	p, err := Buildpack{}.Plan(ctx)
 	require.NoError(t, err)
+	start := time.Now()
 	require.NoError(t, Buildpack{}.Compile(ctx, p), "build output:\n%s", out.String())
-	return app, out
+	return app, out, report.Summary(), time.Since(start)
 }
 
 func freePort(t *testing.T) int {

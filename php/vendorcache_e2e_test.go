@@ -1,7 +1,6 @@
 package php
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,30 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/stacks"
 )
 
-// buildCopy builds a fresh copy of src (as kiln build does) with the host's
-// runtime and the given cache, and returns the built app, its output, the
-// build's report and how long compile took.
+// buildCopy is compileCopy with the output as a string.
 func buildCopy(t *testing.T, src, cache string, extra buildpack.Env) (string, string, buildpack.Summary, time.Duration) {
 	t.Helper()
-	app := filepath.Join(t.TempDir(), "app")
-	require.NoError(t, cp.Copy(src, app))
-	st, err := stacks.Load("")
-	require.NoError(t, err)
-	env := buildpack.Env{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "KILN_PHP_RUNTIME": "system", "STACK": st.Name}.Merge(extra)
-	out := &syncBuffer{}
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	report := &buildpack.Report{}
-	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: app, CacheDir: cache, Env: env, Stack: st,
-		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: buildpack.ExecRunner{}, Executable: exe, Report: report}
-	p, err := Buildpack{}.Plan(ctx)
-	require.NoError(t, err)
-	start := time.Now()
-	require.NoError(t, Buildpack{}.Compile(ctx, p), "build output:\n%s", out.String())
-	return app, out.String(), report.Summary(), time.Since(start)
+	app, out, rep, d := compileCopy(t, src, cache, extra)
+	return app, out.String(), rep, d
 }
 
 // TestEndToEndVendorCache builds the Composer app (a path repository, the
