@@ -70,7 +70,12 @@ bench_app() {
   local naive_mods naive_node=0 dist
   naive_mods=$(du -sb "$d/bare/node_modules" | cut -f1)
   dist=$(ls -d "$d"/cache/runtimes/node-*/ | head -1)
-  naive_node=$(du -sb "$dist" | cut -f1)
+  # The runtime cache keeps Node.js without its C headers (kiln serves them
+  # to node-gyp from the archive): add them back from the stored archive,
+  # the largest download, to count the whole distribution.
+  rm -rf "$d/headers" && mkdir -p "$d/headers"
+  tar -C "$d/headers" -xzf "$(ls -S "$d"/cache/downloads/* | head -1)" --wildcards '*/include/*'
+  naive_node=$(( $(du -sb "$dist" | cut -f1) + $(du -sb "$d/headers" | cut -f1) ))
   R[$name.cold]=$(median "$d/cold.json")
   R[$name.warm]=$(median "$d/warm.json")
   R[$name.bare]=$(median "$d/bare.json")

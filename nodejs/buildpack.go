@@ -64,6 +64,9 @@ const (
 	phApp   = "$APP"   // the application (slug) directory
 	phCache = "$CACHE" // the build cache directory
 	phTmp   = "$TMP"   // a per-build scratch directory, removed afterwards
+	// phHeaders is the URL of the nodejs.org mirror the build serves the
+	// Node.js headers from (headers.go).
+	phHeaders = "$NODE_HEADERS_MIRROR"
 )
 
 // Settings keys recorded in plans.

@@ -28,6 +28,9 @@ type compiler struct {
 	// depSpare is closed when the spare of the saved dependency tree is
 	// ready (nil when none is being prepared).
 	depSpare <-chan struct{}
+	// headers serves the Node.js headers to node-gyp (nil when the plan
+	// does not point NODEJS_ORG_MIRROR at it).
+	headers *headerServer
 }
 
 // Compile implements buildpack.Buildpack: it executes the plan's steps in
@@ -47,6 +50,12 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	defer c.background.Wait()
+	if servesHeaders(p) {
+		if c.headers, err = c.startHeaders(); err != nil {
+			return err
+		}
+		defer c.headers.close()
+	}
 	last := lastDependencyWriter(p.Steps)
 	var check func()
 	for i, s := range p.Steps {
@@ -185,7 +194,11 @@ func (c *compiler) exec(s buildpack.Step) error {
 
 // expand substitutes the plan placeholders in s.
 func (c *compiler) expand(s string) string {
-	return strings.NewReplacer(phApp, c.ctx.AppDir, phCache, c.cacheDir(), phTmp, c.tmp).Replace(s)
+	mirror := ""
+	if c.headers != nil {
+		mirror = c.headers.url
+	}
+	return strings.NewReplacer(phApp, c.ctx.AppDir, phCache, c.cacheDir(), phTmp, c.tmp, phHeaders, mirror).Replace(s)
 }
 
 // expandEnv substitutes placeholders in step variables; $PATH in a value

