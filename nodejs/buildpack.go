@@ -15,6 +15,7 @@ func (Buildpack) ID() string { return "nodejs" }
 // built in and carried out by Compile.
 const (
 	stepEnvironment    = "node-environment"
+	stepPrefetch       = "prefetch-npm-packages"
 	stepInstallNode    = "install-node"
 	stepInstallNPM     = "install-npm"
 	stepInstallYarn    = "install-yarn"
@@ -47,7 +48,7 @@ const (
 // plan over to Compile.
 func OwnsStep(name string) bool {
 	switch name {
-	case stepEnvironment, stepInstallNode, stepInstallNPM, stepInstallYarn,
+	case stepEnvironment, stepPrefetch, stepInstallNode, stepInstallNPM, stepInstallYarn,
 		stepInstallPNPM, stepRestoreCache, stepPrebuild, stepNPMCI,
 		stepNPMInstall, stepYarnInstall, stepPNPMInstall, stepBuild,
 		stepSaveCache, stepPrune, stepMeteorInstall, stepMeteorBuild,
@@ -76,6 +77,7 @@ const (
 	setPMCache        = "package_manager_cache"
 	setSignature      = "cache_signature"
 	setDistMirror     = "node_dist_mirror"
+	setPrefetch       = "npm_prefetch"
 	setRegistry       = "npm_registry"
 	setPMPackage      = "package_manager_package"
 	setPMIntegrity    = "package_manager_integrity"

@@ -31,6 +31,9 @@ type compiler struct {
 	// headers serves the Node.js headers to node-gyp (nil when the plan
 	// does not point NODEJS_ORG_MIRROR at it).
 	headers *headerServer
+	// prefetch is the background download of the lockfile's packages
+	// (nil when none runs).
+	prefetch *prefetchJob
 }
 
 // Compile implements buildpack.Buildpack: it executes the plan's steps in
@@ -50,6 +53,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	defer c.background.Wait()
+	defer c.stopPrefetch()
 	if servesHeaders(p) {
 		if c.headers, err = c.startHeaders(); err != nil {
 			return err
@@ -96,6 +100,7 @@ func (c *compiler) step(s buildpack.Step) error {
 	}
 	builtins := map[string]func(buildpack.Step) error{
 		stepEnvironment:    c.environment,
+		stepPrefetch:       c.prefetchPackages,
 		stepInstallNode:    c.installNode,
 		stepInstallYarn:    c.installPackageManager,
 		stepInstallPNPM:    c.installPackageManager,
@@ -172,6 +177,9 @@ func (c *compiler) exec(s buildpack.Step) error {
 			return fmt.Errorf("step %s: %w", s.Name, err)
 		}
 		dir = d
+	}
+	if isInstallStep(s.Name) {
+		c.awaitPrefetch()
 	}
 	c.log.Info("Running %s", strings.Join(s.Command, " "))
 	out := c.log.Writer()

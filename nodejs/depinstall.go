@@ -34,6 +34,7 @@ func (c *compiler) installDependencies(s buildpack.Step) error {
 	cache := depCache{root: c.cacheRoot()}
 	cache.removeLeftovers()
 	if c.restoreDependencies(cache, key, s) {
+		c.stopPrefetch()
 		c.sharedDeps = &cache
 		return nil
 	}

@@ -19,6 +19,10 @@ func (pl *planner) planSteps() error {
 	add := func(s buildpack.Step) { pl.plan.Steps = append(pl.plan.Steps, s) }
 
 	add(buildpack.Step{Name: stepEnvironment, Env: buildEnvDefaults(pl.env, pl.pm, cacheRoot, pl.meteor != "")})
+	if how, ok := prefetchable(pl.app, pl.pm); ok && pl.meteor == "" {
+		pl.plan.Settings[setPrefetch] = how
+		add(buildpack.Step{Name: stepPrefetch})
+	}
 	pl.plan.Settings[setSlugExcludes] = strings.Join(slugExcludes(), " ")
 	add(buildpack.Step{Name: stepInstallNode})
 	if rt := pl.plan.Runtime("npm"); rt.Requested != "" && rt.Version != bundledNPM(pl.plan.Runtime("node").Version) {

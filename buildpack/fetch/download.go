@@ -69,30 +69,43 @@ func (f *Fetcher) Get(ctx context.Context, url string, sum Checksum) (Result, er
 	if ok, _ := verifyFile(dest, sum); ok {
 		return Result{Path: dest, Cached: true}, nil
 	}
-	tmp, err := os.CreateTemp(f.Dir, ".part-*")
-	if err != nil {
-		return Result{}, fmt.Errorf("creating temporary file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	h, err := sum.NewHash()
-	if err != nil {
-		tmp.Close()
+	if err := f.Save(ctx, url, sum, dest); err != nil {
 		return Result{}, err
-	}
-	if err := f.stream(ctx, url, io.MultiWriter(tmp, h)); err != nil {
-		tmp.Close()
-		return Result{}, err
-	}
-	if err := tmp.Close(); err != nil {
-		return Result{}, fmt.Errorf("writing %s: %w", url, err)
-	}
-	if got := h.Sum(nil); !bytes.Equal(got, sum.Digest) {
-		return Result{}, &MismatchError{URL: url, Want: sum, Got: Checksum{Algo: sum.Algo, Digest: got}}
-	}
-	if err := os.Rename(tmp.Name(), dest); err != nil {
-		return Result{}, fmt.Errorf("storing %s: %w", url, err)
 	}
 	return Result{Path: dest}, nil
+}
+
+// Save downloads url to dest, a path of the caller's choosing (another
+// tool's cache, say), through a temporary file next to it that is renamed
+// only when its content matches sum. A mismatch or an error leaves nothing
+// behind. The directory of dest must exist.
+func (f *Fetcher) Save(ctx context.Context, url string, sum Checksum, dest string) error {
+	if sum.IsZero() {
+		return fmt.Errorf("refusing to download %s without a checksum", url)
+	}
+	h, err := sum.NewHash()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), ".part-*")
+	if err != nil {
+		return fmt.Errorf("creating temporary file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := f.stream(ctx, url, io.MultiWriter(tmp, h)); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", url, err)
+	}
+	if got := h.Sum(nil); !bytes.Equal(got, sum.Digest) {
+		return &MismatchError{URL: url, Want: sum, Got: Checksum{Algo: sum.Algo, Digest: got}}
+	}
+	if err := os.Rename(tmp.Name(), dest); err != nil {
+		return fmt.Errorf("storing %s: %w", url, err)
+	}
+	return nil
 }
 
 // MismatchError reports a download whose checksum is not the expected one.

@@ -1,0 +1,165 @@
+package nodejs
+
+import (
+	"bytes"
+	"crypto/sha512"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+)
+
+func sriOf(b []byte) string {
+	s := sha512.Sum512(b)
+	return "sha512-" + base64.StdEncoding.EncodeToString(s[:])
+}
+
+func TestLockfileTarballs(t *testing.T) {
+	a, b := sriOf([]byte("a")), sriOf([]byte("b"))
+	lock := fmt.Sprintf(`{"lockfileVersion":3,"packages":{
+		"": {"name":"app"},
+		"node_modules/a": {"resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":%q},
+		"node_modules/x/node_modules/a": {"resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":%q},
+		"node_modules/b": {"resolved":"https://npm.example.com/b/-/b-1.0.0.tgz","integrity":"sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA= %s"},
+		"node_modules/ws": {"resolved":"packages/ws","link":true},
+		"packages/ws": {"name":"ws"},
+		"node_modules/g": {"resolved":"git+ssh://git@github.com/x/g.git#abc","integrity":%q},
+		"node_modules/f": {"resolved":"file:../f.tgz","integrity":%q},
+		"node_modules/n": {"resolved":"https://registry.npmjs.org/n/-/n-1.0.0.tgz"},
+		"node_modules/c/node_modules/d": {"resolved":"https://registry.npmjs.org/d/-/d-1.tgz","integrity":"sha512-!!","inBundle":true}
+	}}`, a, a, b, a, a)
+	got := lockfileTarballs([]byte(lock), "https://mirror.example/npm/")
+	var urls []string
+	for _, tb := range got {
+		urls = append(urls, tb.url+" "+tb.sum.Algo)
+	}
+	assert.Equal(t, []string{
+		"https://mirror.example/npm/a/-/a-1.0.0.tgz sha512",
+		"https://npm.example.com/b/-/b-1.0.0.tgz sha512",
+	}, urls, "once per integrity; the public registry replaced; no links, git, file, unverifiable or bundled entries")
+}
+
+// registryOf serves tarballs by path and counts requests.
+func registryOf(t *testing.T, files map[string][]byte) (*httptest.Server, *atomic.Int32) {
+	var hits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		b, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(b)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+// TestPrefetchBeforeInstall: the tarballs are in npm's content store when
+// npm ci starts; a tarball whose bytes do not match its integrity, or that
+// the registry does not have, is left to npm; a rebuild downloads nothing.
+func TestPrefetchBeforeInstall(t *testing.T) {
+	good, other, bad := []byte("good tarball"), []byte("other tarball"), []byte("tampered")
+	srv, hits := registryOf(t, map[string][]byte{"/good.tgz": good, "/other.tgz": other, "/bad.tgz": bad})
+	lock := fmt.Sprintf(`{"lockfileVersion":3,"packages":{"":{},
+		"node_modules/good":{"resolved":%q,"integrity":%q},
+		"node_modules/other":{"resolved":%q,"integrity":%q},
+		"node_modules/bad":{"resolved":%q,"integrity":%q},
+		"node_modules/gone":{"resolved":%q,"integrity":%q}}}`,
+		srv.URL+"/good.tgz", sriOf(good), srv.URL+"/other.tgz", sriOf(other),
+		srv.URL+"/bad.tgz", sriOf([]byte("the real one")), srv.URL+"/gone.tgz", sriOf([]byte("gone")))
+	npmCache := t.TempDir()
+	p := buildpack.Plan{
+		Steps: []buildpack.Step{
+			{Name: stepEnvironment, Env: map[string]string{"NPM_CONFIG_CACHE": npmCache}},
+			{Name: stepPrefetch},
+			{Name: stepNPMCI, Command: []string{"npm", "ci"}},
+		},
+		Settings: map[string]string{setLockfile: "package-lock.json", setRegistry: "https://registry.npmjs.org/"},
+	}
+	path := func(b []byte) string {
+		sum, err := fetch.SRI(sriOf(b))
+		require.NoError(t, err)
+		return cacachePath(npmCache, sum)
+	}
+	build := func() string {
+		app := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(lock), 0o644))
+		var inCache []bool
+		runner := &buildpacktest.RecordingRunner{Stub: func(buildpack.Cmd) error {
+			for _, b := range [][]byte{good, other, bad} {
+				_, err := os.Stat(path(b))
+				inCache = append(inCache, err == nil)
+			}
+			return nil
+		}}
+		var out bytes.Buffer
+		ctx := &buildpack.Context{AppDir: app, CacheDir: t.TempDir(), Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil), Runner: runner}
+		require.NoError(t, Buildpack{}.Compile(ctx, p), out.String())
+		assert.Equal(t, []bool{true, true, false}, inCache, "when npm ci starts")
+		return out.String()
+	}
+	out := build()
+	assertOrder(t, out, "Fetching the 4 packages of package-lock.json missing from the npm cache in the background",
+		"Fetched 2 of 4 packages", "2 could not be fetched ahead; npm downloads them", "Running npm ci")
+	b, err := os.ReadFile(path(good))
+	require.NoError(t, err)
+	assert.Equal(t, good, b)
+	left, _ := filepath.Glob(filepath.Join(npmCache, "_cacache", "content-v2", "sha512", "*", "*", ".part-*"))
+	assert.Empty(t, left, "no partial files")
+
+	before := hits.Load()
+	out = build()
+	assert.Contains(t, out, "Fetching the 2 packages")
+	assert.Equal(t, before+2, hits.Load(), "only the two missing ones are asked for again")
+}
+
+// TestPrefetchedCacheServesRealNPM downloads the e2e app's tarballs from
+// the npm registry into an empty cache the way a build does, then has the
+// host's real npm install the app offline from that cache alone.
+func TestPrefetchedCacheServesRealNPM(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the host npm is missing (CI installs it: see .ci/run)")
+		}
+		t.Skip("no host npm")
+	}
+	app := e2eApp(t, "node-e2e-npm")
+	npmCache := t.TempDir()
+	p := buildpack.Plan{
+		Steps: []buildpack.Step{
+			{Name: stepEnvironment, Env: map[string]string{"NPM_CONFIG_CACHE": npmCache}},
+			{Name: stepPrefetch},
+		},
+		Settings: map[string]string{setLockfile: "package-lock.json", setRegistry: npmRegistry(app, e2eEnv(nil))},
+	}
+	var out bytes.Buffer
+	ctx := &buildpack.Context{AppDir: app, CacheDir: t.TempDir(), Env: e2eEnv(nil), Log: buildpack.NewLogger(&out, nil), Runner: &buildpacktest.RecordingRunner{}}
+	c := &compiler{ctx: ctx, plan: p, env: ctx.Env, log: ctx.Log}
+	require.NoError(t, c.environment(p.Steps[0]))
+	require.NoError(t, c.prefetchPackages(p.Steps[1]))
+	c.awaitPrefetch()
+	require.Contains(t, out.String(), "Fetched 69 of 69 packages", out.String())
+
+	cmd := exec.Command(npm, "ci", "--offline", "--cache", npmCache, "--no-audit", "--no-fund")
+	cmd.Dir = app
+	cmd.Env = append(e2eEnv(nil).List(), "npm_config_userconfig="+filepath.Join(t.TempDir(), "none"))
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(b))
+	assert.FileExists(t, filepath.Join(app, "node_modules", "express", "package.json"))
+}
