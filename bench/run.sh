@@ -17,13 +17,13 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KILN=${KILN:-$ROOT/bin/kiln}
 RUNS=${RUNS:-5}
-COLD_RUNS=${COLD_RUNS:-3}
+COLD_RUNS=${COLD_RUNS:-5}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 
 # copy SRC DEST: the app without build products.
 copy() { mkdir -p "$2" && tar -C "$1" --exclude=./node_modules --exclude=./.kiln --exclude=./dist -cf - . | tar -C "$2" -xf -; }
 
-for tool in hyperfine python3; do
+for tool in hyperfine python3 curl; do
   command -v "$tool" >/dev/null || { echo "make bench needs $tool: apt-get install -y $tool"; exit 1; }
 done
 [ -x "$KILN" ] || { echo "build kiln first: make build"; exit 1; }
@@ -31,6 +31,16 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/kiln-bench-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
+# timed FILE CMD runs CMD (output discarded) and appends its wall time in
+# seconds to FILE.
+timed() {
+  local s e
+  s=$(date +%s.%N)
+  bash -c "$2" >/dev/null 2>&1 || { echo "failed: $2"; exit 1; }
+  e=$(date +%s.%N)
+  python3 -c "print('%.3f' % ($e - $s))" >>"$1"
+}
+median_of() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(float(l) for l in open(sys.argv[1])))' "$1"; }
 median() { python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
 field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {"d": d}))' "$1" "$2"; }
 
@@ -41,23 +51,44 @@ bench_app() {
   copy "$src" "$d/app"
   local build="$KILN build --cache $d/cache --output $d/slug $d/app"
 
-  echo "== $name: cold build (empty cache)"
-  hyperfine --style basic --runs "$COLD_RUNS" --prepare "rm -rf $d/cache" \
-    --export-json "$d/cold.json" "$build >/dev/null 2>&1"
-  # One more cold build for its report: download time and kiln's overhead.
-  rm -rf "$d/cache"
+  # A cold build for its report (download time, kiln's overhead), and the
+  # Node.js the lower bound runs with.
   $KILN build --json --cache "$d/cache" --output "$d/slug" "$d/app" 2>/dev/null >"$d/cold-build.json"
+  cp -a "$d/slug/.scalingo/node" "$d/node"
+  local nodebin="$d/node/bin"
+  local bare="cd $d/bare && PATH=$nodebin:\$PATH npm ci --include=dev --cache $d/npmcache --no-audit --no-fund --loglevel=error >/dev/null && PATH=$nodebin:\$PATH npm run build --if-present >/dev/null && PATH=$nodebin:\$PATH NODE_ENV=production npm prune --omit=dev --cache $d/npmcache --loglevel=error >/dev/null"
+  # Warm the lower bound's npm cache.
+  rm -rf "$d/bare" && cp -a "$d/app" "$d/bare" && bash -c "$bare"
+
+  # Cold builds and the lower bound alternate, run by run: on these disks
+  # the cost of creating a file drifts over minutes (see the notes), and
+  # measuring one after the other would compare different disk states.
+  echo "== $name: cold build (empty cache) and bare npm ci + build + prune (lower bound), alternating"
+  : >"$d/cold.times"; : >"$d/bare.times"
+  for _ in $(seq "$COLD_RUNS"); do
+    # A first build: no cache and no earlier slug (whose removal kiln would
+    # leave to a background process, competing with the next run).
+    rm -rf "$d/cache" "$d/slug"
+    timed "$d/cold.times" "$build"
+    rm -rf "$d/bare" && cp -a "$d/app" "$d/bare"
+    timed "$d/bare.times" "$bare"
+  done
+  echo "   cold: $(tr '\n' ' ' <"$d/cold.times")"
+  echo "   bare: $(tr '\n' ' ' <"$d/bare.times")"
+
+  # The download term of the cold target, measured on its own: in a build
+  # the Node.js download shares the network with the package prefetch. The
+  # runtime archives the cold build fetched, all at once, 3 times.
+  local urls
+  urls=$(field "$d/cold-build.json" '" ".join(u for u in d["report"]["downloads"] if u.endswith((".tgz", ".tar.gz")))')
+  echo "== $name: downloading $urls"
+  : >"$d/dl.times"
+  for _ in 1 2 3; do timed "$d/dl.times" "for u in $urls; do curl -fsS -o /dev/null \$u & done; wait"; done
+
   echo "== $name: warm rebuild"
   hyperfine --style basic --runs "$RUNS" --warmup 1 \
     --export-json "$d/warm.json" "$build >/dev/null 2>&1"
   $KILN build --json --cache "$d/cache" --output "$d/slug" "$d/app" 2>/dev/null >"$d/build.json"
-
-  echo "== $name: bare npm ci + build + prune (lower bound)"
-  local nodebin="$d/slug/.scalingo/node/bin"
-  local bare="cd $d/bare && PATH=$nodebin:\$PATH npm ci --include=dev --cache $d/npmcache --no-audit --no-fund --loglevel=error >/dev/null && PATH=$nodebin:\$PATH npm run build --if-present >/dev/null && PATH=$nodebin:\$PATH NODE_ENV=production npm prune --omit=dev --cache $d/npmcache --loglevel=error >/dev/null"
-  hyperfine --style basic --runs "$RUNS" --warmup 1 \
-    --prepare "rm -rf $d/bare && cp -a $d/app $d/bare" \
-    --export-json "$d/bare.json" "bash -c '$bare'"
 
   echo "== $name: kiln plan"
   hyperfine --style basic --runs 20 --warmup 2 -N --export-json "$d/plan.json" "$KILN plan $d/app"
@@ -76,13 +107,14 @@ bench_app() {
   rm -rf "$d/headers" && mkdir -p "$d/headers"
   tar -C "$d/headers" -xzf "$(ls -S "$d"/cache/downloads/* | head -1)" --wildcards '*/include/*'
   naive_node=$(( $(du -sb "$dist" | cut -f1) + $(du -sb "$d/headers" | cut -f1) ))
-  R[$name.cold]=$(median "$d/cold.json")
+  R[$name.cold]=$(median_of "$d/cold.times")
   R[$name.warm]=$(median "$d/warm.json")
-  R[$name.bare]=$(median "$d/bare.json")
+  R[$name.bare]=$(median_of "$d/bare.times")
   R[$name.plan]=$(python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$d/plan.json")
   R[$name.overhead]=$(field "$d/build.json" '"%.0f" % (d["overhead_ns"]/1e6)')
   R[$name.coldoverhead]=$(field "$d/cold-build.json" '"%.0f" % (d["overhead_ns"]/1e6)')
   R[$name.fetch]=$(field "$d/cold-build.json" '"%.2f" % (d["report"]["fetch_time_ns"]/1e9)')
+  R[$name.dl]=$(median_of "$d/dl.times")
   R[$name.rss]=$(field "$d/build.json" '"%.0f" % (d["peak_rss_bytes"]/1048576)')
   R[$name.slug]=$(field "$d/build.json" '"%.1f" % (d["slug_bytes"]/1048576)')
   R[$name.naive]=$(python3 -c "print('%.1f' % (($naive_mods + $naive_node)/1048576))")
@@ -100,7 +132,7 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
   echo "# kiln build benchmark"
   echo
   echo "Measured $(date -u +%Y-%m-%d) by \`make bench\` (bench/run.sh), kiln $($KILN version | cut -d' ' -f2)."
-  echo "Machine: $machine; Go $(go version 2>/dev/null | cut -d' ' -f3 || echo '?'); hyperfine medians, $RUNS runs ($COLD_RUNS for cold builds)."
+  echo "Machine: $machine; Go $(go version 2>/dev/null | cut -d' ' -f3 || echo '?'); medians: $RUNS runs of the warm rebuild (hyperfine), $COLD_RUNS alternating runs of the cold build and of the lower bound."
   echo
   echo "| measure | small (Express sample) | large (1,087-package lockfile) |"
   echo "|---|---|---|"
@@ -108,8 +140,9 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
   echo "| kiln warm rebuild (same app, same cache) | ${R[small.warm]} s | ${R[large.warm]} s |"
   echo "| lower bound: bare npm ci (warm npm cache) + build + npm prune | ${R[small.bare]} s | ${R[large.bare]} s |"
   echo "| warm rebuild / lower bound (target ≤ 1.00) | $(ratio "${R[small.warm]}" "${R[small.bare]}") | $(ratio "${R[large.warm]}" "${R[large.bare]}") |"
-  echo "| time spent downloading in a cold build (Node.js, npm) | ${R[small.fetch]} s | ${R[large.fetch]} s |"
-  echo "| cold build / (lower bound + download) (target ≤ 1.15) | $(ratio "${R[small.cold]}" "${R[small.bare]} + ${R[small.fetch]}") | $(ratio "${R[large.cold]}" "${R[large.bare]} + ${R[large.fetch]}") |"
+  echo "| download of Node.js and npm on their own (curl, in parallel) | ${R[small.dl]} s | ${R[large.dl]} s |"
+  echo "| time spent downloading Node.js and npm in the cold build | ${R[small.fetch]} s | ${R[large.fetch]} s |"
+  echo "| cold build / (lower bound + download on its own) (target ≤ 1.15) | $(ratio "${R[small.cold]}" "${R[small.bare]} + ${R[small.dl]}") | $(ratio "${R[large.cold]}" "${R[large.bare]} + ${R[large.dl]}") |"
   echo "| kiln's own overhead in a warm build (target < 300 ms) | ${R[small.overhead]} ms | ${R[large.overhead]} ms |"
   echo "| kiln's own overhead in a cold build | ${R[small.coldoverhead]} ms | ${R[large.coldoverhead]} ms |"
   echo "| kiln plan (detect + plan, process start included) | ${R[small.plan]} ms | ${R[large.plan]} ms |"
