@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# bench/ab.sh APP RUNS KILN... compares kiln binaries on cold builds of APP
+# (a directory), alternating them run by run so that each sees the same
+# machine and disk state: every run starts from an empty cache and no slug.
+# Prints each binary's mean and its run times. WORK (default a temporary
+# directory) is where the builds happen: put it on the filesystem to test.
+set -euo pipefail
+[ $# -ge 3 ] || { echo "usage: $0 APP RUNS KILN..."; exit 2; }
+app=$1 runs=$2
+shift 2
+W=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/kiln-ab-XXXXXX")}
+mkdir -p "$W/app"
+tar -C "$app" --exclude=./node_modules --exclude=./.kiln -cf - . | tar -C "$W/app" -xf -
+for _ in $(seq "$runs"); do
+  for k in "$@"; do
+    rm -rf "$W/cache" "$W/slug"
+    s=$(date +%s.%N)
+    "$k" build --cache "$W/cache" --output "$W/slug" "$W/app" >/dev/null 2>&1 || echo "$k failed" >&2
+    e=$(date +%s.%N)
+    echo "$k $(python3 -c "print('%.2f' % ($e - $s))")"
+  done
+done | awk '{t[$1]=t[$1]" "$2; s[$1]+=$2; n[$1]++} END {for (k in t) printf "%s: mean %.2f s, runs%s\n", k, s[k]/n[k], t[k]}'
+[ -n "${WORK:-}" ] || rm -rf "$W"
