@@ -43,7 +43,16 @@ func (c *compiler) restoreCache(buildpack.Step) error {
 	if got := strings.TrimSpace(string(old)); got != want {
 		c.log.Info("Cached directories were not restored because %s changed", signatureChange(got, want))
 		c.log.Info("Module installation may take longer for this build")
-		return clearCache(root)
+		// The npm cache goes too: the download into it stops first, and
+		// starts again on the emptied cache.
+		restart := c.stopPrefetch()
+		if err := clearCache(root); err != nil {
+			return err
+		}
+		if restart {
+			c.startPrefetch(false)
+		}
+		return nil
 	}
 	for _, dir := range c.plan.Caches {
 		c.log.Info("%s", c.restoreDir(root, dir))

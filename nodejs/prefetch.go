@@ -94,11 +94,18 @@ type prefetchJob struct {
 // prefetchPackages starts downloading the lockfile's tarballs into the npm
 // cache; the install step waits for it (awaitPrefetch).
 func (c *compiler) prefetchPackages(buildpack.Step) error {
+	c.startPrefetch(true)
+	return nil
+}
+
+// startPrefetch starts the background download, under a step header of its
+// own when header is set.
+func (c *compiler) startPrefetch(header bool) {
 	npmCache, _ := lookupAny(c.env, "NPM_CONFIG_CACHE")
 	lockName := c.plan.Settings[setLockfile]
 	lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, lockName))
 	if npmCache == "" || err != nil {
-		return nil // npm ci reports a missing lockfile itself
+		return // npm ci reports a missing lockfile itself
 	}
 	var todo []tarball
 	all := lockfileTarballs(lock, c.plan.Settings[setRegistry])
@@ -112,9 +119,11 @@ func (c *compiler) prefetchPackages(buildpack.Step) error {
 	c.prefetch = job
 	if len(todo) == 0 {
 		close(job.done)
-		return nil
+		return
 	}
-	c.log.Header("Downloading dependencies")
+	if header {
+		c.log.Header("Downloading dependencies")
+	}
 	c.log.Info("Fetching the %d packages of %s missing from the npm cache in the background", len(todo), lockName)
 	f := &fetch.Fetcher{Client: c.fetcher().f.Client}
 	work := make(chan tarball)
@@ -138,7 +147,6 @@ func (c *compiler) prefetchPackages(buildpack.Step) error {
 		wg.Wait()
 		job.took = time.Since(job.start)
 	}()
-	return nil
 }
 
 // save downloads one tarball into the npm cache.
@@ -180,13 +188,17 @@ func (c *compiler) awaitPrefetch() {
 }
 
 // stopPrefetch cancels the background download when no install runs (the
-// saved node_modules was restored), and waits for it to stop.
-func (c *compiler) stopPrefetch() {
-	if j := c.prefetch; j != nil {
-		j.cancel()
-		<-j.done
-		c.prefetch = nil
+// saved node_modules was restored) or when the npm cache is about to be
+// cleared, waits for it to stop, and reports whether one was running.
+func (c *compiler) stopPrefetch() bool {
+	j := c.prefetch
+	if j == nil {
+		return false
 	}
+	j.cancel()
+	<-j.done
+	c.prefetch = nil
+	return true
 }
 
 // prefetchable reports whether the build can fetch the lockfile's packages

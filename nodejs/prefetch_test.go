@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -162,4 +163,59 @@ func TestPrefetchedCacheServesRealNPM(t *testing.T) {
 	b, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(b))
 	assert.FileExists(t, filepath.Join(app, "node_modules", "express", "package.json"))
+}
+
+// TestPrefetchSurvivesAClearedCache: when the cache signature changed, the
+// restore step clears the npm cache while the download into it may still
+// run; it is stopped first and started again, so the tarballs are there
+// when npm ci starts and the clearing does not fail.
+func TestPrefetchSurvivesAClearedCache(t *testing.T) {
+	tarballs := map[string][]byte{}
+	lock := `{"lockfileVersion":3,"packages":{"":{}`
+	for i := range 6 {
+		b := []byte(fmt.Sprintf("tarball %d", i))
+		tarballs[fmt.Sprintf("/t%d.tgz", i)] = b
+	}
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(100 * time.Millisecond)
+		w.Write(tarballs[r.URL.Path])
+	}))
+	t.Cleanup(slow.Close)
+	for i := range 6 {
+		lock += fmt.Sprintf(`,"node_modules/t%d":{"resolved":"%s/t%d.tgz","integrity":%q}`, i, slow.URL, i, sriOf(tarballs[fmt.Sprintf("/t%d.tgz", i)]))
+	}
+	lock += "}}"
+	cache := t.TempDir()
+	root := filepath.Join(cache, "node")
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "npm-cache", "_cacache", "index-v5"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "signature"), []byte("older"), 0o644))
+	npmCache := filepath.Join(root, "npm-cache")
+	p := buildpack.Plan{
+		Steps: []buildpack.Step{
+			{Name: stepEnvironment, Env: map[string]string{"NPM_CONFIG_CACHE": npmCache}},
+			{Name: stepPrefetch},
+			{Name: stepRestoreCache},
+			{Name: stepNPMCI, Command: []string{"npm", "ci"}},
+		},
+		Settings: map[string]string{setLockfile: "package-lock.json", setSignature: "newer"},
+	}
+	app := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(lock), 0o644))
+	missing := -1
+	runner := &buildpacktest.RecordingRunner{Stub: func(buildpack.Cmd) error {
+		missing = 0
+		for _, b := range tarballs {
+			sum, _ := fetch.SRI(sriOf(b))
+			if _, err := os.Stat(cacachePath(npmCache, sum)); err != nil {
+				missing++
+			}
+		}
+		return nil
+	}}
+	var out bytes.Buffer
+	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil), Runner: runner}
+	require.NoError(t, Buildpack{}.Compile(ctx, p), out.String())
+	assert.Equal(t, 0, missing, out.String())
+	assertOrder(t, out.String(), "Fetching the 6 packages", "Cached directories were not restored", "Fetching the 6 packages", "Fetched 6 of 6 packages")
+	assert.NoDirExists(t, filepath.Join(npmCache, "_cacache", "index-v5"), "the old npm cache was cleared")
 }
