@@ -56,9 +56,11 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	defer c.stopPrefetch()
 	if servesHeaders(p) {
 		if c.headers, err = c.startHeaders(); err != nil {
-			return err
+			// node-gyp then downloads the headers from the mirror itself.
+			log.Warn("Could not serve the Node.js headers to native add-ons (%v); node-gyp will download them from %s", err, p.Settings[setDistMirror])
+		} else {
+			defer c.headers.close()
 		}
-		defer c.headers.close()
 	}
 	last := lastDependencyWriter(p.Steps)
 	var check func()
@@ -202,7 +204,7 @@ func (c *compiler) exec(s buildpack.Step) error {
 
 // expand substitutes the plan placeholders in s.
 func (c *compiler) expand(s string) string {
-	mirror := ""
+	mirror := c.plan.Settings[setDistMirror]
 	if c.headers != nil {
 		mirror = c.headers.url
 	}
