@@ -185,9 +185,7 @@ func (c *compiler) fetchDist(ctx context.Context, mirror, version, dir string) (
 
 // withoutHeaders extracts a Node.js archive without its C headers, which
 // the build serves from the archive when node-gyp asks (headers.go).
-func withoutHeaders(rel string) bool {
-	return rel != headersDir && !strings.HasPrefix(rel, headersDir+"/")
-}
+func withoutHeaders(rel string) bool { return !fetch.Under(headersDir)(rel) }
 
 // shasumFor finds the digest of file in a SHASUMS256.txt document.
 func shasumFor(doc []byte, file string) string {

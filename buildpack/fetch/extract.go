@@ -27,17 +27,27 @@ func ExtractTarGz(archive, dest string, strip int) error {
 }
 
 func extractTarGz(archive, dest string, strip int, keep Filter) error {
+	in, closeArchive, err := openTarGz(archive)
+	if err != nil {
+		return err
+	}
+	defer closeArchive()
+	return extractTar(in, dest, strip, keep)
+}
+
+// openTarGz opens a .tar.gz file and returns its decompressed stream, and
+// the function that closes it.
+func openTarGz(archive string) (io.Reader, func(), error) {
 	f, err := os.Open(archive)
 	if err != nil {
-		return fmt.Errorf("opening archive: %w", err)
+		return nil, nil, fmt.Errorf("opening archive: %w", err)
 	}
-	defer f.Close()
 	gz, err := gzip.NewReader(f)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", filepath.Base(archive), err)
+		f.Close()
+		return nil, nil, fmt.Errorf("reading %s: %w", filepath.Base(archive), err)
 	}
-	defer gz.Close()
-	return extractTar(gz, dest, strip, keep)
+	return gz, func() { gz.Close(); f.Close() }, nil
 }
 
 // Filter selects the entries of an archive to extract by their path once
