@@ -32,13 +32,14 @@ lint:
 ## deps: install the Debian packages the end-to-end tests use (root or sudo)
 deps:
 	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS) >/dev/null
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS) >/dev/null; \
+	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 	$(GO) mod download
 
 check-deps:
-	@missing=""; for c in nginx php composer python3 make cc; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	@missing=""; for c in nginx php composer python3 make cc npm; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
-	if [ -n "$$missing" ]; then echo "make test needs$$missing: run 'make deps' once (installs Debian packages: $(DEB_PKGS))"; exit 1; fi
+	if [ -n "$$missing" ]; then echo "make test needs$$missing: run 'make deps' once (installs Debian packages: $(DEB_PKGS), and nodejs npm when npm is missing)"; exit 1; fi
 
 ## package: dist/kiln-buildpack-<version>-linux-amd64.tgz (bin/ scripts + static kiln, no Go needed)
 package: build
