@@ -59,15 +59,9 @@ type Result struct {
 // temporary file, verified, and only then renamed into place. A mismatch
 // leaves nothing behind.
 func (f *Fetcher) Get(ctx context.Context, url string, sum Checksum) (Result, error) {
-	if sum.IsZero() {
-		return Result{}, fmt.Errorf("refusing to download %s without a checksum", url)
-	}
-	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
-		return Result{}, fmt.Errorf("creating download store: %w", err)
-	}
-	dest := filepath.Join(f.Dir, sum.Algo+"-"+fmt.Sprintf("%x", sum.Digest))
-	if ok, _ := verifyFile(dest, sum); ok {
-		return Result{Path: dest, Cached: true}, nil
+	dest, ok, err := f.stored(url, sum)
+	if err != nil || ok {
+		return Result{Path: dest, Cached: ok}, err
 	}
 	if err := f.Save(ctx, url, sum, dest); err != nil {
 		return Result{}, err
@@ -230,15 +224,26 @@ func (f *Fetcher) UnpackFiltered(ctx context.Context, url string, sum Checksum, 
 	return res, err
 }
 
-func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest string, strip int, keep Filter) (Result, error) {
+// stored returns where the store keeps the artifact with checksum sum, and
+// whether a verified copy is there already.
+func (f *Fetcher) stored(url string, sum Checksum) (string, bool, error) {
 	if sum.IsZero() {
-		return Result{}, fmt.Errorf("refusing to download %s without a checksum", url)
+		return "", false, fmt.Errorf("refusing to download %s without a checksum", url)
 	}
 	if err := os.MkdirAll(f.Dir, 0o755); err != nil {
-		return Result{}, fmt.Errorf("creating download store: %w", err)
+		return "", false, fmt.Errorf("creating download store: %w", err)
 	}
-	stored := filepath.Join(f.Dir, sum.Algo+"-"+fmt.Sprintf("%x", sum.Digest))
-	if ok, _ := verifyFile(stored, sum); ok {
+	path := filepath.Join(f.Dir, sum.Algo+"-"+fmt.Sprintf("%x", sum.Digest))
+	ok, _ := verifyFile(path, sum)
+	return path, ok, nil
+}
+
+func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest string, strip int, keep Filter) (Result, error) {
+	stored, ok, err := f.stored(url, sum)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok {
 		if err := extractTarGz(stored, dest, strip, keep); err != nil {
 			return Result{}, err
 		}
