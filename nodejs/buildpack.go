@@ -78,6 +78,7 @@ const (
 	setSignature      = "cache_signature"
 	setDistMirror     = "node_dist_mirror"
 	setPrefetch       = "npm_prefetch"
+	setDepCheckAfter  = "dependency_check_after"
 	setRegistry       = "npm_registry"
 	setPMPackage      = "package_manager_package"
 	setPMIntegrity    = "package_manager_integrity"

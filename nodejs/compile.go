@@ -62,7 +62,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 			defer c.headers.close()
 		}
 	}
-	last := lastDependencyWriter(p.Steps)
+	last := dependencyCheckStep(p)
 	var check func()
 	for i, s := range p.Steps {
 		start := time.Now()

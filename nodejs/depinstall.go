@@ -83,6 +83,39 @@ func (c *compiler) checkSharedDependencies() func() {
 	}
 }
 
+// planDependencyCheck records, when node_modules shares its files with the
+// dependency cache, the step after which nothing writes into node_modules
+// any more (the last dependency writer, or the install itself): Compile
+// checks the saved tree from there on, in the background.
+func (pl *planner) planDependencyCheck() error {
+	if pl.plan.Settings[setDepKeyFiles] == "" {
+		return nil
+	}
+	steps := pl.plan.Steps
+	if last := lastDependencyWriter(steps); last >= 0 {
+		pl.plan.Settings[setDepCheckAfter] = steps[last].Name
+		return nil
+	}
+	for _, s := range steps {
+		if isInstallStep(s.Name) {
+			pl.plan.Settings[setDepCheckAfter] = s.Name
+		}
+	}
+	return nil
+}
+
+// dependencyCheckStep is the index of the plan's dependency_check_after
+// step, or -1.
+func dependencyCheckStep(p buildpack.Plan) int {
+	name := p.Settings[setDepCheckAfter]
+	for i, s := range p.Steps {
+		if name != "" && s.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
 // lastDependencyWriter is the index of the last step that may rewrite files
 // of node_modules in place: the app's own scripts (hooks, build, Meteor) and
 // Yarn's pruning (a production reinstall, which may rebuild packages). npm

@@ -44,7 +44,7 @@ func planApp(ctx *buildpack.Context, assets bool) (buildpack.Plan, error) {
 		Buildpack: "nodejs", Name: "Node.js", Stack: ctx.Stack.Name,
 		Settings: map[string]string{}, Processes: map[string]string{},
 	}
-	for _, f := range []func() error{pl.checkInputs, pl.planRuntimes, pl.planSteps, pl.planRelease} {
+	for _, f := range []func() error{pl.checkInputs, pl.planRuntimes, pl.planSteps, pl.planDependencyCheck, pl.planRelease} {
 		if err := f(); err != nil {
 			return buildpack.Plan{}, err
 		}
