@@ -2,6 +2,7 @@ package php
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -119,9 +120,8 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 			return sum, true, nil
 		}
 	}
-	f := &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
 	start := time.Now()
-	text, err := f.Text(c.ctx.Context(), url+".sha256", 4096)
+	text, err := c.fetcher().Text(c.ctx.Context(), url+".sha256", 4096)
 	c.ctx.Report.Download(url + ".sha256")
 	c.ctx.Report.Fetching(time.Since(start))
 	if err != nil {
@@ -138,16 +138,42 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 	return sum, false, nil
 }
 
+// fetcher is the build's store of verified downloads.
+func (c *compiler) fetcher() *fetch.Fetcher {
+	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
+}
+
 // get downloads url and verifies it against sum, or takes the verified
 // copy from the download cache. With remember, the checksum is remembered
 // for url once the artifact matched it.
 func (c *compiler) get(what, url string, sum fetch.Checksum, remember bool) (fetch.Result, error) {
-	f := &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
+	return c.download(what, url, sum, remember, func(ctx context.Context, f *fetch.Fetcher) (fetch.Result, error) {
+		return f.Get(ctx, url, sum)
+	})
+}
+
+// unpack is get extracting the archive into dest as it downloads (see
+// fetch.Fetcher.Unpack), or from the verified copy of the download cache.
+func (c *compiler) unpack(what, url string, sum fetch.Checksum, dest string) error {
+	_, err := c.download(what, url, sum, true, func(ctx context.Context, f *fetch.Fetcher) (fetch.Result, error) {
+		return f.Unpack(ctx, url, sum, dest, 0)
+	})
+	return err
+}
+
+// download runs one fetch of url through the download cache, reporting and
+// logging it; see get.
+func (c *compiler) download(what, url string, sum fetch.Checksum, remember bool, do func(context.Context, *fetch.Fetcher) (fetch.Result, error)) (fetch.Result, error) {
 	start := time.Now()
-	res, err := f.Get(c.ctx.Context(), url, sum)
+	res, err := do(c.ctx.Context(), c.fetcher())
 	if err != nil || !res.Cached {
+		took := time.Since(start)
+		if res.Transfer > 0 {
+			// Unpacking after the last byte arrived is kiln's own work.
+			took = res.Transfer
+		}
 		c.ctx.Report.Download(url)
-		c.ctx.Report.Fetching(time.Since(start))
+		c.ctx.Report.Fetching(took)
 	}
 	if err != nil {
 		return fetch.Result{}, unavailable(what, url, err)
@@ -200,13 +226,11 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 		}
 		c.ctx.Log.Info("Could not place the unpacked %s from the cache (%v): unpacking it again", what, err)
 	}
-	res, err := c.get(what, url, sum, true)
+	tree, err = store.add(name, version, url, sum, func(dir string) error {
+		return c.unpack(what, url, sum, dir)
+	})
 	if err != nil {
 		return err
-	}
-	tree, err = store.add(name, version, url, sum, res.Path)
-	if err != nil {
-		return fmt.Errorf("unpacking %s: %w", what, err)
 	}
 	if _, err := placeRuntime(tree, dest); err != nil {
 		return fmt.Errorf("installing %s: %w", what, err)

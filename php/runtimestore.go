@@ -105,8 +105,9 @@ func (s runtimeStore) find(name, version string, sum fetch.Checksum) (tree strin
 	return filepath.Join(dir, "tree"), ""
 }
 
-// add unpacks archive into a new entry and returns its tree.
-func (s runtimeStore) add(name, version, url string, sum fetch.Checksum, archive string) (string, error) {
+// add makes a new entry whose tree fill unpacks (into a directory it
+// creates), and returns the tree.
+func (s runtimeStore) add(name, version, url string, sum fetch.Checksum, fill func(tree string) error) (string, error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return "", fmt.Errorf("creating %s: %w", s.dir, err)
 	}
@@ -117,7 +118,7 @@ func (s runtimeStore) add(name, version, url string, sum fetch.Checksum, archive
 	}
 	defer os.RemoveAll(staged)
 	tree := filepath.Join(staged, "tree")
-	if err := fetch.ExtractTarGz(archive, tree, 0); err != nil {
+	if err := fill(tree); err != nil {
 		return "", err
 	}
 	m := runtimeManifest{Name: name, Version: version, URL: url, Checksum: sum.String()}
