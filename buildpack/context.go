@@ -37,6 +37,11 @@ type Context struct {
 	// exports that the buildpacks running after it in a multi-buildpack
 	// build source (the classic API's export file).
 	ExportFile string
+	// DiscardDir, when not empty, is a directory outside the app, on its
+	// filesystem, where a buildpack may move what the slug must not keep
+	// (pruned packages): the caller removes it after the build, outside
+	// the build's time. Empty: the buildpack removes such things itself.
+	DiscardDir string
 }
 
 // Context returns c.Ctx, or context.Background when unset.

@@ -104,11 +104,25 @@ func Build(opts BuildOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(work)
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			os.RemoveAll(work)
+		}
+	}()
 	buildDir := filepath.Join(work, "app")
+	// What the buildpacks discard (pruned packages) waits in the work
+	// directory, outside the slug, and is removed after the build.
+	discardDir := filepath.Join(work, "discard")
+	if err := os.Mkdir(discardDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", discardDir, err)
+	}
+	opts.Engine.DiscardDir = discardDir
+	defer func() { opts.Engine.DiscardDir = "" }()
 
+	defer sweepTrash(work)()
 	if opts.Tar == "" {
-		if out, err := slugPath(app, opts); err == nil {
+		if out, err := slugPath(app, opts); err == nil && filepath.Dir(out) != filepath.Dir(work) {
 			defer sweepTrash(out)()
 		}
 	}
@@ -137,6 +151,7 @@ func Build(opts BuildOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	handedOff = discardWork(work, discardDir, opts.Discard)
 	phase("export", t0)
 	res.Output, res.SlugBytes = out, size
 	res.Total = time.Since(start)

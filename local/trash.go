@@ -39,9 +39,10 @@ func moveToTrash(dir string) (string, error) {
 }
 
 // sweepTrash removes, in the background, what earlier builds left in the
-// trash next to out (a detached removal that was interrupted, a crash). The
-// returned function waits for it to finish.
-func sweepTrash(out string) func() {
+// trash next to path (a detached removal that was interrupted, a crash).
+// The returned function waits for it to finish.
+func sweepTrash(path string) func() {
+	out := path
 	entries, err := os.ReadDir(filepath.Dir(out))
 	if err != nil {
 		return func() {}
@@ -68,4 +69,25 @@ func RemoveTrash(dir string) error {
 		return fmt.Errorf("%s is not a kiln trash directory", dir)
 	}
 	return os.RemoveAll(dir)
+}
+
+// discardWork hands the work directory of a finished build to discard when
+// a buildpack left something in its discard directory (thousands of pruned
+// files, whose removal the user need not wait for), and reports whether it
+// did; an empty one is left to the caller's quick removal.
+func discardWork(work, discardDir string, discard Discarder) bool {
+	if entries, err := os.ReadDir(discardDir); err != nil || len(entries) == 0 {
+		return false
+	}
+	if discard == nil {
+		discard = removeNow
+	}
+	t, err := moveToTrash(work)
+	if err != nil {
+		return false
+	}
+	if err := discard(t); err != nil {
+		_ = removeNow(t) // the build is done; a leftover is swept by the next one
+	}
+	return true
 }

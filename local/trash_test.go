@@ -69,3 +69,34 @@ func TestRemoveTrashRefusesOtherDirectories(t *testing.T) {
 	require.NoError(t, RemoveTrash(trash))
 	assert.NoDirExists(t, trash)
 }
+
+// TestDiscardWork: a work directory whose discard directory holds what a
+// buildpack pruned is moved to the trash and handed to discard; an empty
+// one is left to the caller.
+func TestDiscardWork(t *testing.T) {
+	root := t.TempDir()
+	work := filepath.Join(root, ".slug.build-1")
+	discardDir := filepath.Join(work, "discard")
+	require.NoError(t, os.MkdirAll(discardDir, 0o700))
+
+	var discarded []string
+	record := func(dir string) error { discarded = append(discarded, dir); return nil }
+	assert.False(t, discardWork(work, discardDir, record), "nothing to discard")
+	assert.Empty(t, discarded)
+	assert.DirExists(t, work)
+
+	writeFile(t, filepath.Join(discardDir, "devDependencies-1", "0", "package.json"), "{}")
+	assert.True(t, discardWork(work, discardDir, record))
+	require.Len(t, discarded, 1)
+	assert.True(t, strings.HasPrefix(filepath.Base(discarded[0]), trashPrefix), discarded[0])
+	assert.Equal(t, root, filepath.Dir(discarded[0]))
+	assert.NoDirExists(t, work)
+	assert.FileExists(t, filepath.Join(discarded[0], "discard", "devDependencies-1", "0", "package.json"))
+
+	// A discard that fails removes in the foreground.
+	require.NoError(t, os.MkdirAll(filepath.Join(discardDir, "x"), 0o700))
+	assert.True(t, discardWork(work, discardDir, func(string) error { return os.ErrPermission }))
+	left, err := filepath.Glob(filepath.Join(root, trashPrefix+"*"))
+	require.NoError(t, err)
+	assert.Equal(t, discarded, left, "only the first, recorded one is left")
+}

@@ -83,6 +83,7 @@ const (
 	setPMPackage      = "package_manager_package"
 	setPMIntegrity    = "package_manager_integrity"
 	setPrune          = "prune"
+	setPruneFirst     = "prune_dev_first"
 	setBuildNotice    = "build_notice"
 	setMeteorRelease  = "meteor_release"
 	setMeteorURL      = "meteor_bootstrap_url"

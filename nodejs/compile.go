@@ -96,6 +96,10 @@ func (c *compiler) step(s buildpack.Step) error {
 		return c.pnpmStorePrune(s)
 	case stepListDeps:
 		return c.listDependencies(s)
+	case stepPrune:
+		if len(s.Command) > 0 && c.plan.Settings[setPruneFirst] != "" {
+			return c.pruneNPM(s)
+		}
 	}
 	if len(s.Command) > 0 {
 		return c.run(s)

@@ -64,6 +64,9 @@ func (pl *planner) planSteps() error {
 		if err := pl.pm.checkFocus(cmd); err != nil {
 			return err
 		}
+		if how, ok := devPrunable(pl.app, pl.pm, env); ok && cmd[0] == "npm" && modernNPM(major) {
+			pl.plan.Settings[setPruneFirst] = how
+		}
 		add(buildpack.Step{Name: stepPrune, Command: cmd})
 	} else {
 		pl.plan.Settings[setPrune] = reason

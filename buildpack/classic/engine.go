@@ -42,6 +42,9 @@ type Engine struct {
 	// ExportFile, when set, is the export file that compile writes for the
 	// buildpacks that follow in a multi-buildpack build ($BP_DIR/export).
 	ExportFile string
+	// DiscardDir, when set, is passed to buildpacks as
+	// buildpack.Context.DiscardDir.
+	DiscardDir string
 }
 
 // StackName returns the stack the engine targets.
@@ -134,6 +137,7 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		Executable: e.Executable,
 		Report:     e.Report,
 		ExportFile: e.ExportFile,
+		DiscardDir: e.DiscardDir,
 	}
 	plan, err := bp.Plan(ctx)
 	if err != nil {

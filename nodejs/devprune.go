@@ -1,0 +1,229 @@
+package nodejs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
+)
+
+// Pruning with npm costs npm's start, its reading of the lockfile and the
+// tree, and then one unlink per file of every devDependency: on a large app
+// 15,000 files, seconds of a build. The lockfile already says which
+// packages are devDependencies ("dev": true), so kiln moves those
+// directories out of node_modules first, a rename each, and removes them
+// outside the build's time when it can (kiln build: after the slug is in
+// place) or while npm runs. `npm prune` still runs and stays the authority:
+// it removes what else should go (packages the build added, their links),
+// rewrites node_modules/.package-lock.json, and would put back from its
+// cache a package kiln moved that it wanted to keep.
+
+// devPrunable tells whether the npm prune step can start by moving the
+// lockfile's devDependencies out: npm with a v2+ lockfile of a project
+// without workspaces or linked packages, and no npm setting that would
+// make `npm prune --omit=dev` keep devDependencies.
+func devPrunable(app string, pm pmChoice, env buildpack.Env) (string, bool) {
+	if pm.name != "npm" || (pm.lockfile != "package-lock.json" && pm.lockfile != "npm-shrinkwrap.json") {
+		return "", false
+	}
+	if _, ok := lookupAny(env, "NPM_CONFIG_INCLUDE"); ok {
+		return "", false
+	}
+	if rc, err := os.ReadFile(filepath.Join(app, ".npmrc")); err == nil && npmrcIncludes(string(rc)) {
+		return "", false
+	}
+	b, err := os.ReadFile(filepath.Join(app, pm.lockfile))
+	if err != nil || gjson.GetBytes(b, "lockfileVersion").Int() < 2 || !plainTree(b) {
+		return "", false
+	}
+	return fmt.Sprintf("move the devDependencies of %s out of node_modules, then npm prune", pm.lockfile), true
+}
+
+// npmrcIncludes reports whether an .npmrc sets include (which wins over
+// --omit=dev).
+func npmrcIncludes(rc string) bool {
+	for _, line := range strings.Split(rc, "\n") {
+		key, _, ok := strings.Cut(strings.TrimSpace(line), "=")
+		key = strings.TrimSuffix(strings.TrimSpace(key), "[]")
+		if ok && (key == "include" || key == "also") {
+			return true
+		}
+	}
+	return false
+}
+
+// plainTree reports whether every package of a v2+ lockfile sits under
+// node_modules and none is a link (workspaces and file: dependencies are
+// left to npm).
+func plainTree(lock []byte) bool {
+	plain := true
+	gjson.GetBytes(lock, "packages").ForEach(func(key, p gjson.Result) bool {
+		k := key.String()
+		if k != "" && (!strings.HasPrefix(k, "node_modules/") || p.Get("link").Bool()) {
+			plain = false
+		}
+		return plain
+	})
+	return plain
+}
+
+// devPackageDirs lists the directories, relative to the app, of the
+// lockfile's devDependencies, outermost first and without those inside
+// another listed one (they go with it).
+func devPackageDirs(lock []byte) []string {
+	var dirs []string
+	gjson.GetBytes(lock, "packages").ForEach(func(key, p gjson.Result) bool {
+		k := key.String()
+		if strings.HasPrefix(k, "node_modules/") && p.Get("dev").Bool() && !p.Get("link").Bool() && path.Clean(k) == k {
+			dirs = append(dirs, k)
+		}
+		return true
+	})
+	sort.Strings(dirs) // a directory sorts before what is inside it
+	var out []string
+	for _, d := range dirs {
+		if n := len(out); n > 0 && strings.HasPrefix(d, out[n-1]+"/") {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// movedPackages is the result of moving devDependencies out of the app.
+type movedPackages struct {
+	count int
+	dir   string // where they went
+	took  time.Duration
+}
+
+// moveDevPackages moves the installed devDependencies listed in the
+// lockfile into a fresh directory: under the build's discard directory when
+// there is one on the app's filesystem, else a hidden one in the app that
+// the caller removes. Then it removes the links of node_modules/.bin (at
+// every level) that pointed into them, as npm prune would have.
+func (c *compiler) moveDevPackages() (movedPackages, error) {
+	start := time.Now()
+	app := c.ctx.AppDir
+	lock, err := os.ReadFile(filepath.Join(app, c.plan.Settings[setLockfile]))
+	if err != nil {
+		return movedPackages{}, err
+	}
+	if !plainTree(lock) {
+		return movedPackages{}, fmt.Errorf("%s now has workspaces or linked packages", c.plan.Settings[setLockfile])
+	}
+	dirs := devPackageDirs(lock)
+	var dest string
+	if c.ctx.DiscardDir != "" {
+		if dest, err = os.MkdirTemp(c.ctx.DiscardDir, "devDependencies-"); err != nil {
+			return movedPackages{}, err
+		}
+	}
+	var moved []string
+	for _, rel := range dirs {
+		src, err := fetch.SafeJoin(app, rel)
+		if err != nil {
+			return movedPackages{}, err
+		}
+		if fi, err := os.Lstat(src); err != nil || !fi.IsDir() {
+			continue // not installed here (another platform's optional package), or a link
+		}
+		if dest == "" {
+			if dest, err = os.MkdirTemp(app, ".kiln-devDependencies-"); err != nil {
+				return movedPackages{}, err
+			}
+		}
+		to := filepath.Join(dest, fmt.Sprint(len(moved)))
+		err = os.Rename(src, to)
+		if errors.Is(err, syscall.EXDEV) && c.ctx.DiscardDir != "" && len(moved) == 0 {
+			// The discard directory is on another filesystem: use the app.
+			_ = os.Remove(dest)
+			if dest, err = os.MkdirTemp(app, ".kiln-devDependencies-"); err != nil {
+				return movedPackages{}, err
+			}
+			to = filepath.Join(dest, "0")
+			err = os.Rename(src, to)
+		}
+		if err != nil {
+			return movedPackages{count: len(moved), dir: dest}, fmt.Errorf("moving %s: %w", rel, err)
+		}
+		moved = append(moved, rel)
+	}
+	removeBinLinks(app, moved)
+	return movedPackages{count: len(moved), dir: dest, took: time.Since(start)}, nil
+}
+
+// removeBinLinks removes the node_modules/.bin entries that link into the
+// moved package directories. Emptied @scope directories stay, as npm prune
+// leaves them.
+func removeBinLinks(app string, moved []string) {
+	gone := map[string]bool{}
+	bins := map[string]bool{}
+	for _, rel := range moved {
+		gone[rel] = true
+		nm := rel[:strings.LastIndex(rel, "node_modules/")+len("node_modules")]
+		bins[nm+"/.bin"] = true
+	}
+	within := func(target string) bool {
+		for p := target; p != "." && p != "/" && p != ""; p = path.Dir(p) {
+			if gone[p] {
+				return true
+			}
+		}
+		return false
+	}
+	for bin := range bins {
+		entries, err := os.ReadDir(filepath.Join(app, filepath.FromSlash(bin)))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.Type()&os.ModeSymlink == 0 {
+				continue
+			}
+			link := filepath.Join(app, filepath.FromSlash(bin), e.Name())
+			target, err := os.Readlink(link)
+			if err != nil || filepath.IsAbs(target) {
+				continue
+			}
+			if within(path.Join(bin, filepath.ToSlash(target))) {
+				_ = os.Remove(link)
+			}
+		}
+	}
+}
+
+// pruneNPM is the npm prune step with the lockfile's devDependencies moved
+// out first. Moving is an optimisation: when it fails, npm prune does all
+// the work as usual.
+func (c *compiler) pruneNPM(s buildpack.Step) error {
+	c.log.Header("%s", header(s.Name))
+	m, err := c.moveDevPackages()
+	if err != nil {
+		c.log.Warn("Could not move devDependencies out of node_modules (%v); npm prune removes them", err)
+	} else if m.count > 0 {
+		c.log.Info("Moved the %d devDependencies of %s out of node_modules in %s", m.count, c.plan.Settings[setLockfile], m.took.Round(time.Millisecond))
+	}
+	removed := make(chan error, 1)
+	if m.dir != "" && filepath.Dir(m.dir) == c.ctx.AppDir {
+		// In the slug: removed while npm runs.
+		go func() { removed <- os.RemoveAll(m.dir) }()
+	} else {
+		removed <- nil
+	}
+	err = c.exec(s)
+	if rerr := <-removed; rerr != nil && err == nil {
+		err = fmt.Errorf("removing the devDependencies moved out of node_modules: %w", rerr)
+	}
+	return err
+}

@@ -1,0 +1,99 @@
+package nodejs
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// buildWithPlan is e2eBuild with a hook that edits the plan before the
+// compile, and an optional discard directory.
+func buildWithPlan(t *testing.T, app, cache, discard string, edit func(*buildpack.Plan)) string {
+	t.Helper()
+	st, err := stacks.Load(stacks.DefaultName)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	env := e2eEnv(nil)
+	ctx := &buildpack.Context{
+		Ctx: context.Background(), AppDir: app, CacheDir: cache, Env: env, Stack: st, DiscardDir: discard,
+		Log: buildpack.NewLogger(&out, env.SecretValues()), Runner: buildpack.ExecRunner{},
+	}
+	p, err := Buildpack{}.Plan(ctx)
+	require.NoError(t, err)
+	edit(&p)
+	require.NoError(t, Buildpack{}.Compile(ctx, p), out.String())
+	return out.String()
+}
+
+// treeListing lists every path under dir/node_modules, with the target of
+// each symbolic link, and the content of npm's hidden lockfile.
+func treeListing(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	var b strings.Builder
+	root := filepath.Join(dir, "node_modules")
+	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		b.WriteString(rel)
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			b.WriteString(" -> " + target)
+		}
+		b.WriteString("\n")
+		return nil
+	}))
+	hidden, err := os.ReadFile(filepath.Join(root, ".package-lock.json"))
+	require.NoError(t, err)
+	return b.String(), string(hidden)
+}
+
+// TestE2EPruneMovesDevDependenciesFirst builds an app whose
+// devDependencies have executables, nested packages and a scope, and whose
+// build script leaves a package npm does not know, twice with real npm:
+// once as planned (the lockfile's devDependencies moved out, then npm
+// prune) and once with plain `npm prune`. The two node_modules must be the
+// same, down to .bin and npm's hidden lockfile, and the app must run.
+func TestE2EPruneMovesDevDependenciesFirst(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	cache := t.TempDir()
+	seedCache(t, cache)
+
+	app := e2eApp(t, "node-e2e-prune")
+	discard := t.TempDir()
+	out := buildWithPlan(t, app, cache, discard, func(p *buildpack.Plan) {
+		require.NotEmpty(t, p.Settings[setPruneFirst], "planned")
+	})
+	assert.Contains(t, out, "build: left node_modules/left-by-build")
+	assert.Contains(t, out, "Moved the 16 devDependencies of package-lock.json out of node_modules")
+	assert.Contains(t, out, "removed 1 package", "npm prune still removes what the build added")
+	moved, err := os.ReadDir(discard)
+	require.NoError(t, err)
+	assert.Len(t, moved, 1, "the packages wait in the discard directory")
+
+	plainCache := t.TempDir()
+	seedCache(t, plainCache)
+	plain := e2eApp(t, "node-e2e-prune")
+	plainOut := buildWithPlan(t, plain, plainCache, "", func(p *buildpack.Plan) { delete(p.Settings, setPruneFirst) })
+	assert.NotContains(t, plainOut, "Moved the")
+
+	gotTree, gotHidden := treeListing(t, app)
+	wantTree, wantHidden := treeListing(t, plain)
+	assert.Equal(t, wantTree, gotTree)
+	assert.Equal(t, wantHidden, gotHidden)
+	assert.NotContains(t, gotTree, "mkdirp")
+	assert.Contains(t, gotTree, "debug/node_modules/ms\n")
+	assert.Contains(t, serve(t, app, "npm start"), "prune app: 2m, devDependencies pruned")
+}

@@ -1,0 +1,169 @@
+package nodejs
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+)
+
+// pruneLock has dev packages at the top, scoped, nested in a dev package
+// (which goes with it) and nested in a production package, one not
+// installed here, and one whose key tries to leave node_modules.
+const pruneLock = `{"lockfileVersion": 3, "packages": {
+  "": {"name": "app"},
+  "node_modules/express": {"version": "5.0.0"},
+  "node_modules/express/node_modules/ms": {"version": "2.0.0", "dev": true},
+  "node_modules/mkdirp": {"version": "1.0.4", "dev": true},
+  "node_modules/mkdirp/node_modules/minimist": {"version": "1.2.8", "dev": true},
+  "node_modules/@types/ms": {"version": "0.7.0", "dev": true},
+  "node_modules/@types/kept": {"version": "1.0.0"},
+  "node_modules/@esbuild/darwin-arm64": {"version": "0.20.0", "dev": true, "optional": true},
+  "node_modules/x/../../escape": {"version": "1.0.0", "dev": true}
+}}`
+
+func TestDevPackageDirs(t *testing.T) {
+	assert.Equal(t, []string{
+		"node_modules/@esbuild/darwin-arm64",
+		"node_modules/@types/ms",
+		"node_modules/express/node_modules/ms",
+		"node_modules/mkdirp",
+	}, devPackageDirs([]byte(pruneLock)))
+}
+
+func TestPlainTreeAndNpmrc(t *testing.T) {
+	assert.True(t, plainTree([]byte(pruneLock)))
+	assert.False(t, plainTree([]byte(`{"packages":{"":{},"packages/a":{"version":"1.0.0"},"node_modules/a":{"link":true,"resolved":"packages/a"}}}`)))
+	assert.False(t, plainTree([]byte(`{"packages":{"":{},"node_modules/local":{"link":true,"resolved":"../local"}}}`)))
+
+	assert.True(t, npmrcIncludes("registry=https://r.example/\n include = dev\n"))
+	assert.True(t, npmrcIncludes("include[]=dev"))
+	assert.False(t, npmrcIncludes("omit=optional\n; include=dev\n# include=dev\n"))
+}
+
+func TestDevPrunable(t *testing.T) {
+	app := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(pruneLock), 0o644))
+	npm := pmChoice{name: "npm", lockfile: "package-lock.json"}
+
+	how, ok := devPrunable(app, npm, buildpack.Env{})
+	assert.True(t, ok)
+	assert.Contains(t, how, "package-lock.json")
+
+	_, ok = devPrunable(app, npm, buildpack.Env{"npm_config_include": "dev"})
+	assert.False(t, ok, "include=dev keeps devDependencies: npm decides")
+	_, ok = devPrunable(app, pmChoice{name: "pnpm", lockfile: "pnpm-lock.yaml"}, buildpack.Env{})
+	assert.False(t, ok)
+
+	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte("include=dev\n"), 0o644))
+	_, ok = devPrunable(app, npm, buildpack.Env{})
+	assert.False(t, ok)
+	require.NoError(t, os.Remove(filepath.Join(app, ".npmrc")))
+
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(`{"lockfileVersion":1,"dependencies":{}}`), 0o644))
+	_, ok = devPrunable(app, npm, buildpack.Env{})
+	assert.False(t, ok, "a v1 lockfile has no packages section")
+}
+
+// pruneApp lays out node_modules as npm ci would for pruneLock, with the
+// bin links npm makes, and a file outside the app that the escaping key
+// names.
+func pruneApp(t *testing.T) string {
+	t.Helper()
+	root := t.TempDir()
+	app := filepath.Join(root, "app")
+	files := []string{
+		"node_modules/express/package.json",
+		"node_modules/express/node_modules/ms/package.json",
+		"node_modules/mkdirp/package.json",
+		"node_modules/mkdirp/bin/cmd.js",
+		"node_modules/mkdirp/node_modules/minimist/package.json",
+		"node_modules/@types/ms/package.json",
+		"node_modules/@types/kept/package.json",
+		"node_modules/@types/kept/bin/kept.js",
+	}
+	for _, f := range files {
+		p := filepath.Join(app, filepath.FromSlash(f))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("{}"), 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(pruneLock), 0o644))
+	bin := filepath.Join(app, "node_modules", ".bin")
+	require.NoError(t, os.MkdirAll(bin, 0o755))
+	require.NoError(t, os.Symlink("../mkdirp/bin/cmd.js", filepath.Join(bin, "mkdirp")))
+	require.NoError(t, os.Symlink("../@types/kept/bin/kept.js", filepath.Join(bin, "kept")))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "plain-file"), nil, 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "escape"), 0o755))
+	return app
+}
+
+func TestMoveDevPackagesToTheDiscardDirectory(t *testing.T) {
+	app := pruneApp(t)
+	discard := filepath.Join(filepath.Dir(app), "discard")
+	require.NoError(t, os.Mkdir(discard, 0o700))
+	c := &compiler{ctx: &buildpack.Context{AppDir: app, DiscardDir: discard}, plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json"}}}
+
+	m, err := c.moveDevPackages()
+	require.NoError(t, err)
+	assert.Equal(t, 3, m.count, "ms under express, mkdirp (minimist with it), @types/ms; darwin-arm64 is not installed")
+	assert.Equal(t, discard, filepath.Dir(m.dir))
+	for _, gone := range []string{"node_modules/mkdirp", "node_modules/@types/ms", "node_modules/express/node_modules/ms", "node_modules/.bin/mkdirp"} {
+		assert.NoFileExists(t, filepath.Join(app, gone))
+		assert.NoDirExists(t, filepath.Join(app, gone))
+	}
+	for _, kept := range []string{"node_modules/express/package.json", "node_modules/@types/kept/package.json", "node_modules/.bin/kept", "node_modules/.bin/plain-file"} {
+		assert.FileExists(t, filepath.Join(app, kept))
+	}
+	assert.DirExists(t, filepath.Join(app, "node_modules", "@types"), "npm prune leaves scope directories too")
+	assert.DirExists(t, filepath.Join(filepath.Dir(app), "escape"), "a key leaving node_modules is never followed")
+	moved, err := os.ReadDir(m.dir)
+	require.NoError(t, err)
+	assert.Len(t, moved, 3)
+	assert.FileExists(t, filepath.Join(m.dir, "0", "package.json"))
+}
+
+// TestPruneNPMWithoutDiscardDirectory: the classic compile has no discard
+// directory; the packages are moved into the app and removed while npm
+// prune runs, so nothing is left in the slug.
+func TestPruneNPMWithoutDiscardDirectory(t *testing.T) {
+	app := pruneApp(t)
+	var out bytes.Buffer
+	rec := &buildpacktest.RecordingRunner{}
+	ctx := &buildpack.Context{AppDir: app, Log: buildpack.NewLogger(&out, nil), Runner: rec}
+	c := &compiler{ctx: ctx, env: buildpack.Env{}, log: ctx.Log, plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json", setPruneFirst: "yes"}}}
+	step := buildpack.Step{Name: stepPrune, Command: []string{"npm", "prune", "--omit=dev"}}
+
+	require.NoError(t, c.step(step))
+	assert.Contains(t, out.String(), "Moved the 3 devDependencies of package-lock.json out of node_modules")
+	assert.Equal(t, [][]string{{"npm", "prune", "--omit=dev"}}, rec.Commands())
+	entries, err := os.ReadDir(app)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"node_modules", "package-lock.json"}, names, "no moved packages left in the app")
+	assert.NoDirExists(t, filepath.Join(app, "node_modules", "mkdirp"))
+}
+
+// TestPruneNPMFallsBackToNpm: a lockfile the build turned into a workspace
+// is left to npm prune, with a warning.
+func TestPruneNPMFallsBackToNpm(t *testing.T) {
+	app := pruneApp(t)
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(`{"lockfileVersion":3,"packages":{"":{},"node_modules/w":{"link":true,"resolved":"w"},"w":{}}}`), 0o644))
+	var out bytes.Buffer
+	rec := &buildpacktest.RecordingRunner{}
+	ctx := &buildpack.Context{AppDir: app, Log: buildpack.NewLogger(&out, nil), Runner: rec}
+	c := &compiler{ctx: ctx, env: buildpack.Env{}, log: ctx.Log, plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json", setPruneFirst: "yes"}}}
+
+	require.NoError(t, c.step(buildpack.Step{Name: stepPrune, Command: []string{"npm", "prune", "--omit=dev"}}))
+	assert.Contains(t, out.String(), "npm prune removes them")
+	assert.Len(t, rec.Commands(), 1)
+	assert.DirExists(t, filepath.Join(app, "node_modules", "mkdirp"), "left to npm")
+}
