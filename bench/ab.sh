@@ -9,15 +9,19 @@ set -euo pipefail
 app=$1 runs=$2
 shift 2
 W=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/kiln-ab-XXXXXX")}
-mkdir -p "$W/app"
+mkdir -p "$W/app" "$W/grave"
+GRAVE=$W/grave
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 tar -C "$app" --exclude=./node_modules --exclude=./.kiln -cf - . | tar -C "$W/app" -xf -
 for _ in $(seq "$runs"); do
   for k in "$@"; do
-    rm -rf "$W/cache" "$W/slug"
+    bury "$W/cache" "$W/slug"
+    settle
     s=$(date +%s.%N)
     "$k" build --cache "$W/cache" --output "$W/slug" "$W/app" >/dev/null 2>&1 || echo "$k failed" >&2
     e=$(date +%s.%N)
     echo "$k $(python3 -c "print('%.2f' % ($e - $s))")"
   done
 done | awk '{t[$1]=t[$1]" "$2; s[$1]+=$2; n[$1]++} END {for (k in t) printf "%s: mean %.2f s, runs%s\n", k, s[k]/n[k], t[k]}'
-[ -n "${WORK:-}" ] || rm -rf "$W"
+if [ -n "${WORK:-}" ]; then rm -rf "$W/grave"; else rm -rf "$W"; fi

@@ -30,6 +30,10 @@ done
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/kiln-bench-XXXXXX")
 trap 'rm -rf "$W"' EXIT
+GRAVE=$W/grave
+mkdir -p "$GRAVE"
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 # timed FILE CMD runs CMD (output discarded) and appends its wall time in
 # seconds to FILE.
@@ -58,7 +62,7 @@ bench_app() {
   local nodebin="$d/node/bin"
   local bare="cd $d/bare && PATH=$nodebin:\$PATH npm ci --include=dev --cache $d/npmcache --no-audit --no-fund --loglevel=error >/dev/null && PATH=$nodebin:\$PATH npm run build --if-present >/dev/null && PATH=$nodebin:\$PATH NODE_ENV=production npm prune --omit=dev --cache $d/npmcache --loglevel=error >/dev/null"
   # Warm the lower bound's npm cache.
-  rm -rf "$d/bare" && cp -a "$d/app" "$d/bare" && bash -c "$bare"
+  bury "$d/bare" && cp -a "$d/app" "$d/bare" && bash -c "$bare"
 
   # Cold builds and the lower bound alternate, run by run: on these disks
   # the cost of creating a file drifts over minutes (see the notes), and
@@ -68,9 +72,11 @@ bench_app() {
   for _ in $(seq "$COLD_RUNS"); do
     # A first build: no cache and no earlier slug (whose removal kiln would
     # leave to a background process, competing with the next run).
-    rm -rf "$d/cache" "$d/slug"
+    bury "$d/cache" "$d/slug"
+    settle
     timed "$d/cold.times" "$build"
-    rm -rf "$d/bare" && cp -a "$d/app" "$d/bare"
+    bury "$d/bare" && cp -a "$d/app" "$d/bare"
+    settle
     timed "$d/bare.times" "$bare"
   done
   echo "   cold: $(tr '\n' ' ' <"$d/cold.times")"
@@ -86,7 +92,7 @@ bench_app() {
   for _ in 1 2 3; do timed "$d/dl.times" "for u in $urls; do curl -fsS -o /dev/null \$u & done; wait"; done
 
   echo "== $name: warm rebuild"
-  hyperfine --style basic --runs "$RUNS" --warmup 1 \
+  hyperfine --style basic --runs "$RUNS" --warmup 1 --prepare "bash -c '. $ROOT/bench/lib.sh; settle'" \
     --export-json "$d/warm.json" "$build >/dev/null 2>&1"
   $KILN build --json --cache "$d/cache" --output "$d/slug" "$d/app" 2>/dev/null >"$d/build.json"
 
@@ -96,7 +102,7 @@ bench_app() {
   # Naive slug: the whole Node.js distribution (as extracted into kiln's
   # runtime cache: the slug's .scalingo/node is slimmed) plus node_modules
   # as npm ci leaves it (devDependencies included).
-  rm -rf "$d/bare" && cp -a "$d/app" "$d/bare"
+  bury "$d/bare" && cp -a "$d/app" "$d/bare"
   (cd "$d/bare" && PATH="$nodebin:$PATH" npm ci --include=dev --cache "$d/npmcache" --loglevel=error >/dev/null)
   local naive_mods naive_node=0 dist
   naive_mods=$(du -sb "$d/bare/node_modules" | cut -f1)
