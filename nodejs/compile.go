@@ -54,14 +54,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	defer c.background.Wait()
 	defer c.stopPrefetch()
-	if servesHeaders(p) {
-		if c.headers, err = c.startHeaders(); err != nil {
-			// node-gyp then downloads the headers from the mirror itself.
-			log.Warn("Could not serve the Node.js headers to native add-ons (%v); node-gyp will download them from %s", err, p.Settings[setDistMirror])
-		} else {
-			defer c.headers.close()
-		}
-	}
+	defer c.serveHeaders(loopback)()
 	last := dependencyCheckStep(p)
 	var check func()
 	for i, s := range p.Steps {

@@ -68,9 +68,12 @@ type headerServer struct {
 	sha256  string // its digest, hex
 }
 
-// startHeaderServer listens on a free loopback port and serves until close.
-func startHeaderServer(h *headerServer) (*headerServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// loopback listens on a free port of the loopback interface.
+func loopback() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
+
+// startHeaderServer serves h on the listener listen makes until close.
+func startHeaderServer(h *headerServer, listen func() (net.Listener, error)) (*headerServer, error) {
+	ln, err := listen()
 	if err != nil {
 		return nil, fmt.Errorf("serving Node.js headers: %w", err)
 	}
@@ -222,9 +225,26 @@ func servesHeaders(p buildpack.Plan) bool {
 	return false
 }
 
+// serveHeaders starts the build's header server when the plan points
+// node-gyp at it, on a listener from listen, and returns what stops it.
+// When it cannot start, the build warns and $NODE_HEADERS_MIRROR stands for
+// the plan's dist mirror: node-gyp downloads the headers from there.
+func (c *compiler) serveHeaders(listen func() (net.Listener, error)) (stop func()) {
+	if !servesHeaders(c.plan) {
+		return func() {}
+	}
+	h, err := c.startHeaders(listen)
+	if err != nil {
+		c.log.Warn("Could not serve the Node.js headers to native add-ons (%v); node-gyp will download them from %s", err, c.plan.Settings[setDistMirror])
+		return func() {}
+	}
+	c.headers = h
+	return h.close
+}
+
 // startHeaders starts the build's header server; it keeps made tarballs in
 // the cache, next to the runtimes.
-func (c *compiler) startHeaders() (*headerServer, error) {
+func (c *compiler) startHeaders(listen func() (net.Listener, error)) (*headerServer, error) {
 	return startHeaderServer(&headerServer{
 		upstream: c.plan.Settings[setDistMirror],
 		dir:      filepath.Join(c.cacheDir(), "runtimes", "headers"),
@@ -236,5 +256,5 @@ func (c *compiler) startHeaders() (*headerServer, error) {
 			}
 			c.log.Info("Serving the C headers of Node.js %s to node-gyp (%s)", version, how)
 		},
-	})
+	}, listen)
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -155,7 +156,7 @@ func TestHeaderServerRedirectsTheRest(t *testing.T) {
 	h, err := startHeaderServer(&headerServer{upstream: "https://mirror.example/dist", dir: t.TempDir(),
 		get: func(context.Context, string, fetch.Checksum) (fetch.Result, error) {
 			return fetch.Result{}, errors.New("unreachable")
-		}})
+		}}, loopback)
 	require.NoError(t, err)
 	defer h.close()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -203,4 +204,32 @@ func TestHeadersEnv(t *testing.T) {
 		got := buildEnvDefaults(e, pmChoice{name: "npm"}, phCache, false)
 		assert.Equal(t, want, got["NODEJS_ORG_MIRROR"] == phHeaders, env)
 	}
+}
+
+// TestHeadersFallBackWithoutLoopback: where the build cannot listen on the
+// loopback interface, it warns and node-gyp is pointed at the dist mirror
+// the plan names; where it can, at kiln's server.
+func TestHeadersFallBackWithoutLoopback(t *testing.T) {
+	plan := buildpack.Plan{
+		Steps:    []buildpack.Step{{Name: stepEnvironment, Env: map[string]string{"NODEJS_ORG_MIRROR": phHeaders}}},
+		Settings: map[string]string{setDistMirror: "https://mirror.example/dist"},
+	}
+	build := func(listen func() (net.Listener, error)) (*compiler, string) {
+		var out bytes.Buffer
+		ctx := &buildpack.Context{AppDir: t.TempDir(), CacheDir: t.TempDir(), Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil)}
+		c := &compiler{ctx: ctx, plan: plan, env: ctx.Env, log: ctx.Log}
+		t.Cleanup(c.serveHeaders(listen))
+		require.NoError(t, c.environment(plan.Steps[0]))
+		return c, out.String()
+	}
+
+	c, out := build(func() (net.Listener, error) { return nil, errors.New("no loopback here") })
+	assert.Nil(t, c.headers)
+	assert.Contains(t, out, "Could not serve the Node.js headers to native add-ons (serving Node.js headers: no loopback here); node-gyp will download them from https://mirror.example/dist")
+	assert.Equal(t, "https://mirror.example/dist", c.env.Get("NODEJS_ORG_MIRROR"))
+
+	c, out = build(loopback)
+	require.NotNil(t, c.headers)
+	assert.NotContains(t, out, "Could not serve")
+	assert.True(t, strings.HasPrefix(c.env.Get("NODEJS_ORG_MIRROR"), "http://127.0.0.1:"), c.env.Get("NODEJS_ORG_MIRROR"))
 }
