@@ -84,6 +84,7 @@ const (
 	setPMIntegrity    = "package_manager_integrity"
 	setPrune          = "prune"
 	setPruneFirst     = "prune_dev_first"
+	setPruneSkip      = "prune_skip_npm"
 	setBuildNotice    = "build_notice"
 	setMeteorRelease  = "meteor_release"
 	setMeteorURL      = "meteor_bootstrap_url"

@@ -50,17 +50,8 @@ func devPrunable(app string, pm pmChoice, env buildpack.Env) (string, bool) {
 }
 
 // npmrcIncludes reports whether an .npmrc sets include (which wins over
-// --omit=dev).
-func npmrcIncludes(rc string) bool {
-	for _, line := range strings.Split(rc, "\n") {
-		key, _, ok := strings.Cut(strings.TrimSpace(line), "=")
-		key = strings.TrimSuffix(strings.TrimSpace(key), "[]")
-		if ok && (key == "include" || key == "also") {
-			return true
-		}
-	}
-	return false
-}
+// --omit=dev) or its older spelling, also.
+func npmrcIncludes(rc string) bool { return npmrcSets(rc, "include", "also") }
 
 // plainTree reports whether every package of a v2+ lockfile sits under
 // node_modules and none is a link (workspaces and file: dependencies are
@@ -103,7 +94,8 @@ func devPackageDirs(lock []byte) []string {
 // movedPackages is the result of moving devDependencies out of the app.
 type movedPackages struct {
 	count int
-	dir   string // where they went
+	paths []string // relative to the app, as the lockfile names them
+	dir   string   // where they went
 	took  time.Duration
 }
 
@@ -160,7 +152,7 @@ func (c *compiler) moveDevPackages() (movedPackages, error) {
 		moved = append(moved, rel)
 	}
 	removeBinLinks(app, moved)
-	return movedPackages{count: len(moved), dir: dest, took: time.Since(start)}, nil
+	return movedPackages{count: len(moved), paths: moved, dir: dest, took: time.Since(start)}, nil
 }
 
 // removeBinLinks removes the node_modules/.bin entries that link into the
@@ -204,15 +196,19 @@ func removeBinLinks(app string, moved []string) {
 }
 
 // pruneNPM is the npm prune step with the lockfile's devDependencies moved
-// out first. Moving is an optimisation: when it fails, npm prune does all
-// the work as usual.
+// out first, and npm prune itself skipped when the plan allows it and
+// nothing is left for it to do. Moving is an optimisation: when it fails,
+// npm prune does all the work as usual.
 func (c *compiler) pruneNPM(s buildpack.Step) error {
 	c.log.Header("%s", header(s.Name))
+	lockName := c.plan.Settings[setLockfile]
 	m, err := c.moveDevPackages()
-	if err != nil {
+	runNPM := true
+	switch {
+	case err != nil:
 		c.log.Warn("Could not move devDependencies out of node_modules (%v); npm prune removes them", err)
-	} else if m.count > 0 {
-		c.log.Info("Moved the %d devDependencies of %s out of node_modules in %s", m.count, c.plan.Settings[setLockfile], m.took.Round(time.Millisecond))
+	case m.count > 0:
+		c.log.Info("Moved the %d devDependencies of %s out of node_modules in %s", m.count, lockName, m.took.Round(time.Millisecond))
 	}
 	removed := make(chan error, 1)
 	if m.dir != "" && filepath.Dir(m.dir) == c.ctx.AppDir {
@@ -221,9 +217,20 @@ func (c *compiler) pruneNPM(s buildpack.Step) error {
 	} else {
 		removed <- nil
 	}
-	err = c.exec(s)
-	if rerr := <-removed; rerr != nil && err == nil {
-		err = fmt.Errorf("removing the devDependencies moved out of node_modules: %w", rerr)
+	if err == nil && c.plan.Settings[setPruneSkip] != "" {
+		if why := c.pruneWithoutNPM(m.paths); why == "" {
+			c.log.Info("node_modules holds exactly the production packages of %s: nothing is left for npm prune to do", lockName)
+			runNPM = false
+		} else {
+			c.log.Info("npm prune has work left: %s", why)
+		}
 	}
-	return err
+	var runErr error
+	if runNPM {
+		runErr = c.exec(s)
+	}
+	if rerr := <-removed; rerr != nil && runErr == nil {
+		runErr = fmt.Errorf("removing the devDependencies moved out of node_modules: %w", rerr)
+	}
+	return runErr
 }

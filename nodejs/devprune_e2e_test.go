@@ -18,12 +18,11 @@ import (
 
 // buildWithPlan is e2eBuild with a hook that edits the plan before the
 // compile, and an optional discard directory.
-func buildWithPlan(t *testing.T, app, cache, discard string, edit func(*buildpack.Plan)) string {
+func buildWithPlan(t *testing.T, app, cache, discard string, env buildpack.Env, edit func(*buildpack.Plan)) string {
 	t.Helper()
 	st, err := stacks.Load(stacks.DefaultName)
 	require.NoError(t, err)
 	var out bytes.Buffer
-	env := e2eEnv(nil)
 	ctx := &buildpack.Context{
 		Ctx: context.Background(), AppDir: app, CacheDir: cache, Env: env, Stack: st, DiscardDir: discard,
 		Log: buildpack.NewLogger(&out, env.SecretValues()), Runner: buildpack.ExecRunner{},
@@ -60,40 +59,59 @@ func treeListing(t *testing.T, dir string) (string, string) {
 }
 
 // TestE2EPruneMovesDevDependenciesFirst builds an app whose
-// devDependencies have executables, nested packages and a scope, and whose
-// build script leaves a package npm does not know, twice with real npm:
-// once as planned (the lockfile's devDependencies moved out, then npm
-// prune) and once with plain `npm prune`. The two node_modules must be the
-// same, down to .bin and npm's hidden lockfile, and the app must run.
+// devDependencies have executables, nested packages and a scope with real
+// npm, each way twice: as planned (the lockfile's devDependencies moved
+// out, then npm prune, or nothing more when nothing is left for it) and
+// with plain `npm prune`. The two node_modules must be the same, down to
+// .bin and npm's hidden lockfile, and the app must run. With
+// LEAVE_PACKAGE=1 the build script leaves a package npm does not know:
+// npm prune must run and remove it.
 func TestE2EPruneMovesDevDependenciesFirst(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	cache := t.TempDir()
-	seedCache(t, cache)
+	for _, tc := range []struct {
+		name, leave, want string
+	}{
+		{"nothing left for npm", "0", "node_modules holds exactly the production packages of package-lock.json: nothing is left for npm prune to do"},
+		{"a package left by the build", "1", "npm prune has work left: node_modules/left-by-build is not a production package of the lockfile"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := e2eEnv(map[string]string{"LEAVE_PACKAGE": tc.leave})
+			cache := t.TempDir()
+			seedCache(t, cache)
+			app := e2eApp(t, "node-e2e-prune")
+			discard := t.TempDir()
+			out := buildWithPlan(t, app, cache, discard, env, func(p *buildpack.Plan) {
+				require.NotEmpty(t, p.Settings[setPruneFirst], "planned")
+				require.NotEmpty(t, p.Settings[setPruneSkip], "planned")
+			})
+			assert.Contains(t, out, "Moved the 16 devDependencies of package-lock.json out of node_modules")
+			assert.Contains(t, out, tc.want)
+			moved, err := os.ReadDir(discard)
+			require.NoError(t, err)
+			assert.Len(t, moved, 1, "the packages wait in the discard directory")
 
-	app := e2eApp(t, "node-e2e-prune")
-	discard := t.TempDir()
-	out := buildWithPlan(t, app, cache, discard, func(p *buildpack.Plan) {
-		require.NotEmpty(t, p.Settings[setPruneFirst], "planned")
-	})
-	assert.Contains(t, out, "build: left node_modules/left-by-build")
-	assert.Contains(t, out, "Moved the 16 devDependencies of package-lock.json out of node_modules")
-	assert.Contains(t, out, "removed 1 package", "npm prune still removes what the build added")
-	moved, err := os.ReadDir(discard)
-	require.NoError(t, err)
-	assert.Len(t, moved, 1, "the packages wait in the discard directory")
+			plainCache := t.TempDir()
+			seedCache(t, plainCache)
+			plain := e2eApp(t, "node-e2e-prune")
+			plainOut := buildWithPlan(t, plain, plainCache, "", env, func(p *buildpack.Plan) {
+				delete(p.Settings, setPruneFirst)
+				delete(p.Settings, setPruneSkip)
+			})
+			assert.NotContains(t, plainOut, "Moved the")
+			if tc.leave == "1" {
+				assert.Contains(t, out, "removed 1 package")
+				assert.Contains(t, plainOut, "removed 18 packages")
+			}
 
-	plainCache := t.TempDir()
-	seedCache(t, plainCache)
-	plain := e2eApp(t, "node-e2e-prune")
-	plainOut := buildWithPlan(t, plain, plainCache, "", func(p *buildpack.Plan) { delete(p.Settings, setPruneFirst) })
-	assert.NotContains(t, plainOut, "Moved the")
-
-	gotTree, gotHidden := treeListing(t, app)
-	wantTree, wantHidden := treeListing(t, plain)
-	assert.Equal(t, wantTree, gotTree)
-	assert.Equal(t, wantHidden, gotHidden)
-	assert.NotContains(t, gotTree, "mkdirp")
-	assert.Contains(t, gotTree, "debug/node_modules/ms\n")
-	assert.Contains(t, serve(t, app, "npm start"), "prune app: 2m, devDependencies pruned")
+			gotTree, gotHidden := treeListing(t, app)
+			wantTree, wantHidden := treeListing(t, plain)
+			assert.Equal(t, wantTree, gotTree)
+			assert.Equal(t, wantHidden, gotHidden)
+			assert.NotContains(t, gotTree, "mkdirp")
+			assert.NotContains(t, gotTree, "left-by-build")
+			assert.Contains(t, gotTree, "debug/node_modules/ms\n")
+			assert.Contains(t, serve(t, app, "npm start"), "prune app: 2m, devDependencies pruned")
+		})
+	}
 }

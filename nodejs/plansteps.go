@@ -66,6 +66,9 @@ func (pl *planner) planSteps() error {
 		}
 		if how, ok := devPrunable(pl.app, pl.pm, env); ok && cmd[0] == "npm" && modernNPM(major) {
 			pl.plan.Settings[setPruneFirst] = how
+			if pruneSkippable(pl.app, env) {
+				pl.plan.Settings[setPruneSkip] = "when node_modules then holds exactly the production packages of " + pl.pm.lockfile + " and npm's hidden lockfile agrees, kiln rewrites that hidden lockfile and npm prune does not run"
+			}
 		}
 		add(buildpack.Step{Name: stepPrune, Command: cmd})
 	} else {

@@ -1,0 +1,283 @@
+package nodejs
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// Once the lockfile's devDependencies are moved out, `npm prune` often has
+// nothing left to do but rewrite node_modules/.package-lock.json without
+// them, and costs its start and a read of the whole tree (0.5 s on a small
+// app, 2 s on a large one). kiln skips it when it can show that npm would
+// change nothing else: node_modules holds exactly the production packages
+// of the lockfile, at their versions, and the hidden lockfile lists exactly
+// what is installed once the moved packages are taken out of it. kiln then
+// writes that hidden lockfile itself, as npm would (npm writes it with
+// JSON.stringify(…, 2); kiln cuts the moved entries out of the text). Any
+// doubt runs npm prune.
+
+// pruneSkippable tells whether the plan may skip npm prune: not when an
+// npm setting chooses what is omitted or kept (omit, only, production,
+// also, include), which kiln does not model.
+func pruneSkippable(app string, env buildpack.Env) bool {
+	for _, k := range []string{"omit", "only", "production", "also", "include"} {
+		if _, ok := env.Lookup("NPM_CONFIG_" + strings.ToUpper(k)); ok {
+			return false
+		}
+		if _, ok := env.Lookup("npm_config_" + k); ok {
+			return false
+		}
+	}
+	rc, err := os.ReadFile(filepath.Join(app, ".npmrc"))
+	return err != nil || !npmrcSets(string(rc), "omit", "only", "production", "also", "include")
+}
+
+// npmrcSets reports whether an .npmrc sets one of keys.
+func npmrcSets(rc string, keys ...string) bool {
+	for _, line := range strings.Split(rc, "\n") {
+		key, _, ok := strings.Cut(strings.TrimSpace(line), "=")
+		key = strings.TrimSuffix(strings.TrimSpace(key), "[]")
+		if ok && slices.Contains(keys, key) {
+			return true
+		}
+	}
+	return false
+}
+
+// installedPackages lists the package directories under app/node_modules,
+// relative to app ("node_modules/a", "node_modules/@s/b",
+// "node_modules/a/node_modules/c"), skipping dot entries as npm does. A
+// link or a file where a package should be is an error: npm decides then.
+func installedPackages(app string) ([]string, error) {
+	var out []string
+	var walk func(nm string) error
+	walk = func(nm string) error {
+		entries, err := os.ReadDir(filepath.Join(app, filepath.FromSlash(nm)))
+		if os.IsNotExist(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			if !e.IsDir() {
+				return fmt.Errorf("%s/%s is not a package directory", nm, name)
+			}
+			if strings.HasPrefix(name, "@") {
+				scoped, err := os.ReadDir(filepath.Join(app, filepath.FromSlash(nm), name))
+				if err != nil {
+					return err
+				}
+				for _, s := range scoped {
+					if strings.HasPrefix(s.Name(), ".") {
+						continue
+					}
+					if !s.IsDir() {
+						return fmt.Errorf("%s/%s/%s is not a package directory", nm, name, s.Name())
+					}
+					if err := addPackage(nm+"/"+name+"/"+s.Name(), &out, walk); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := addPackage(nm+"/"+name, &out, walk); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := walk("node_modules")
+	sort.Strings(out)
+	return out, err
+}
+
+func addPackage(rel string, out *[]string, walk func(string) error) error {
+	*out = append(*out, rel)
+	return walk(rel + "/node_modules")
+}
+
+// npmPlatform is how npm names this machine in the lockfile's os and cpu
+// fields.
+func npmPlatform() (string, string) {
+	cpu := runtime.GOARCH
+	if cpu == "amd64" {
+		cpu = "x64"
+	}
+	return runtime.GOOS, cpu
+}
+
+// fitsPlatform reports whether a lockfile entry's os and cpu allow this
+// machine (npm skips optional packages that do not fit).
+func fitsPlatform(p gjson.Result) bool {
+	goos, cpu := npmPlatform()
+	allows := func(field gjson.Result, v string) bool {
+		if !field.Exists() {
+			return true
+		}
+		ok := false
+		field.ForEach(func(_, x gjson.Result) bool {
+			s := x.String()
+			if s == v || (strings.HasPrefix(s, "!") && s[1:] != v) {
+				ok = true
+			}
+			return !ok
+		})
+		return ok
+	}
+	return allows(p.Get("os"), goos) && allows(p.Get("cpu"), cpu) && !p.Get("libc").Exists()
+}
+
+// pruneLeftovers compares the installed tree with the production packages
+// of the lockfile and returns why npm prune must still run, or "".
+func pruneLeftovers(app string, lock []byte, installed []string) string {
+	have := map[string]bool{}
+	for _, p := range installed {
+		have[p] = true
+	}
+	want := map[string]gjson.Result{}
+	why := ""
+	gjson.GetBytes(lock, "packages").ForEach(func(key, p gjson.Result) bool {
+		k := key.String()
+		if k == "" || p.Get("dev").Bool() {
+			return true
+		}
+		want[k] = p
+		if !have[k] && !(p.Get("optional").Bool() && !fitsPlatform(p)) {
+			why = k + " is missing"
+		}
+		return why == ""
+	})
+	if why != "" {
+		return why
+	}
+	for _, rel := range installed {
+		p, ok := want[rel]
+		if !ok {
+			return rel + " is not a production package of the lockfile"
+		}
+		pj, err := os.ReadFile(filepath.Join(app, filepath.FromSlash(rel), "package.json"))
+		if err != nil {
+			return rel + " has no package.json"
+		}
+		name := p.Get("name").String()
+		if name == "" {
+			name = strings.TrimPrefix(rel[strings.LastIndex(rel, "node_modules/"):], "node_modules/")
+		}
+		if v := gjson.GetBytes(pj, "version").String(); v != p.Get("version").String() || gjson.GetBytes(pj, "name").String() != name {
+			return fmt.Sprintf("%s is %s@%s, the lockfile says %s@%s", rel, gjson.GetBytes(pj, "name").String(), v, name, p.Get("version").String())
+		}
+	}
+	return ""
+}
+
+// prunedHiddenLockfile returns npm's hidden lockfile without the entries of
+// gone packages (and what lies inside them), when what remains lists
+// exactly the installed packages.
+func prunedHiddenLockfile(hidden []byte, moved, installed []string) ([]byte, string) {
+	pkgs := gjson.GetBytes(hidden, "packages")
+	if !pkgs.IsObject() {
+		return nil, "node_modules/.package-lock.json has no packages"
+	}
+	gone := func(k string) bool {
+		for _, m := range moved {
+			if k == m || strings.HasPrefix(k, m+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	type member struct {
+		start, end int
+		keep       bool
+	}
+	var members []member
+	var kept []string
+	pkgs.ForEach(func(key, v gjson.Result) bool {
+		k := key.String()
+		m := member{start: key.Index, end: v.Index + len(v.Raw), keep: !gone(k)}
+		if m.keep {
+			kept = append(kept, k)
+		}
+		members = append(members, m)
+		return true
+	})
+	sort.Strings(kept)
+	if !slices.Equal(kept, installed) {
+		return nil, "node_modules/.package-lock.json does not list what is installed"
+	}
+	switch {
+	case len(kept) == 0:
+		return nil, "no package is left" // npm writes an empty object: let it
+	case len(members) == 1:
+		return hidden, ""
+	}
+	sep := hidden[members[0].end:members[1].start] // ",\n    " as npm wrote it
+	var b []byte
+	b = append(b, hidden[:members[0].start]...)
+	first := true
+	for _, m := range members {
+		if !m.keep {
+			continue
+		}
+		if !first {
+			b = append(b, sep...)
+		}
+		b = append(b, hidden[m.start:m.end]...)
+		first = false
+	}
+	b = append(b, hidden[members[len(members)-1].end:]...)
+	return b, ""
+}
+
+// pruneWithoutNPM finishes pruning without npm when nothing is left for it
+// to do: it writes the hidden lockfile without the moved packages and
+// returns "", or returns why npm prune must run.
+func (c *compiler) pruneWithoutNPM(moved []string) string {
+	app := c.ctx.AppDir
+	lock, err := os.ReadFile(filepath.Join(app, c.plan.Settings[setLockfile]))
+	if err != nil {
+		return err.Error()
+	}
+	installed, err := installedPackages(app)
+	if err != nil {
+		return err.Error()
+	}
+	if why := pruneLeftovers(app, lock, installed); why != "" {
+		return why
+	}
+	hiddenPath := filepath.Join(app, "node_modules", ".package-lock.json")
+	hidden, err := os.ReadFile(hiddenPath)
+	if err != nil {
+		return "no node_modules/.package-lock.json"
+	}
+	out, why := prunedHiddenLockfile(hidden, moved, installed)
+	if why != "" {
+		return why
+	}
+	if string(out) == string(hidden) {
+		return ""
+	}
+	tmp := hiddenPath + ".kiln-new"
+	if err := os.WriteFile(tmp, out, 0o644); err != nil {
+		return err.Error()
+	}
+	if err := os.Rename(tmp, hiddenPath); err != nil {
+		_ = os.Remove(tmp)
+		return err.Error()
+	}
+	return ""
+}
