@@ -42,8 +42,7 @@ func moveToTrash(dir string) (string, error) {
 // trash next to path (a detached removal that was interrupted, a crash).
 // The returned function waits for it to finish.
 func sweepTrash(path string) func() {
-	out := path
-	entries, err := os.ReadDir(filepath.Dir(out))
+	entries, err := os.ReadDir(filepath.Dir(path))
 	if err != nil {
 		return func() {}
 	}
@@ -56,7 +55,7 @@ func sweepTrash(path string) func() {
 		go func(dir string) {
 			defer wg.Done()
 			_ = os.RemoveAll(dir)
-		}(filepath.Join(filepath.Dir(out), e.Name()))
+		}(filepath.Join(filepath.Dir(path), e.Name()))
 	}
 	return wg.Wait
 }
