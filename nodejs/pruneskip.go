@@ -2,6 +2,7 @@ package nodejs
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -141,9 +142,39 @@ func fitsPlatform(p gjson.Result) bool {
 	return allows(p.Get("os"), goos) && allows(p.Get("cpu"), cpu) && !p.Get("libc").Exists()
 }
 
+// dependencySections are the package.json sections npm builds its ideal
+// tree from, copied into the lockfile's root entry.
+var dependencySections = []string{"dependencies", "devDependencies", "optionalDependencies", "peerDependencies"}
+
+// rootAgrees reports whether package.json declares the dependencies the
+// lockfile's root entry records (a build script that edits package.json
+// without the lockfile leaves npm prune work that the lockfile cannot show).
+func rootAgrees(pkg, lock []byte) bool {
+	var root gjson.Result
+	gjson.GetBytes(lock, "packages").ForEach(func(k, v gjson.Result) bool {
+		if k.String() == "" {
+			root = v
+		}
+		return !root.Exists()
+	})
+	for _, sec := range dependencySections {
+		want := map[string]string{}
+		gjson.GetBytes(pkg, sec).ForEach(func(k, v gjson.Result) bool { want[k.String()] = v.String(); return true })
+		got := map[string]string{}
+		root.Get(sec).ForEach(func(k, v gjson.Result) bool { got[k.String()] = v.String(); return true })
+		if !maps.Equal(want, got) {
+			return false
+		}
+	}
+	return true
+}
+
 // pruneLeftovers compares the installed tree with the production packages
 // of the lockfile and returns why npm prune must still run, or "".
 func pruneLeftovers(app string, lock []byte, installed []string) string {
+	if pkg, err := os.ReadFile(filepath.Join(app, "package.json")); err != nil || !rootAgrees(pkg, lock) {
+		return "package.json does not declare the dependencies the lockfile records"
+	}
 	have := map[string]bool{}
 	for _, p := range installed {
 		have[p] = true

@@ -41,6 +41,7 @@ func skipApp(t *testing.T) string {
 	}
 	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules", ".bin"), 0o755))
 	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules", ".cache", "x"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app"}`), 0o644))
 	return app
 }
 
@@ -72,6 +73,10 @@ func TestInstalledPackagesAndLeftovers(t *testing.T) {
 	require.NoError(t, os.RemoveAll(filepath.Dir(ms)))
 	got, _ = installedPackages(app)
 	assert.Equal(t, "node_modules/express/node_modules/ms is missing", pruneLeftovers(app, []byte(skipLock), got))
+
+	// package.json edited without the lockfile.
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"app","dependencies":{"express":"^5.0.0"}}`), 0o644))
+	assert.Equal(t, "package.json does not declare the dependencies the lockfile records", pruneLeftovers(app, []byte(skipLock), got))
 
 	// A link where a package should be: npm decides.
 	require.NoError(t, os.Symlink("../elsewhere", filepath.Join(app, "node_modules", "linked")))
@@ -155,4 +160,12 @@ func TestPruneSkippable(t *testing.T) {
 	assert.False(t, pruneSkippable(app, buildpack.Env{}))
 	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte("registry=https://r.example/\n"), 0o644))
 	assert.True(t, pruneSkippable(app, buildpack.Env{}))
+}
+
+func TestRootAgrees(t *testing.T) {
+	lock := []byte(`{"packages":{"":{"name":"app","dependencies":{"a":"^1.0.0"},"devDependencies":{"b":"2.x"}},"node_modules/a":{}}}`)
+	assert.True(t, rootAgrees([]byte(`{"devDependencies":{"b":"2.x"},"dependencies":{"a":"^1.0.0"},"scripts":{"x":"y"}}`), lock))
+	assert.False(t, rootAgrees([]byte(`{"dependencies":{"a":"^1.1.0"},"devDependencies":{"b":"2.x"}}`), lock), "a changed range")
+	assert.False(t, rootAgrees([]byte(`{"dependencies":{"a":"^1.0.0"}}`), lock), "a removed devDependency")
+	assert.False(t, rootAgrees([]byte(`{"dependencies":{"a":"^1.0.0"},"devDependencies":{"b":"2.x"},"optionalDependencies":{"c":"1"}}`), lock))
 }
