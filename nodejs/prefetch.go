@@ -115,6 +115,13 @@ func (c *compiler) startPrefetch(header bool) {
 	if npmCache == "" || err != nil {
 		return // npm ci reports a missing lockfile itself
 	}
+	if c.dependenciesLikelyRestored() {
+		// The install step will restore node_modules: nothing to fetch, and
+		// no need to look for 1,000 tarballs in the cache (20-50 ms here).
+		c.prefetch = &prefetchJob{cancel: func() {}, done: make(chan struct{}), start: time.Now()}
+		close(c.prefetch.done)
+		return
+	}
 	var todo []tarball
 	all := lockfileTarballs(lock, c.plan.Settings[setRegistry])
 	for _, t := range all {
@@ -225,4 +232,26 @@ func prefetchable(app string, pm pmChoice) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprintf("download the tarballs of %s into the npm cache in the background while Node.js installs", pm.lockfile), true
+}
+
+// dependenciesLikelyRestored tells, before Node.js is installed, whether
+// the install step will restore the saved node_modules: the dependency key
+// computed with the planned versions equals the saved one. A wrong guess
+// only costs speed: the install step decides with the installed versions.
+func (c *compiler) dependenciesLikelyRestored() bool {
+	if c.plan.Settings[setDepKeyFiles] == "" {
+		return false
+	}
+	var install []string
+	for _, s := range c.plan.Steps {
+		if isInstallStep(s.Name) {
+			install = s.Command
+		}
+	}
+	m, err := depCache{root: c.cacheRoot()}.load()
+	if err != nil || install == nil {
+		return false
+	}
+	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.env, install)
+	return err == nil && len(key.changes(m.Key)) == 0
 }

@@ -219,3 +219,57 @@ func TestPrefetchSurvivesAClearedCache(t *testing.T) {
 	assertOrder(t, out.String(), "Fetching the 6 packages", "Cached directories were not restored", "Fetching the 6 packages", "Fetched 6 of 6 packages")
 	assert.NoDirExists(t, filepath.Join(npmCache, "_cacache", "index-v5"), "the old npm cache was cleared")
 }
+
+// TestPrefetchSkippedWhenDependenciesWillBeRestored: when the saved
+// node_modules matches the dependency key, the install step will restore
+// it, so the prefetch neither looks into the npm cache nor downloads.
+func TestPrefetchSkippedWhenDependenciesWillBeRestored(t *testing.T) {
+	tarball := []byte("tarball t0")
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Write(tarball)
+	}))
+	t.Cleanup(srv.Close)
+	app := filepath.Join(t.TempDir(), "app")
+	require.NoError(t, os.MkdirAll(app, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"a","version":"1.0.0","engines":{"node":"24.x"},"dependencies":{"t0":"1.0.0"}}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(fmt.Sprintf(
+		`{"lockfileVersion":3,"packages":{"":{"name":"a","version":"1.0.0","dependencies":{"t0":"1.0.0"}},"node_modules/t0":{"version":"1.0.0","resolved":"%s/t0.tgz","integrity":%q}}}`,
+		srv.URL, sriOf(tarball))), 0o644))
+	ctx := fixtureContext(t, app)
+	ctx.CacheDir = t.TempDir()
+	p, err := Buildpack{}.Plan(ctx)
+	require.NoError(t, err)
+	require.NotEmpty(t, p.Settings[setDepKeyFiles])
+	c := &compiler{ctx: ctx, plan: p, env: ctx.Env, log: buildpack.Discard()}
+	require.NoError(t, c.environment(p.Steps[0]))
+	npmCache, _ := lookupAny(c.env, "NPM_CONFIG_CACHE")
+
+	prefetch := func() int32 {
+		requests.Store(0)
+		require.NoError(t, os.RemoveAll(npmCache))
+		c.startPrefetch(false)
+		c.awaitPrefetch()
+		return requests.Load()
+	}
+	assert.Equal(t, int32(1), prefetch(), "nothing saved: fetched")
+
+	var install []string
+	for _, s := range p.Steps {
+		if isInstallStep(s.Name) {
+			install = s.Command
+		}
+	}
+	key, err := computeDepKey(app, c.nodeHome(), p, c.env, install)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules", "t0"), 0o755))
+	_, err = depCache{root: c.cacheRoot()}.save(app, key, []string{"node_modules"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, int32(0), prefetch(), "node_modules will be restored: nothing fetched")
+
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(fmt.Sprintf(
+		`{"lockfileVersion":3,"packages":{"":{"name":"a","version":"1.0.0","dependencies":{"t0":"1.0.0"}},"node_modules/t0":{"version":"1.0.0","resolved":"%s/t0.tgz?changed","integrity":%q}}}`,
+		srv.URL, sriOf(tarball))), 0o644))
+	assert.Equal(t, int32(1), prefetch(), "the lockfile changed: fetched")
+}

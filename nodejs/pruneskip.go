@@ -223,13 +223,26 @@ func prunedHiddenLockfile(hidden []byte, moved, installed []string) ([]byte, str
 	if !pkgs.IsObject() {
 		return nil, "node_modules/.package-lock.json has no packages"
 	}
+	movedSet := make(map[string]bool, len(moved))
+	for _, m := range moved {
+		movedSet[m] = true
+	}
+	// gone reports whether k is a moved package or lies inside one: each
+	// package path ends where a "/node_modules/" starts.
 	gone := func(k string) bool {
-		for _, m := range moved {
-			if k == m || strings.HasPrefix(k, m+"/") {
+		if movedSet[k] {
+			return true
+		}
+		for i := len("node_modules/"); ; {
+			j := strings.Index(k[i:], "/node_modules/")
+			if j < 0 {
+				return false
+			}
+			if movedSet[k[:i+j]] {
 				return true
 			}
+			i += j + len("/node_modules/")
 		}
-		return false
 	}
 	type member struct {
 		start, end int

@@ -110,6 +110,14 @@ const hiddenLock = `{
       "version": "1.0.0",
       "dev": true
     },
+    "node_modules/@s/x": {
+      "version": "1.0.0",
+      "dev": true
+    },
+    "node_modules/@s/x/node_modules/y": {
+      "version": "1.0.0",
+      "dev": true
+    },
     "node_modules/c": {
       "version": "1.0.0"
     },
@@ -125,7 +133,7 @@ const hiddenLock = `{
 `
 
 func TestPrunedHiddenLockfile(t *testing.T) {
-	out, why := prunedHiddenLockfile([]byte(hiddenLock), []string{"node_modules/a", "node_modules/d"}, []string{"node_modules/c", "node_modules/e"})
+	out, why := prunedHiddenLockfile([]byte(hiddenLock), []string{"node_modules/@s/x", "node_modules/a", "node_modules/d"}, []string{"node_modules/c", "node_modules/e"})
 	require.Empty(t, why)
 	assert.Equal(t, `{
   "name": "app",
@@ -143,9 +151,9 @@ func TestPrunedHiddenLockfile(t *testing.T) {
 }
 `, string(out))
 
-	_, why = prunedHiddenLockfile([]byte(hiddenLock), []string{"node_modules/a"}, []string{"node_modules/c", "node_modules/e"})
+	_, why = prunedHiddenLockfile([]byte(hiddenLock), []string{"node_modules/a", "node_modules/d"}, []string{"node_modules/c", "node_modules/e"})
 	assert.Equal(t, "node_modules/.package-lock.json does not list what is installed", why)
-	_, why = prunedHiddenLockfile([]byte(hiddenLock), []string{"node_modules/a", "node_modules/c", "node_modules/d", "node_modules/e"}, nil)
+	_, why = prunedHiddenLockfile([]byte(hiddenLock), []string{"node_modules/@s/x", "node_modules/a", "node_modules/c", "node_modules/d", "node_modules/e"}, nil)
 	assert.Equal(t, "no package is left", why)
 	_, why = prunedHiddenLockfile([]byte(`{"lockfileVersion":3}`), nil, nil)
 	assert.Contains(t, why, "has no packages")
