@@ -30,7 +30,8 @@ import (
 // npm setting chooses what is omitted or kept (omit, only, production,
 // also, include), which kiln does not model.
 func pruneSkippable(app string, env buildpack.Env) bool {
-	for _, k := range []string{"omit", "only", "production", "also", "include"} {
+	keys := []string{"omit", "only", "production", "also", "include"}
+	for _, k := range keys {
 		if _, ok := env.Lookup("NPM_CONFIG_" + strings.ToUpper(k)); ok {
 			return false
 		}
@@ -39,7 +40,7 @@ func pruneSkippable(app string, env buildpack.Env) bool {
 		}
 	}
 	rc, err := os.ReadFile(filepath.Join(app, ".npmrc"))
-	return err != nil || !npmrcSets(string(rc), "omit", "only", "production", "also", "include")
+	return err != nil || !npmrcSets(string(rc), keys...)
 }
 
 // npmrcSets reports whether an .npmrc sets one of keys.
@@ -142,13 +143,11 @@ func fitsPlatform(p gjson.Result) bool {
 	return allows(p.Get("os"), goos) && allows(p.Get("cpu"), cpu) && !p.Get("libc").Exists()
 }
 
-// dependencySections are the package.json sections npm builds its ideal
-// tree from, copied into the lockfile's root entry.
-var dependencySections = []string{"dependencies", "devDependencies", "optionalDependencies", "peerDependencies"}
-
 // rootAgrees reports whether package.json declares the dependencies the
-// lockfile's root entry records (a build script that edits package.json
-// without the lockfile leaves npm prune work that the lockfile cannot show).
+// lockfile's root entry records: the sections npm builds its ideal tree
+// from, which it copies into that entry. A build script that edits
+// package.json without the lockfile leaves npm prune work that the
+// lockfile cannot show.
 func rootAgrees(pkg, lock []byte) bool {
 	var root gjson.Result
 	gjson.GetBytes(lock, "packages").ForEach(func(k, v gjson.Result) bool {
@@ -157,7 +156,7 @@ func rootAgrees(pkg, lock []byte) bool {
 		}
 		return !root.Exists()
 	})
-	for _, sec := range dependencySections {
+	for _, sec := range []string{"dependencies", "devDependencies", "optionalDependencies", "peerDependencies"} {
 		want := map[string]string{}
 		gjson.GetBytes(pkg, sec).ForEach(func(k, v gjson.Result) bool { want[k.String()] = v.String(); return true })
 		got := map[string]string{}
