@@ -147,7 +147,8 @@ func (c *compiler) moveDevPackages() (movedPackages, error) {
 			err = os.Rename(src, to)
 		}
 		if err != nil {
-			return movedPackages{count: len(moved), dir: dest}, fmt.Errorf("moving %s: %w", rel, err)
+			removeBinLinks(app, moved) // npm prune does not know the moved ones
+			return movedPackages{count: len(moved), paths: moved, dir: dest}, fmt.Errorf("moving %s: %w", rel, err)
 		}
 		moved = append(moved, rel)
 	}
