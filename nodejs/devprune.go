@@ -33,25 +33,15 @@ import (
 // without workspaces or linked packages, and no npm setting that would
 // make `npm prune --omit=dev` keep devDependencies.
 func devPrunable(app string, pm pmChoice, env buildpack.Env) (string, bool) {
-	if pm.name != "npm" || (pm.lockfile != "package-lock.json" && pm.lockfile != "npm-shrinkwrap.json") {
+	// include (or its older spelling, also) wins over --omit=dev.
+	if npmConfigSet(app, env, "include", "also") {
 		return "", false
 	}
-	if _, ok := lookupAny(env, "NPM_CONFIG_INCLUDE"); ok {
-		return "", false
-	}
-	if rc, err := os.ReadFile(filepath.Join(app, ".npmrc")); err == nil && npmrcIncludes(string(rc)) {
-		return "", false
-	}
-	b, err := os.ReadFile(filepath.Join(app, pm.lockfile))
-	if err != nil || gjson.GetBytes(b, "lockfileVersion").Int() < 2 || !plainTree(b) {
+	if b, ok := npmLockfile(app, pm); !ok || !plainTree(b) {
 		return "", false
 	}
 	return fmt.Sprintf("move the devDependencies of %s out of node_modules, then npm prune", pm.lockfile), true
 }
-
-// npmrcIncludes reports whether an .npmrc sets include (which wins over
-// --omit=dev) or its older spelling, also.
-func npmrcIncludes(rc string) bool { return npmrcSets(rc, "include", "also") }
 
 // plainTree reports whether every package of a v2+ lockfile sits under
 // node_modules and none is a link (workspaces and file: dependencies are
@@ -104,13 +94,10 @@ type movedPackages struct {
 // there is one on the app's filesystem, else a hidden one in the app that
 // the caller removes. Then it removes the links of node_modules/.bin (at
 // every level) that pointed into them, as npm prune would have.
-func (c *compiler) moveDevPackages() (movedPackages, error) {
+func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 	start := time.Now()
 	app := c.ctx.AppDir
-	lock, err := os.ReadFile(filepath.Join(app, c.plan.Settings[setLockfile]))
-	if err != nil {
-		return movedPackages{}, err
-	}
+	var err error
 	if !plainTree(lock) {
 		return movedPackages{}, fmt.Errorf("%s now has workspaces or linked packages", c.plan.Settings[setLockfile])
 	}
@@ -203,7 +190,11 @@ func removeBinLinks(app string, moved []string) {
 func (c *compiler) pruneNPM(s buildpack.Step) error {
 	c.log.Header("%s", header(s.Name))
 	lockName := c.plan.Settings[setLockfile]
-	m, err := c.moveDevPackages()
+	lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, lockName))
+	var m movedPackages
+	if err == nil {
+		m, err = c.moveDevPackages(lock)
+	}
 	runNPM := true
 	switch {
 	case err != nil:
@@ -219,7 +210,7 @@ func (c *compiler) pruneNPM(s buildpack.Step) error {
 		removed <- nil
 	}
 	if err == nil && c.plan.Settings[setPruneSkip] != "" {
-		if why := c.pruneWithoutNPM(m.paths); why == "" {
+		if why := c.pruneWithoutNPM(lock, m.paths); why == "" {
 			c.log.Info("node_modules holds exactly the production packages of %s: nothing is left for npm prune to do", lockName)
 			runNPM = false
 		} else {

@@ -42,9 +42,9 @@ func TestPlainTreeAndNpmrc(t *testing.T) {
 	assert.False(t, plainTree([]byte(`{"packages":{"":{},"packages/a":{"version":"1.0.0"},"node_modules/a":{"link":true,"resolved":"packages/a"}}}`)))
 	assert.False(t, plainTree([]byte(`{"packages":{"":{},"node_modules/local":{"link":true,"resolved":"../local"}}}`)))
 
-	assert.True(t, npmrcIncludes("registry=https://r.example/\n include = dev\n"))
-	assert.True(t, npmrcIncludes("include[]=dev"))
-	assert.False(t, npmrcIncludes("omit=optional\n; include=dev\n# include=dev\n"))
+	assert.True(t, npmrcSets("registry=https://r.example/\n include = dev\n", "include", "also"))
+	assert.True(t, npmrcSets("include[]=dev", "include", "also"))
+	assert.False(t, npmrcSets("omit=optional\n; include=dev\n# include=dev\n", "include", "also"))
 }
 
 func TestDevPrunable(t *testing.T) {
@@ -109,7 +109,9 @@ func TestMoveDevPackagesToTheDiscardDirectory(t *testing.T) {
 	require.NoError(t, os.Mkdir(discard, 0o700))
 	c := &compiler{ctx: &buildpack.Context{AppDir: app, DiscardDir: discard}, plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json"}}}
 
-	m, err := c.moveDevPackages()
+	lock, err := os.ReadFile(filepath.Join(app, "package-lock.json"))
+	require.NoError(t, err)
+	m, err := c.moveDevPackages(lock)
 	require.NoError(t, err)
 	assert.Equal(t, 3, m.count, "ms under express, mkdirp (minimist with it), @types/ms; darwin-arm64 is not installed")
 	assert.Equal(t, discard, filepath.Dir(m.dir))

@@ -224,14 +224,24 @@ func (c *compiler) stopPrefetch() bool {
 // ahead of npm: npm with a package-lock.json or npm-shrinkwrap.json of
 // lockfileVersion 2 or later (version 1 has no packages section).
 func prefetchable(app string, pm pmChoice) (string, bool) {
-	if pm.name != "npm" || (pm.lockfile != "package-lock.json" && pm.lockfile != "npm-shrinkwrap.json") {
-		return "", false
-	}
-	b, err := os.ReadFile(filepath.Join(app, pm.lockfile))
-	if err != nil || gjson.GetBytes(b, "lockfileVersion").Int() < 2 {
+	if _, ok := npmLockfile(app, pm); !ok {
 		return "", false
 	}
 	return fmt.Sprintf("download the tarballs of %s into the npm cache in the background while Node.js installs", pm.lockfile), true
+}
+
+// npmLockfile returns the package-lock.json or npm-shrinkwrap.json of an
+// npm project when its lockfileVersion is 2 or later (version 1 has no
+// packages section).
+func npmLockfile(app string, pm pmChoice) ([]byte, bool) {
+	if pm.name != "npm" || (pm.lockfile != "package-lock.json" && pm.lockfile != "npm-shrinkwrap.json") {
+		return nil, false
+	}
+	b, err := os.ReadFile(filepath.Join(app, pm.lockfile))
+	if err != nil || gjson.GetBytes(b, "lockfileVersion").Int() < 2 {
+		return nil, false
+	}
+	return b, true
 }
 
 // dependenciesLikelyRestored tells, before Node.js is installed, whether

@@ -30,29 +30,7 @@ import (
 // npm setting chooses what is omitted or kept (omit, only, production,
 // also, include), which kiln does not model.
 func pruneSkippable(app string, env buildpack.Env) bool {
-	keys := []string{"omit", "only", "production", "also", "include"}
-	for _, k := range keys {
-		if _, ok := env.Lookup("NPM_CONFIG_" + strings.ToUpper(k)); ok {
-			return false
-		}
-		if _, ok := env.Lookup("npm_config_" + k); ok {
-			return false
-		}
-	}
-	rc, err := os.ReadFile(filepath.Join(app, ".npmrc"))
-	return err != nil || !npmrcSets(string(rc), keys...)
-}
-
-// npmrcSets reports whether an .npmrc sets one of keys.
-func npmrcSets(rc string, keys ...string) bool {
-	for _, line := range strings.Split(rc, "\n") {
-		key, _, ok := strings.Cut(strings.TrimSpace(line), "=")
-		key = strings.TrimSuffix(strings.TrimSpace(key), "[]")
-		if ok && slices.Contains(keys, key) {
-			return true
-		}
-	}
-	return false
+	return !npmConfigSet(app, env, "omit", "only", "production", "also", "include")
 }
 
 // installedPackages lists the package directories under app/node_modules,
@@ -61,10 +39,12 @@ func npmrcSets(rc string, keys ...string) bool {
 // link or a file where a package should be is an error: npm decides then.
 func installedPackages(app string) ([]string, error) {
 	var out []string
-	var walk func(nm string) error
-	walk = func(nm string) error {
+	// walk lists the packages of the node_modules directory nm; scoped
+	// packages sit one level deeper, under their @scope.
+	var walk func(nm string, scope bool) error
+	walk = func(nm string, scope bool) error {
 		entries, err := os.ReadDir(filepath.Join(app, filepath.FromSlash(nm)))
-		if os.IsNotExist(err) {
+		if os.IsNotExist(err) && !scope {
 			return nil
 		}
 		if err != nil {
@@ -72,44 +52,27 @@ func installedPackages(app string) ([]string, error) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if strings.HasPrefix(name, ".") {
-				continue
-			}
-			if !e.IsDir() {
-				return fmt.Errorf("%s/%s is not a package directory", nm, name)
-			}
-			if strings.HasPrefix(name, "@") {
-				scoped, err := os.ReadDir(filepath.Join(app, filepath.FromSlash(nm), name))
-				if err != nil {
+			rel := nm + "/" + name
+			switch {
+			case strings.HasPrefix(name, "."):
+			case !e.IsDir():
+				return fmt.Errorf("%s is not a package directory", rel)
+			case !scope && strings.HasPrefix(name, "@"):
+				if err := walk(rel, true); err != nil {
 					return err
 				}
-				for _, s := range scoped {
-					if strings.HasPrefix(s.Name(), ".") {
-						continue
-					}
-					if !s.IsDir() {
-						return fmt.Errorf("%s/%s/%s is not a package directory", nm, name, s.Name())
-					}
-					if err := addPackage(nm+"/"+name+"/"+s.Name(), &out, walk); err != nil {
-						return err
-					}
+			default:
+				out = append(out, rel)
+				if err := walk(rel+"/node_modules", false); err != nil {
+					return err
 				}
-				continue
-			}
-			if err := addPackage(nm+"/"+name, &out, walk); err != nil {
-				return err
 			}
 		}
 		return nil
 	}
-	err := walk("node_modules")
+	err := walk("node_modules", false)
 	sort.Strings(out)
 	return out, err
-}
-
-func addPackage(rel string, out *[]string, walk func(string) error) error {
-	*out = append(*out, rel)
-	return walk(rel + "/node_modules")
 }
 
 // npmPlatform is how npm names this machine in the lockfile's os and cpu
@@ -289,12 +252,8 @@ func prunedHiddenLockfile(hidden []byte, moved, installed []string) ([]byte, str
 // pruneWithoutNPM finishes pruning without npm when nothing is left for it
 // to do: it writes the hidden lockfile without the moved packages and
 // returns "", or returns why npm prune must run.
-func (c *compiler) pruneWithoutNPM(moved []string) string {
+func (c *compiler) pruneWithoutNPM(lock []byte, moved []string) string {
 	app := c.ctx.AppDir
-	lock, err := os.ReadFile(filepath.Join(app, c.plan.Settings[setLockfile]))
-	if err != nil {
-		return err.Error()
-	}
 	installed, err := installedPackages(app)
 	if err != nil {
 		return err.Error()

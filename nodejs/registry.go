@@ -1,7 +1,6 @@
 package nodejs
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -38,16 +37,13 @@ func npmRegistry(app string, env buildpack.Env) string {
 
 // npmrcRegistry reads the unscoped registry= line of the app's .npmrc.
 func npmrcRegistry(app string) string {
-	f, err := os.Open(filepath.Join(app, ".npmrc"))
+	rc, err := os.ReadFile(filepath.Join(app, ".npmrc"))
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
 	reg := ""
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if ok && strings.TrimSpace(k) == "registry" {
+	for k, v := range npmrcEntries(string(rc)) {
+		if k == "registry" {
 			reg = strings.Trim(strings.TrimSpace(v), `'"`)
 		}
 	}
