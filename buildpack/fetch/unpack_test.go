@@ -2,6 +2,8 @@ package fetch
 
 import (
 	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -286,4 +288,34 @@ func TestExtractNeverWritesThroughLinks(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(dest, "f"))
 	require.NoError(t, err)
 	assert.Equal(t, "inside", string(b))
+}
+
+// TestUnpackFallsBackForMultiMemberGzip: kiln's own gzip decoder reads one
+// member; an archive made of two (as `cat a.gz b.gz` or pigz may produce)
+// is extracted again with klauspost/compress once it is verified.
+func TestUnpackFallsBackForMultiMemberGzip(t *testing.T) {
+	whole, err := os.ReadFile(tarGz(t, runtimeEntries()))
+	require.NoError(t, err)
+	// The same tar stream, cut in two and compressed as two members.
+	zr, err := gzip.NewReader(bytes.NewReader(whole))
+	require.NoError(t, err)
+	raw, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	var body bytes.Buffer
+	for _, part := range [][]byte{raw[:len(raw)/3], raw[len(raw)/3:]} {
+		zw := gzip.NewWriter(&body)
+		_, err := zw.Write(part)
+		require.NoError(t, err)
+		require.NoError(t, zw.Close())
+	}
+
+	srv, _ := slowServer(t, body.Bytes())
+	f := &Fetcher{Client: srv.Client(), Dir: t.TempDir()}
+	dest := filepath.Join(t.TempDir(), "node")
+	_, err = f.Unpack(context.Background(), srv.URL+"/node.tgz", sha(body.Bytes()), dest, 1)
+	require.NoError(t, err)
+
+	want := filepath.Join(t.TempDir(), "node")
+	require.NoError(t, ExtractTarGz(tarGz(t, runtimeEntries()), want, 1))
+	assert.Equal(t, treeOf(t, want), treeOf(t, dest))
 }
