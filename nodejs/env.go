@@ -36,6 +36,16 @@ func buildEnvDefaults(env buildpack.Env, pm pmChoice, cacheRoot string, meteor b
 	setDefault("NPM_CONFIG_AUDIT", "false")
 	setDefault("NPM_CONFIG_FUND", "false")
 	setDefault("NPM_CONFIG_UPDATE_NOTIFIER", "false")
+	// npm turns on Node.js's compile cache, which keys its entries by file
+	// path and writes them under the system's temporary directory. A build
+	// directory is new each time, so the build never reads them back and
+	// only adds ~540 files (8 MB) per npm command to a directory that grows
+	// without bound; on a large one that costs npm 0.2-0.3 s. Build time
+	// only; a compile cache the user set up is left alone.
+	_, cacheDir := env.Lookup("NODE_COMPILE_CACHE")
+	if !cacheDir {
+		setDefault("NODE_DISABLE_COMPILE_CACHE", "1")
+	}
 	// Native add-ons build against headers node-gyp downloads from
 	// NODEJS_ORG_MIRROR: the build serves them (headers.go). A mirror the
 	// user set is where Node.js came from, and where the build's server

@@ -291,11 +291,14 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 	if rerr := os.Rename(tmp.Name(), stored); rerr != nil {
 		return Result{}, fmt.Errorf("storing %s: %w", url, rerr)
 	}
-	if inflate.IsFormatError(xerr) {
-		// kiln's decoder refused an archive that matches its checksum: a
-		// gzip feature it leaves out (several members), or a fault of its
-		// own. dest is the caller's own directory: start it again with
-		// klauspost/compress, which reads every gzip file.
+	if xerr != nil && ctx.Err() == nil {
+		// The archive matches its checksum but did not extract. kiln's
+		// decoder may have refused it (a gzip feature it leaves out, such
+		// as several members) or, through a fault of its own, handed the
+		// tar reader bad data. dest is the caller's own directory: start
+		// it again, once, with klauspost/compress, which reads every gzip
+		// file. An archive that is itself at fault fails again, with the
+		// same error.
 		if rerr := os.RemoveAll(dest); rerr != nil {
 			return Result{Path: stored, Transfer: transfer}, rerr
 		}

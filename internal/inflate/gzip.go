@@ -13,7 +13,6 @@ package inflate
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -24,12 +23,6 @@ import (
 type FormatError string
 
 func (e FormatError) Error() string { return "gzip: " + string(e) }
-
-// IsFormatError reports whether err is, or wraps, a FormatError.
-func IsFormatError(err error) bool {
-	var fe FormatError
-	return errors.As(err, &fe)
-}
 
 // Reader decompresses a gzip member read from its source.
 type Reader struct {

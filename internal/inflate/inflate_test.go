@@ -133,7 +133,7 @@ func TestHeaderFields(t *testing.T) {
 	c[0]++
 	bad := append(append(append([]byte{}, hdr...), c[:]...), body...)
 	_, err = decompress(bytes.NewReader(bad), 64)
-	require.True(t, IsFormatError(err), "got %v", err)
+	require.True(t, isFormatError(err), "got %v", err)
 }
 
 func TestErrors(t *testing.T) {
@@ -163,7 +163,7 @@ func TestErrors(t *testing.T) {
 		_, err := decompress(bytes.NewReader(c.in), 4096)
 		require.Error(t, err, name)
 		if c.format {
-			require.True(t, IsFormatError(err), "%s: got %v", name, err)
+			require.True(t, isFormatError(err), "%s: got %v", name, err)
 		} else {
 			require.ErrorIs(t, err, io.ErrUnexpectedEOF, name)
 		}
@@ -193,7 +193,7 @@ func FuzzReader(f *testing.F) {
 			return
 		}
 		if err != nil {
-			if IsFormatError(err) && multiMember(in) {
+			if isFormatError(err) && multiMember(in) {
 				return
 			}
 			t.Fatalf("compress/gzip decodes it, this package fails: %v", err)
@@ -202,6 +202,12 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("outputs differ")
 		}
 	})
+}
+
+// isFormatError reports whether err is, or wraps, a FormatError.
+func isFormatError(err error) bool {
+	var fe FormatError
+	return errors.As(err, &fe)
 }
 
 func stdlibDecode(in []byte) ([]byte, error) {
