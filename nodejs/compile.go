@@ -25,6 +25,9 @@ type compiler struct {
 	// sharedDeps is set when node_modules shares files with the saved
 	// dependency tree (saved or restored by this build).
 	sharedDeps *depCache
+	// depSave is the background save of the tree the install step made
+	// (depsave.go), if any.
+	depSave *depSave
 	// depSpare is closed when the spare of the saved dependency tree is
 	// ready (nil when none is being prepared).
 	depSpare <-chan struct{}
@@ -80,6 +83,13 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 func (c *compiler) step(s buildpack.Step) error {
 	if !OwnsStep(s.Name) {
 		return fmt.Errorf("nodejs: unknown plan step %q", s.Name)
+	}
+	switch s.Name {
+	case stepBuild, stepSaveCache:
+		// They run alongside the save of the installed tree: the build
+		// script is what the save overlaps with, and the cache save reads.
+	default:
+		c.awaitDependencySave()
 	}
 	if isInstallStep(s.Name) && c.plan.Settings[setDepKeyFiles] != "" {
 		return c.installDependencies(s)

@@ -42,7 +42,7 @@ func (c *compiler) installDependencies(s buildpack.Step) error {
 	if err := c.exec(s); err != nil {
 		return err
 	}
-	c.saveDependencies(cache, key, nil)
+	c.saveDependenciesInBackground(cache, key)
 	c.sharedDeps = &cache
 	return nil
 }
@@ -59,15 +59,24 @@ func (c *compiler) checkSharedDependencies() func() {
 	var rel string
 	var err error
 	done := make(chan struct{})
-	spare := c.depSpare
+	spare, save := c.depSpare, c.depSave
 	go func() {
 		defer close(done)
 		// The spare is linked inside the store's directory: let it finish
-		// before the check may remove that directory.
+		// before the check may remove that directory. A background save
+		// includes its spare.
 		if spare != nil {
 			<-spare
 		}
-		rel, err = c.sharedDeps.store().CheckShared()
+		if save == nil {
+			rel, err = c.sharedDeps.store().CheckShared()
+			return
+		}
+		<-save.done
+		if save.err == nil {
+			// The listed files are as old as its newest at most.
+			rel, err = c.sharedDeps.store().CheckSharedSince(save.newest)
+		}
 	}()
 	return func() {
 		<-done

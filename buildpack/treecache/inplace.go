@@ -65,7 +65,17 @@ func (s Store) CheckShared() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	rel, err := ModifiedAfter(s.Tree(), saved)
+	return s.CheckSharedSince(saved)
+}
+
+// CheckSharedSince is CheckShared against t instead of the time of the
+// save: for a save that went on while the build ran, t is the newest
+// modification time its files had when they were listed.
+func (s Store) CheckSharedSince(t time.Time) (string, error) {
+	if _, err := os.Stat(s.Tree()); errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	rel, err := ModifiedAfter(s.Tree(), t)
 	if err != nil || rel == "" {
 		return "", err
 	}

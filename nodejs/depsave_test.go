@@ -1,0 +1,139 @@
+package nodejs
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// installedApp makes an app whose node_modules looks like an install's:
+// a package with a bin, its .bin link, npm's hidden lockfile, a nested
+// package, files with npm's 1985 modification time.
+func installedApp(t *testing.T) string {
+	t.Helper()
+	app := t.TempDir()
+	files := map[string]string{
+		"node_modules/.package-lock.json":                `{"lockfileVersion":3}`,
+		"node_modules/a/package.json":                    `{"name":"a","version":"1.0.0","bin":"cli.js"}`,
+		"node_modules/a/cli.js":                          "#!/usr/bin/env node\n",
+		"node_modules/a/lib/index.js":                    "module.exports = 1\n",
+		"node_modules/a/node_modules/b/package.json":     `{"name":"b","version":"2.0.0"}`,
+		"node_modules/a/node_modules/b/index.js":         "module.exports = 2\n",
+		"node_modules/@scope/c/package.json":             `{"name":"@scope/c","version":"3.0.0"}`,
+		"node_modules/@scope/c/dist/very/deep/thing.mjs": "export default 3\n",
+	}
+	npmEpoch := time.Date(1985, 10, 26, 8, 15, 0, 0, time.UTC)
+	for rel, body := range files {
+		p := filepath.Join(app, rel)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		if filepath.Base(rel) != ".package-lock.json" {
+			require.NoError(t, os.Chtimes(p, npmEpoch, npmEpoch))
+		}
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules/.bin"), 0o755))
+	require.NoError(t, os.Symlink("../a/cli.js", filepath.Join(app, "node_modules/.bin/a")))
+	return app
+}
+
+// TestSavedListingIsWhatTheInstallLeft: what the build does after the
+// listing (a package.json edited in place, a build cache added) does not
+// reach the save; package code is linked, symlinks kept.
+func TestSavedListingIsWhatTheInstallLeft(t *testing.T) {
+	app := installedApp(t)
+	l, err := listDependencies(app, []string{"node_modules"})
+	require.NoError(t, err)
+	assert.Equal(t, 8, l.files)
+
+	// The build script runs.
+	pj := filepath.Join(app, "node_modules/a/package.json")
+	require.NoError(t, os.WriteFile(pj, []byte(`{"name":"a","version":"1.0.0","edited":true}`), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules/.cache/tool"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "node_modules/.cache/tool/x"), []byte("cache"), 0o644))
+
+	cache := depCache{root: t.TempDir()}
+	key := depKey{Format: 1, Stack: "scalingo-26", Files: map[string]string{"package-lock.json": "abc"}}
+	require.NoError(t, cache.saveListed(app, key, l))
+	m, err := cache.load()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"node_modules"}, m.Tree)
+	assert.Equal(t, key, m.Key)
+
+	saved := filepath.Join(cache.store().Tree(), "node_modules")
+	b, err := os.ReadFile(filepath.Join(saved, "a/package.json"))
+	require.NoError(t, err)
+	assert.Equal(t, `{"name":"a","version":"1.0.0","bin":"cli.js"}`, string(b), "the listed content, not the edit")
+	assert.NoDirExists(t, filepath.Join(saved, ".cache"), "files made after the listing are not saved")
+	target, err := os.Readlink(filepath.Join(saved, ".bin/a"))
+	require.NoError(t, err)
+	assert.Equal(t, "../a/cli.js", target)
+	for _, rel := range []string{"a/lib/index.js", "a/node_modules/b/index.js", "@scope/c/dist/very/deep/thing.mjs"} {
+		a, err := os.Stat(filepath.Join(app, "node_modules", rel))
+		require.NoError(t, err)
+		s, err := os.Stat(filepath.Join(saved, rel))
+		require.NoError(t, err)
+		assert.True(t, os.SameFile(a, s), "%s is linked", rel)
+	}
+	a, err := os.Stat(filepath.Join(app, "node_modules/.package-lock.json"))
+	require.NoError(t, err)
+	s, err := os.Stat(filepath.Join(saved, ".package-lock.json"))
+	require.NoError(t, err)
+	assert.False(t, os.SameFile(a, s), "npm's hidden lockfile is copied")
+	assert.Equal(t, a.ModTime(), s.ModTime())
+
+	// A linked file rewritten in place after the listing is found by the
+	// check, against the listing's newest time.
+	f, err := os.OpenFile(filepath.Join(app, "node_modules/a/lib/index.js"), os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("// patched\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	rel, err := cache.store().CheckSharedSince(l.newest)
+	require.NoError(t, err)
+	assert.Equal(t, filepath.FromSlash("node_modules/a/lib/index.js"), rel)
+	assert.NoDirExists(t, cache.dir(), "the save is dropped")
+}
+
+// TestSavedListingStopsOnRemovedOrReplacedFiles: a listed file the build
+// removed or replaced stops the save; the previous save stays.
+func TestSavedListingStopsOnRemovedOrReplacedFiles(t *testing.T) {
+	for name, change := range map[string]func(app string) error{
+		"removed": func(app string) error {
+			return os.RemoveAll(filepath.Join(app, "node_modules/@scope/c/dist"))
+		},
+		"replaced": func(app string) error {
+			tmp := filepath.Join(app, "node_modules/a/lib/.index.js.tmp")
+			if err := os.WriteFile(tmp, []byte("module.exports = 'generated'\n"), 0o644); err != nil {
+				return err
+			}
+			return os.Rename(tmp, filepath.Join(app, "node_modules/a/lib/index.js"))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			app := installedApp(t)
+			cache := depCache{root: t.TempDir()}
+			before := depKey{Format: 1, Stack: "before"}
+			require.NoError(t, cache.saveListed(app, before, mustList(t, app)))
+
+			l := mustList(t, app)
+			require.NoError(t, change(app))
+			err := cache.saveListed(app, depKey{Format: 1, Stack: "after"}, l)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "was "+name+" during the build")
+			m, err := cache.load()
+			require.NoError(t, err)
+			assert.Equal(t, before, m.Key, "the previous save stays")
+		})
+	}
+}
+
+func mustList(t *testing.T, app string) depListing {
+	t.Helper()
+	l, err := listDependencies(app, []string{"node_modules"})
+	require.NoError(t, err)
+	return l
+}
