@@ -7,10 +7,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 
 	cp "github.com/otiai10/copy"
+
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // exportSlug moves the built directory to its final place (or writes the
@@ -159,23 +162,21 @@ func addTarEntry(tw *tar.Writer, path, name string) error {
 	return err
 }
 
+// dirSize is the total size of the regular files under dir.
 func dirSize(dir string) (int64, error) {
-	var total int64
-	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
+	var total atomic.Int64
+	err := treecache.WalkParallel(dir, treecache.WalkWorkers, func(_ string, d fs.DirEntry) error {
 		if d.Type().IsRegular() {
 			fi, err := d.Info()
 			if err != nil {
 				return err
 			}
-			total += fi.Size()
+			total.Add(fi.Size())
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("measuring slug: %w", err)
 	}
-	return total, nil
+	return total.Load(), nil
 }
