@@ -52,7 +52,6 @@ const (
 	flagExtra     = 1 << 2
 	flagName      = 1 << 3
 	flagComment   = 1 << 4
-	flagReserved  = 0xe0
 )
 
 // header reads and checks the member header.
@@ -75,10 +74,8 @@ func (z *Reader) header() error {
 	if h[2] != 8 {
 		return FormatError("unknown compression method")
 	}
+	// Reserved flag bits are ignored, as compress/gzip does.
 	flags := h[3]
-	if flags&flagReserved != 0 {
-		return FormatError("reserved header flags set")
-	}
 	if flags&flagExtra != 0 {
 		var n [2]byte
 		if err := read(n[:]); err != nil {
