@@ -261,3 +261,23 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	})
 }
+
+// FuzzRoundTrip decodes what compress/gzip makes of arbitrary data at
+// every level: valid streams with whatever Huffman codes that data calls
+// for.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte("kiln builds Node.js apps, kiln builds PHP apps"), uint8(6))
+	f.Add(bytes.Repeat([]byte{0, 1, 2, 3}, 3000), uint8(9))
+	f.Add([]byte{}, uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, level uint8) {
+		lv := int(level)%12 - 2 // -2 (Huffman only) to 9
+		gz := compress(t, data, lv, gzip.Header{})
+		got, err := decompress(bytes.NewReader(gz), 4096)
+		if err != nil {
+			t.Fatalf("level %d: %v", lv, err)
+		}
+		if !bytes.Equal(data, got) {
+			t.Fatalf("level %d: output differs", lv)
+		}
+	})
+}
