@@ -409,9 +409,9 @@ func (e expand) Read(p []byte) (int, error) {
 // extract unpacks the growing archive into dest, decompressing it with
 // kiln's own gzip decoder (internal/inflate: about twice as fast as
 // klauspost/compress on a Node.js archive, which puts 0.3-0.4 s less on a
-// cold build's path to npm); unpack falls back to klauspost/compress if it
-// refuses the verified archive. After an error it drains nothing: the
-// download goes on into the file regardless.
+// cold build's path to npm); when the extraction of a verified archive
+// fails, unpack does it again with klauspost/compress. After an error it
+// drains nothing: the download goes on into the file regardless.
 func (g *growing) extract(dest string, strip int, keep Filter) error {
 	gz, err := inflate.NewReader(g)
 	if err != nil {
