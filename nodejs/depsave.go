@@ -237,6 +237,12 @@ func (c *compiler) saveDependenciesInBackground(cache depCache, key depKey) {
 	if len(trees) == 0 {
 		return
 	}
+	if !linkable(cache.root, c.ctx.AppDir) {
+		// Across filesystems the save copies every file, so there is
+		// nothing to check link by link: it is done at once.
+		c.saveDependencies(cache, key, nil)
+		return
+	}
 	start := time.Now()
 	l, err := listDependencies(c.ctx.AppDir, trees)
 	if err != nil {
@@ -258,6 +264,12 @@ func (c *compiler) saveDependenciesInBackground(cache depCache, key depKey) {
 			_ = treecache.BuildSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
 		}
 	}()
+}
+
+// linkable reports whether files of app can be hard-linked into the cache
+// directory root (created if need be): both on one filesystem.
+func linkable(root, app string) bool {
+	return os.MkdirAll(root, 0o755) == nil && treecache.SameFilesystem(root, app)
 }
 
 // awaitDependencySave waits for a background save of the installed trees

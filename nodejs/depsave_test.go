@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // installedApp makes an app whose node_modules looks like an install's:
@@ -136,4 +138,24 @@ func mustList(t *testing.T, app string) depListing {
 	l, err := listDependencies(app, []string{"node_modules"})
 	require.NoError(t, err)
 	return l
+}
+
+// TestBackgroundSaveOnlyWhereLinksWork: a cache on another filesystem than
+// the app is saved at once, by copies (here /dev/shm against the test's
+// temporary directory, when they differ).
+func TestBackgroundSaveOnlyWhereLinksWork(t *testing.T) {
+	app := t.TempDir()
+	assert.True(t, linkable(filepath.Join(t.TempDir(), "node"), app))
+	shm, err := os.MkdirTemp("/dev/shm", "kiln-test-")
+	if err == nil {
+		t.Cleanup(func() { os.RemoveAll(shm) })
+	}
+	if err != nil || treecache.SameFilesystem(shm, app) {
+		// CI's machines have a tmpfs /dev/shm apart from /tmp.
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no /dev/shm on another filesystem than the temporary directory (CI=true: this test must run)")
+		}
+		t.Skip("no /dev/shm on another filesystem than the temporary directory")
+	}
+	assert.False(t, linkable(filepath.Join(shm, "node"), app))
 }
