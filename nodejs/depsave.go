@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,40 +60,38 @@ type depEntry struct {
 }
 
 // listDependencies lists the trees of app. The stats are most of its
-// cost (0.17-0.25 s for 20,000 files here), so the top-level entries of
-// each tree (packages, scopes, .bin) are walked by a few workers.
+// cost (0.12-0.2 s for 20,000 files here), so it walks with
+// treecache.WalkParallel; sorting the paths then puts every directory
+// before what it holds.
 func listDependencies(app string, trees []string) (depListing, error) {
 	l := depListing{trees: trees}
 	now := time.Now()
 	var held atomic.Int64
 	for _, dir := range trees {
 		root := filepath.Join(app, filepath.FromSlash(dir))
-		top, err := os.ReadDir(root)
+		prefix := root + string(filepath.Separator)
+		var mu sync.Mutex
+		var entries []depEntry
+		err := treecache.WalkParallel(root, treecache.WalkWorkers, func(p string, d fs.DirEntry) error {
+			e, err := listEntry(p, strings.TrimPrefix(p, prefix), d, &held)
+			if err != nil || e.info == nil {
+				return err
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			entries = append(entries, e)
+			if e.info.Mode().IsRegular() {
+				l.files++
+				if t := e.info.ModTime(); t.After(l.newest) {
+					l.newest = t
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return l, err
 		}
-		parts := make([]depPart, len(top))
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(listWorkers, len(top)) {
-			wg.Go(func() {
-				for i := int(next.Add(1) - 1); i < len(top); i = int(next.Add(1) - 1) {
-					parts[i] = listPart(root, top[i].Name(), &held)
-				}
-			})
-		}
-		wg.Wait()
-		var entries []depEntry
-		for _, part := range parts {
-			if part.err != nil {
-				return l, part.err
-			}
-			entries = append(entries, part.entries...)
-			l.files += part.files
-			if part.newest.After(l.newest) {
-				l.newest = part.newest
-			}
-		}
+		slices.SortFunc(entries, func(a, b depEntry) int { return strings.Compare(a.rel, b.rel) })
 		l.entries = append(l.entries, entries)
 	}
 	if l.newest.After(now) {
@@ -101,57 +100,29 @@ func listDependencies(app string, trees []string) (depListing, error) {
 	return l, nil
 }
 
-// listWorkers is how many goroutines list a tree.
-const listWorkers = 4
-
-// depPart is the listing of one top-level entry of a tree.
-type depPart struct {
-	entries []depEntry
-	files   int
-	newest  time.Time
-	err     error
-}
-
-// listPart lists the top-level entry name of the tree at root, and what is
-// under it, parents first; held counts the bytes of mutable files read.
-func listPart(root, name string, held *atomic.Int64) depPart {
-	var part depPart
-	start := filepath.Join(root, name)
-	prefix := root + string(filepath.Separator)
-	part.err = filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		e := depEntry{rel: filepath.ToSlash(strings.TrimPrefix(p, prefix)), info: info}
-		switch mode := info.Mode(); {
-		case mode&fs.ModeSymlink != 0:
-			if e.link, err = os.Readlink(p); err != nil {
-				return err
+// listEntry lists the entry at p (rel, relative to its tree); held counts
+// the bytes of mutable files read. Sockets and the like are not saved: the
+// entry comes back without info.
+func listEntry(p, rel string, d fs.DirEntry, held *atomic.Int64) (depEntry, error) {
+	info, err := d.Info()
+	if err != nil {
+		return depEntry{}, err
+	}
+	e := depEntry{rel: filepath.ToSlash(rel), info: info}
+	switch mode := info.Mode(); {
+	case mode&fs.ModeSymlink != 0:
+		e.link, err = os.Readlink(p)
+	case mode.IsRegular():
+		if mutableFile(e.rel) {
+			if held.Add(info.Size()) > maxListedBytes {
+				return e, errListingTooLarge
 			}
-		case mode.IsRegular():
-			part.files++
-			if t := info.ModTime(); t.After(part.newest) {
-				part.newest = t
-			}
-			if mutableFile(e.rel) {
-				if held.Add(info.Size()) > maxListedBytes {
-					return errListingTooLarge
-				}
-				if e.data, err = os.ReadFile(p); err != nil {
-					return err
-				}
-			}
-		case !mode.IsDir():
-			return nil // sockets and the like are not saved
+			e.data, err = os.ReadFile(p)
 		}
-		part.entries = append(part.entries, e)
-		return nil
-	})
-	return part
+	case !mode.IsDir():
+		return depEntry{}, nil
+	}
+	return e, err
 }
 
 var errListingTooLarge = errors.New("too many bytes of files the build may rewrite")

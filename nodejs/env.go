@@ -42,8 +42,7 @@ func buildEnvDefaults(env buildpack.Env, pm pmChoice, cacheRoot string, meteor b
 	// only adds ~540 files (8 MB) per npm command to a directory that grows
 	// without bound; on a large one that costs npm 0.2-0.3 s. Build time
 	// only; a compile cache the user set up is left alone.
-	_, cacheDir := env.Lookup("NODE_COMPILE_CACHE")
-	if !cacheDir {
+	if _, userCache := env.Lookup("NODE_COMPILE_CACHE"); !userCache {
 		setDefault("NODE_DISABLE_COMPILE_CACHE", "1")
 	}
 	// Native add-ons build against headers node-gyp downloads from

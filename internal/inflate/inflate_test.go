@@ -253,30 +253,24 @@ func BenchmarkDecode(b *testing.B) {
 	data := corpus(b)["text"]
 	gz := compress(b, data, 6, gzip.Header{})
 	b.SetBytes(int64(len(data)))
-	b.Run("inflate", func(b *testing.B) {
-		for b.Loop() {
-			z, err := NewReader(bytes.NewReader(gz))
-			require.NoError(b, err)
-			_, err = io.Copy(io.Discard, z)
-			require.NoError(b, err)
-		}
-	})
-	b.Run("klauspost", func(b *testing.B) {
-		for b.Loop() {
-			z, err := kgzip.NewReader(bytes.NewReader(gz))
-			require.NoError(b, err)
-			_, err = io.Copy(io.Discard, z)
-			require.NoError(b, err)
-		}
-	})
-	b.Run("stdlib", func(b *testing.B) {
-		for b.Loop() {
-			z, err := gzip.NewReader(bytes.NewReader(gz))
-			require.NoError(b, err)
-			_, err = io.Copy(io.Discard, z)
-			require.NoError(b, err)
-		}
-	})
+	decoders := []struct {
+		name string
+		open func(io.Reader) (io.Reader, error)
+	}{
+		{"inflate", func(r io.Reader) (io.Reader, error) { return NewReader(r) }},
+		{"klauspost", func(r io.Reader) (io.Reader, error) { return kgzip.NewReader(r) }},
+		{"stdlib", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
+	}
+	for _, d := range decoders {
+		b.Run(d.name, func(b *testing.B) {
+			for b.Loop() {
+				z, err := d.open(bytes.NewReader(gz))
+				require.NoError(b, err)
+				_, err = io.Copy(io.Discard, z)
+				require.NoError(b, err)
+			}
+		})
+	}
 }
 
 // FuzzRoundTrip decodes what compress/gzip makes of arbitrary data at
