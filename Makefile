@@ -2,7 +2,7 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
-DEB_PKGS := nginx php-fpm php-cli composer python3 make g++
+DEB_PKGS := nginx php-fpm php-cli composer python3 make g++ gzip
 DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
 # staticcheck, pinned, fetched from the Go module proxy by `go run`.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -37,7 +37,7 @@ deps:
 	$(GO) mod download
 
 check-deps:
-	@missing=""; for c in nginx php composer python3 make cc npm; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
+	@missing=""; for c in nginx php composer python3 make cc npm gzip; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
 	if [ -n "$$missing" ]; then echo "make test needs$$missing: run 'make deps' once (installs Debian packages: $(DEB_PKGS), and nodejs npm when npm is missing)"; exit 1; fi
 
