@@ -31,6 +31,9 @@ type compiler struct {
 	// depSpare is closed when the spare of the saved dependency tree is
 	// ready (nil when none is being prepared).
 	depSpare <-chan struct{}
+	// devSpare is that spare when it waits for the prune step to move the
+	// devDependencies into it (devspare.go).
+	devSpare *devSpare
 	// headers serves the Node.js headers to node-gyp (nil when the plan
 	// does not point NODEJS_ORG_MIRROR at it).
 	headers *headerServer
@@ -56,6 +59,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	defer c.background.Wait()
+	defer c.finishDevSpare()
 	defer c.stopPrefetch()
 	defer c.serveHeaders(loopback)()
 	last := dependencyCheckStep(p)

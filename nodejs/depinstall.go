@@ -174,6 +174,15 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 		strings.Join(m.Tree, ", "), buildpack.Elapsed(start), s.Command[0]+" "+s.Command[1])
 	c.ctx.Report.CacheHit("node_modules")
 	treecache.DiscardSpare(cache.spare())
+	if ds := c.newDevSpare(cache, m, start); ds != nil {
+		c.devSpare, c.depSpare = ds, ds.ready
+		c.background.Add(1)
+		go func() {
+			defer c.background.Done()
+			ds.link()
+		}()
+		return true
+	}
 	c.depSpare = c.prepareSpare(cache.spare(), cache.fillSpare(m))
 	return true
 }

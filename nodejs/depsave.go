@@ -222,6 +222,8 @@ func (c *compiler) saveDependenciesInBackground(cache depCache, key depKey) {
 	}
 	s := &depSave{saved: make(chan struct{}), done: make(chan struct{}), trees: trees, files: l.files, start: start, newest: l.newest}
 	c.depSave = s
+	ds := c.newDevSpare(cache, depManifest{Key: key, Tree: trees}, start)
+	c.devSpare = ds
 	c.log.Info("Listed %s (%d files) in %s: saving it for the next build while the build goes on",
 		strings.Join(trees, ", "), l.files, buildpack.Elapsed(start))
 	c.background.Add(1)
@@ -231,7 +233,14 @@ func (c *compiler) saveDependenciesInBackground(cache depCache, key depKey) {
 		s.err = cache.saveListed(c.ctx.AppDir, key, l)
 		s.took = time.Since(start)
 		close(s.saved)
-		if s.err == nil && treecache.SameFilesystem(cache.dir(), c.ctx.AppDir) {
+		switch {
+		case s.err != nil:
+			if ds != nil {
+				close(ds.ready) // no spare: the prune discards
+			}
+		case ds != nil:
+			ds.link()
+		case treecache.SameFilesystem(cache.dir(), c.ctx.AppDir):
 			_ = treecache.BuildSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
 		}
 	}()

@@ -84,31 +84,28 @@ func devPackageDirs(lock []byte) []string {
 // movedPackages is the result of moving devDependencies out of the app.
 type movedPackages struct {
 	count int
+	kept  int      // of them, moved into the next build's spare
 	paths []string // relative to the app, as the lockfile names them
-	dir   string   // where they went
+	dir   string   // where the others went ("" when none did)
 	took  time.Duration
 }
 
 // moveDevPackages moves the installed devDependencies listed in the
-// lockfile into a fresh directory: under the build's discard directory when
-// there is one on the app's filesystem, else a hidden one in the app that
-// the caller removes. Then it removes the links of node_modules/.bin (at
+// lockfile out of node_modules: into the next build's spare when it waits
+// for them (devspare.go), else into a fresh directory, under the build's
+// discard directory when there is one on the app's filesystem, else a
+// hidden one in the app that the caller removes. Then it removes the links of node_modules/.bin (at
 // every level) that pointed into them, as npm prune would have.
 func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 	start := time.Now()
 	app := c.ctx.AppDir
-	var err error
 	if !plainTree(lock) {
 		return movedPackages{}, fmt.Errorf("%s now has workspaces or linked packages", c.plan.Settings[setLockfile])
 	}
 	dirs := devPackageDirs(lock)
 	var dest string
-	if c.ctx.DiscardDir != "" {
-		if dest, err = os.MkdirTemp(c.ctx.DiscardDir, "devDependencies-"); err != nil {
-			return movedPackages{}, err
-		}
-	}
 	var moved []string
+	kept, discarded := 0, 0
 	for _, rel := range dirs {
 		src, err := fetch.SafeJoin(app, rel)
 		if err != nil {
@@ -117,14 +114,27 @@ func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 		if fi, err := os.Lstat(src); err != nil || !fi.IsDir() {
 			continue // not installed here (another platform's optional package), or a link
 		}
+		if c.devSpare != nil {
+			// Into the next build's spare, when it has a hole for it
+			// (devspare.go); else discarded.
+			if c.devSpare.fill(src, rel) {
+				moved = append(moved, rel)
+				kept++
+				continue
+			}
+		}
 		if dest == "" {
-			if dest, err = os.MkdirTemp(app, ".kiln-devDependencies-"); err != nil {
+			parent, prefix := app, ".kiln-devDependencies-"
+			if c.ctx.DiscardDir != "" {
+				parent, prefix = c.ctx.DiscardDir, "devDependencies-"
+			}
+			if dest, err = os.MkdirTemp(parent, prefix); err != nil {
 				return movedPackages{}, err
 			}
 		}
-		to := filepath.Join(dest, fmt.Sprint(len(moved)))
+		to := filepath.Join(dest, fmt.Sprint(discarded))
 		err = os.Rename(src, to)
-		if errors.Is(err, syscall.EXDEV) && c.ctx.DiscardDir != "" && len(moved) == 0 {
+		if errors.Is(err, syscall.EXDEV) && c.ctx.DiscardDir != "" && discarded == 0 {
 			// The discard directory is on another filesystem: use the app.
 			_ = os.Remove(dest)
 			if dest, err = os.MkdirTemp(app, ".kiln-devDependencies-"); err != nil {
@@ -135,12 +145,13 @@ func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 		}
 		if err != nil {
 			removeBinLinks(app, moved) // npm prune does not know the moved ones
-			return movedPackages{count: len(moved), paths: moved, dir: dest}, fmt.Errorf("moving %s: %w", rel, err)
+			return movedPackages{count: len(moved), kept: kept, paths: moved, dir: dest}, fmt.Errorf("moving %s: %w", rel, err)
 		}
 		moved = append(moved, rel)
+		discarded++
 	}
 	removeBinLinks(app, moved)
-	return movedPackages{count: len(moved), paths: moved, dir: dest, took: time.Since(start)}, nil
+	return movedPackages{count: len(moved), kept: kept, paths: moved, dir: dest, took: time.Since(start)}, nil
 }
 
 // removeBinLinks removes the node_modules/.bin entries that link into the
@@ -200,8 +211,9 @@ func (c *compiler) pruneNPM(s buildpack.Step) error {
 	case err != nil:
 		c.log.Warn("Could not move devDependencies out of node_modules (%v); npm prune removes them", err)
 	case m.count > 0:
-		c.log.Info("Moved the %d devDependencies of %s out of node_modules in %s", m.count, lockName, m.took.Round(time.Millisecond))
+		c.log.Info("Moved the %d devDependencies of %s out of node_modules in %s%s", m.count, lockName, m.took.Round(time.Millisecond), keptNote(m))
 	}
+	c.finishDevSpare()
 	removed := make(chan error, 1)
 	if m.dir != "" && filepath.Dir(m.dir) == c.ctx.AppDir {
 		// In the slug: removed while npm runs.
@@ -225,4 +237,16 @@ func (c *compiler) pruneNPM(s buildpack.Step) error {
 		runErr = fmt.Errorf("removing the devDependencies moved out of node_modules: %w", rerr)
 	}
 	return runErr
+}
+
+// keptNote says how many of the moved devDependencies wait in the cache for
+// the next build's restore.
+func keptNote(m movedPackages) string {
+	switch m.kept {
+	case 0:
+		return ""
+	case m.count:
+		return " (kept in the cache for the next build)"
+	}
+	return fmt.Sprintf(" (%d kept in the cache for the next build)", m.kept)
 }

@@ -65,7 +65,8 @@ func treeListing(t *testing.T, dir string) (string, string) {
 // with plain `npm prune`. The two node_modules must be the same, down to
 // .bin and npm's hidden lockfile, and the app must run. With
 // LEAVE_PACKAGE=1 the build script leaves a package npm does not know:
-// npm prune must run and remove it.
+// npm prune must run and remove it. The moved devDependencies fill the
+// next build's spare, which a rebuild restores and fills again.
 func TestE2EPruneMovesDevDependenciesFirst(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
@@ -86,10 +87,12 @@ func TestE2EPruneMovesDevDependenciesFirst(t *testing.T) {
 				require.NotEmpty(t, p.Settings[setPruneSkip], "planned")
 			})
 			assert.Contains(t, out, "Moved the 16 devDependencies of package-lock.json out of node_modules")
+			assert.Contains(t, out, "(kept in the cache for the next build)")
 			assert.Contains(t, out, tc.want)
 			moved, err := os.ReadDir(discard)
 			require.NoError(t, err)
-			assert.Len(t, moved, 1, "the packages wait in the discard directory")
+			assert.Empty(t, moved, "the packages went into the next build's spare, not the discard directory")
+			assertSpareIsSaved(t, filepath.Join(cache, "node"))
 
 			plainCache := t.TempDir()
 			seedCache(t, plainCache)
@@ -112,6 +115,21 @@ func TestE2EPruneMovesDevDependenciesFirst(t *testing.T) {
 			assert.NotContains(t, gotTree, "left-by-build")
 			assert.Contains(t, gotTree, "debug/node_modules/ms\n")
 			assert.Contains(t, serve(t, app, "npm start"), "prune app: 2m, devDependencies pruned")
+
+			// A rebuild restores the spare the prune filled, prunes again
+			// into the next one, and ends with the same node_modules.
+			spareMkdirp := filepath.Join(cache, "node", "deps", "spare", "node_modules", "mkdirp")
+			before := inode(t, spareMkdirp)
+			again := e2eApp(t, "node-e2e-prune")
+			againOut := buildWithPlan(t, again, cache, t.TempDir(), env, func(*buildpack.Plan) {})
+			assert.Contains(t, againOut, "Dependencies unchanged since the cached build: restored node_modules")
+			assert.Contains(t, againOut, "(kept in the cache for the next build)")
+			againTree, againHidden := treeListing(t, again)
+			assert.Equal(t, gotTree, againTree)
+			assert.Equal(t, gotHidden, againHidden)
+			assertSpareIsSaved(t, filepath.Join(cache, "node"))
+			assert.True(t, os.SameFile(before, inode(t, spareMkdirp)), "the devDependency went round: spare, app, next spare")
+			assert.Contains(t, serve(t, again, "npm start"), "prune app: 2m, devDependencies pruned")
 		})
 	}
 }

@@ -80,8 +80,8 @@ func (s Store) CheckSharedSince(t time.Time) (string, error) {
 	if err != nil || rel == "" {
 		return "", err
 	}
-	if err := os.RemoveAll(s.Dir()); err != nil {
-		return rel, fmt.Errorf("dropping %s: %w", s.Dir(), err)
+	if err := s.Drop(); err != nil {
+		return rel, err
 	}
 	return rel, nil
 }

@@ -53,18 +53,47 @@ func DiscardSpare(path string) {
 // name (the directory it is given does not exist yet), and only a complete
 // one replaces the previous spare.
 func BuildSpare(path string, fill func(dst string) error) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(path), SparePrefix)
+	p, err := StartSpare(path)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	dst := filepath.Join(tmp, "t")
-	if err := fill(dst); err != nil {
+	if err := fill(p.Dir()); err != nil {
+		p.Abandon()
 		return err
 	}
-	DiscardSpare(path)
-	return os.Rename(dst, path)
+	return p.Commit()
 }
+
+// A Partial is a spare built in several parts, by different hands: begun
+// by StartSpare under a temporary name, filled by its callers (links,
+// directories moved in), then put in place by Commit or thrown away by
+// Abandon. Until Commit nothing of it is under the spare's name.
+type Partial struct {
+	path string // where the spare goes
+	tmp  string // its temporary directory, next to path
+}
+
+// StartSpare begins a spare for path.
+func StartSpare(path string) (*Partial, error) {
+	tmp, err := os.MkdirTemp(filepath.Dir(path), SparePrefix)
+	if err != nil {
+		return nil, err
+	}
+	return &Partial{path: path, tmp: tmp}, nil
+}
+
+// Dir is where the spare's tree is built; it does not exist at first.
+func (p *Partial) Dir() string { return filepath.Join(p.tmp, "t") }
+
+// Commit replaces the spare at path, if any, with this one.
+func (p *Partial) Commit() error {
+	defer os.RemoveAll(p.tmp)
+	DiscardSpare(p.path)
+	return os.Rename(p.Dir(), p.path)
+}
+
+// Abandon removes what was built.
+func (p *Partial) Abandon() { _ = os.RemoveAll(p.tmp) }
 
 // RemoveSpareLeftovers deletes what killed builds left in dir while they
 // built, claimed or discarded a spare.

@@ -136,6 +136,23 @@ func (s Store) swap(staged string, hook Hook) error {
 	return nil
 }
 
+// Drop removes the saved directory. It is first moved aside with one
+// rename, so that from then on nothing reaches it by its name: a build
+// moving entries into a spare inside it at that moment sees the spare
+// vanish, instead of racing with the removal. A killed build leaves it for
+// RemoveLeftovers.
+func (s Store) Drop() error {
+	aside, err := os.MkdirTemp(s.Root, s.oldPrefix())
+	if err != nil {
+		return fmt.Errorf("dropping %s: %w", s.Noun, err)
+	}
+	defer os.RemoveAll(aside)
+	if err := os.Rename(s.Dir(), filepath.Join(aside, s.Name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("dropping %s: %w", s.Noun, err)
+	}
+	return nil
+}
+
 // RemoveLeftovers deletes what killed saves left behind: the temporary
 // directories of saves in progress and of replaced saves.
 func (s Store) RemoveLeftovers() {

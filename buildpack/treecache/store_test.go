@@ -136,3 +136,23 @@ func TestLoadDamaged(t *testing.T) {
 	assert.NotErrorIs(t, err, fs.ErrNotExist, "a tree without its key is damage, not an empty cache")
 	assert.EqualError(t, err, "the saved tree has no key.json")
 }
+
+// TestDrop: the saved directory goes at once; an entry moved into it after
+// the drop has nowhere to go, and nothing is left next to it.
+func TestDrop(t *testing.T) {
+	s := Store{Root: t.TempDir(), Name: "deps", Noun: "the saved dependencies"}
+	_, err := s.Save(fillWith("k", "body"), nil)
+	require.NoError(t, err)
+	inside := filepath.Join(s.Dir(), "spare-in-progress")
+	require.NoError(t, os.Mkdir(inside, 0o755))
+
+	require.NoError(t, s.Drop())
+	assert.NoDirExists(t, s.Dir())
+	moved := filepath.Join(t.TempDir(), "pkg")
+	require.NoError(t, os.Mkdir(moved, 0o755))
+	assert.Error(t, os.Rename(moved, filepath.Join(inside, "pkg")), "the dropped directory is unreachable by its name")
+	left, err := os.ReadDir(s.Root)
+	require.NoError(t, err)
+	assert.Empty(t, left)
+	require.NoError(t, s.Drop(), "nothing to drop")
+}

@@ -1,0 +1,254 @@
+package nodejs
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+)
+
+// assertSpareIsSaved checks that the spare of the dependency cache at root
+// is the saved tree: the same entries, the same symlink targets, package
+// code as hard links of the saved files and the files a build may rewrite
+// as copies with the saved content.
+func assertSpareIsSaved(t *testing.T, root string) {
+	t.Helper()
+	cache := depCache{root: root}
+	saved := filepath.Join(cache.store().Tree(), "node_modules")
+	spare := filepath.Join(cache.spare(), "node_modules")
+	entries := 0
+	require.NoError(t, filepath.WalkDir(saved, func(p string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		rel, _ := filepath.Rel(saved, p)
+		entries++
+		want, err := os.Lstat(p)
+		require.NoError(t, err)
+		got, err := os.Lstat(filepath.Join(spare, rel))
+		if !assert.NoError(t, err, "the spare lacks %s", rel) {
+			return nil
+		}
+		assert.Equal(t, want.Mode().Type(), got.Mode().Type(), rel)
+		switch {
+		case want.Mode()&fs.ModeSymlink != 0:
+			a, _ := os.Readlink(p)
+			b, _ := os.Readlink(filepath.Join(spare, rel))
+			assert.Equal(t, a, b, rel)
+		case want.Mode().IsRegular() && mutableFile(filepath.ToSlash(rel)):
+			assert.False(t, os.SameFile(want, got), "%s is a copy", rel)
+			a, _ := os.ReadFile(p)
+			b, _ := os.ReadFile(filepath.Join(spare, rel))
+			assert.Equal(t, string(a), string(b), rel)
+		case want.Mode().IsRegular():
+			assert.True(t, os.SameFile(want, got), "%s is linked", rel)
+		}
+		return nil
+	}))
+	spareEntries := 0
+	require.NoError(t, filepath.WalkDir(spare, func(string, fs.DirEntry, error) error { spareEntries++; return nil }))
+	assert.Equal(t, entries, spareEntries, "the spare holds nothing more than the saved tree")
+}
+
+// pruneCompiler is a compiler for app whose plan moves devDependencies out
+// first, as planned for npm with a v2+ lockfile.
+func pruneCompiler(app, discard string, out *bytes.Buffer) *compiler {
+	ctx := &buildpack.Context{AppDir: app, DiscardDir: discard, Log: buildpack.NewLogger(out, nil)}
+	return &compiler{ctx: ctx, log: ctx.Log, env: buildpack.Env{},
+		plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json", setPruneFirst: "yes"}}}
+}
+
+// inode returns the inode identity of path.
+func inode(t *testing.T, path string) os.FileInfo {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	require.NoError(t, err)
+	return fi
+}
+
+// TestWarmPruneFillsTheNextSpare: a warm build restores node_modules from
+// the spare; its prune moves the devDependencies into the holes of the next
+// spare. A package the build did not touch is kept as it was moved (same
+// directory); one with a file added and one whose package.json was
+// rewritten in place are linked again from the saved tree. The finished
+// spare is the saved tree, and nothing waits in the discard directory.
+func TestWarmPruneFillsTheNextSpare(t *testing.T) {
+	root := t.TempDir()
+	first := pruneApp(t)
+	key := depKey{Format: depKeyFormat}
+	var out bytes.Buffer
+	c := pruneCompiler(first, "", &out)
+	c.saveDependencies(depCache{root: root}, key, nil)
+	c.background.Wait()
+	// Everything the build may change must be newer than the spare.
+	time.Sleep(2 * touchMargin)
+
+	app := t.TempDir()
+	lock, err := os.ReadFile(filepath.Join(first, "package-lock.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), lock, 0o644))
+	discard := t.TempDir()
+	c = pruneCompiler(app, discard, &out)
+	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
+	require.NotNil(t, c.devSpare, "the next spare waits for the devDependencies")
+
+	// The build: a file added to one devDependency, a package.json
+	// rewritten in place in another, the third left alone.
+	nm := filepath.Join(app, "node_modules")
+	require.NoError(t, os.WriteFile(filepath.Join(nm, "mkdirp", "bin", "added.js"), []byte("x"), 0o644))
+	f, err := os.OpenFile(filepath.Join(nm, "@types", "ms", "package.json"), os.O_WRONLY|os.O_TRUNC, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"patched":true}`)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	untouched := inode(t, filepath.Join(nm, "express", "node_modules", "ms"))
+	changed := inode(t, filepath.Join(nm, "mkdirp"))
+
+	m, err := c.moveDevPackages(lock)
+	require.NoError(t, err)
+	assert.Equal(t, 3, m.count)
+	assert.Equal(t, 3, m.kept, "all three went into the next spare")
+	assert.Empty(t, m.dir, "nothing was discarded")
+	c.finishDevSpare()
+	c.background.Wait()
+
+	assertSpareIsSaved(t, root)
+	spare := filepath.Join(depCache{root: root}.spare(), "node_modules")
+	assert.True(t, os.SameFile(untouched, inode(t, filepath.Join(spare, "express", "node_modules", "ms"))), "the untouched package is recycled")
+	assert.False(t, os.SameFile(changed, inode(t, filepath.Join(spare, "mkdirp"))), "the changed package is linked again")
+	assert.NoDirExists(t, filepath.Join(nm, "mkdirp"))
+	left, err := os.ReadDir(discard)
+	require.NoError(t, err)
+	assert.Empty(t, left)
+
+	// The next restore takes it.
+	ok, _, next := restoreWith(t, root, key)
+	require.True(t, ok)
+	b, err := os.ReadFile(filepath.Join(next, "node_modules", "@types", "ms", "package.json"))
+	require.NoError(t, err)
+	assert.Equal(t, "{}", string(b), "the saved package.json, not the build's")
+	assert.NoFileExists(t, filepath.Join(next, "node_modules", "mkdirp", "bin", "added.js"))
+}
+
+// TestFirstBuildPruneFillsTheSpare: after an install, the tree is listed
+// and saved in the background; the spare is linked without the
+// devDependencies, which the prune moves in (npm's directories are older
+// than the listing).
+func TestFirstBuildPruneFillsTheSpare(t *testing.T) {
+	root := t.TempDir()
+	app := pruneApp(t)
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, filepath.WalkDir(filepath.Join(app, "node_modules"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type()&fs.ModeSymlink == 0 {
+			err = os.Chtimes(p, old, old)
+		}
+		return err
+	}))
+	var out bytes.Buffer
+	c := pruneCompiler(app, t.TempDir(), &out)
+	c.saveDependenciesInBackground(depCache{root: root}, depKey{Format: depKeyFormat})
+	require.NotNil(t, c.devSpare)
+	untouched := inode(t, filepath.Join(app, "node_modules", "mkdirp"))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "node_modules", "@types", "ms", "built.js"), nil, 0o644))
+
+	lock, err := os.ReadFile(filepath.Join(app, "package-lock.json"))
+	require.NoError(t, err)
+	c.awaitDependencySave()
+	m, err := c.moveDevPackages(lock)
+	require.NoError(t, err)
+	assert.Equal(t, 3, m.kept)
+	c.finishDevSpare()
+	c.background.Wait()
+
+	assertSpareIsSaved(t, root)
+	spare := filepath.Join(depCache{root: root}.spare(), "node_modules")
+	assert.True(t, os.SameFile(untouched, inode(t, filepath.Join(spare, "mkdirp"))), "npm's own directory is recycled")
+	assert.NoFileExists(t, filepath.Join(spare, "@types", "ms", "built.js"))
+}
+
+// TestSpareDroppedDuringPrune: when the check of the saved tree drops the
+// store (the build rewrote a saved file in place), the prune moves the
+// devDependencies to the discard directory and no spare is left.
+func TestSpareDroppedDuringPrune(t *testing.T) {
+	root := t.TempDir()
+	first := pruneApp(t)
+	key := depKey{Format: depKeyFormat}
+	var out bytes.Buffer
+	c := pruneCompiler(first, "", &out)
+	c.saveDependencies(depCache{root: root}, key, nil)
+	c.background.Wait()
+
+	app := t.TempDir()
+	lock, err := os.ReadFile(filepath.Join(first, "package-lock.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), lock, 0o644))
+	discard := t.TempDir()
+	c = pruneCompiler(app, discard, &out)
+	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
+	<-c.devSpare.ready
+	require.NoError(t, depCache{root: root}.store().Drop())
+
+	m, err := c.moveDevPackages(lock)
+	require.NoError(t, err)
+	assert.Equal(t, 3, m.count)
+	assert.Zero(t, m.kept)
+	assert.Equal(t, discard, filepath.Dir(m.dir))
+	c.finishDevSpare()
+	c.background.Wait()
+	assert.NoDirExists(t, depCache{root: root}.dir())
+	left, err := os.ReadDir(root)
+	require.NoError(t, err)
+	assert.Empty(t, left, "no leftovers of the dropped store or of the spare")
+}
+
+// TestUnfilledSpareIsCompletedFromTheSavedTree: a build that ends before
+// its prune (a failed build script) still leaves a complete spare.
+func TestUnfilledSpareIsCompletedFromTheSavedTree(t *testing.T) {
+	root := t.TempDir()
+	first := pruneApp(t)
+	key := depKey{Format: depKeyFormat}
+	var out bytes.Buffer
+	c := pruneCompiler(first, "", &out)
+	c.saveDependencies(depCache{root: root}, key, nil)
+	c.background.Wait()
+
+	app := t.TempDir()
+	require.NoError(t, os.Link(filepath.Join(first, "package-lock.json"), filepath.Join(app, "package-lock.json")))
+	c = pruneCompiler(app, "", &out)
+	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
+	require.NotNil(t, c.devSpare)
+	c.finishDevSpare()
+	c.background.Wait()
+	assertSpareIsSaved(t, root)
+}
+
+func TestUntouchedSince(t *testing.T) {
+	dir := t.TempDir()
+	pkg := filepath.Join(dir, "pkg")
+	require.NoError(t, os.MkdirAll(filepath.Join(pkg, "lib"), 0o755))
+	for _, f := range []string{"package.json", "lib/index.js"} {
+		require.NoError(t, os.WriteFile(filepath.Join(pkg, f), []byte("{}"), 0o644))
+	}
+	old := time.Now().Add(-time.Hour)
+	for _, p := range []string{pkg, filepath.Join(pkg, "lib"), filepath.Join(pkg, "package.json"), filepath.Join(pkg, "lib", "index.js")} {
+		require.NoError(t, os.Chtimes(p, old, old))
+	}
+	since := time.Now().Add(-time.Minute)
+	assert.True(t, untouchedSince(pkg, "pkg", since))
+
+	require.NoError(t, os.WriteFile(filepath.Join(pkg, "lib", "index.js"), []byte("linked: the check of the saved tree sees it"), 0o644))
+	assert.True(t, untouchedSince(pkg, "pkg", since), "package code is not this check's business")
+
+	require.NoError(t, os.WriteFile(filepath.Join(pkg, "package.json"), []byte(`{"edited":1}`), 0o644))
+	assert.False(t, untouchedSince(pkg, "pkg", since), "a package.json rewritten in place")
+	require.NoError(t, os.Chtimes(filepath.Join(pkg, "package.json"), old, old))
+
+	require.NoError(t, os.Remove(filepath.Join(pkg, "lib", "index.js")))
+	assert.False(t, untouchedSince(pkg, "pkg", since), "a removed file")
+	assert.False(t, untouchedSince(filepath.Join(dir, "missing"), "missing", since))
+}
