@@ -111,13 +111,14 @@ func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 		if err != nil {
 			return movedPackages{}, err
 		}
-		if fi, err := os.Lstat(src); err != nil || !fi.IsDir() {
+		fi, err := os.Lstat(src)
+		if err != nil || !fi.IsDir() {
 			continue // not installed here (another platform's optional package), or a link
 		}
 		if c.devSpare != nil {
 			// Into the next build's spare, when it has a hole for it
 			// (devspare.go); else discarded.
-			if c.devSpare.fill(src, rel) {
+			if c.devSpare.fill(src, rel, fi) {
 				moved = append(moved, rel)
 				kept++
 				continue

@@ -27,12 +27,15 @@ import (
 // same one rename each, and nothing to create or remove. The next build
 // must still restore the tree the install left, so a directory moved in is
 // kept only if the build changed nothing in it:
-//   - adding, removing, renaming or replacing an entry changes the
-//     modification time of its directory, so every directory in it must be
+//   - adding, removing, renaming or replacing an entry changes its
+//     directory's change time (ctime), so every directory in it must be
 //     older than the moment the build could first touch it (since: the
-//     take of the spare, or the listing of a fresh install);
+//     take of the spare, or the listing of a fresh install); the prune
+//     sets the ctime of the directory it moves, so that one is looked at
+//     right before the move;
 //   - the files a build may rewrite in place (mutableFile) are copies of
-//     the saved ones, so their own modification time must be older too;
+//     the saved ones, so their own ctime must be older too (a program can
+//     set a modification time back, as cp -p does, but not a ctime);
 //   - every other file is a hard link of the saved tree: rewriting one in
 //     place changes the saved tree, which the check of the saved tree
 //     finds (checkSharedDependencies), and then the whole store goes, this
@@ -132,10 +135,10 @@ func (ds *devSpare) hole(rel string) string {
 	return to
 }
 
-// fill moves the installed directory src, at rel in the app, into its
-// hole, and reports whether it did; the directory is then checked in the
-// background.
-func (ds *devSpare) fill(src, rel string) bool {
+// fill moves the installed directory src (info: its Lstat), at rel in the
+// app, into its hole, and reports whether it did; what it holds is then
+// checked in the background.
+func (ds *devSpare) fill(src, rel string, info fs.FileInfo) bool {
 	to := ds.hole(rel)
 	if to == "" || os.Rename(src, to) != nil {
 		return false
@@ -143,6 +146,12 @@ func (ds *devSpare) fill(src, rel string) bool {
 	ds.filled = append(ds.filled, rel)
 	if ds.toCheck == nil {
 		ds.startChecking()
+	}
+	if !treecache.ChangeTime(info).Before(ds.since) {
+		ds.mu.Lock()
+		ds.changed[rel] = true
+		ds.mu.Unlock()
+		return true
 	}
 	ds.toCheck <- rel
 	return true
@@ -217,8 +226,9 @@ func (ds *devSpare) relink(rel string) error {
 }
 
 // untouchedSince reports whether nothing changed in the directory dir
-// since t (see above): every directory in it, and every file the build may
-// rewrite in place, is older. rel is dir's path in node_modules.
+// since t (see above): every directory below it, and every file the build
+// may rewrite in place, is older (dir itself is the caller's). rel is
+// dir's path in node_modules.
 func untouchedSince(dir, rel string, t time.Time) bool {
 	untouched := true
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -232,7 +242,7 @@ func untouchedSince(dir, rel string, t time.Time) bool {
 		if err != nil {
 			return err
 		}
-		if !info.ModTime().Before(t) {
+		if p != dir && !treecache.ChangeTime(info).Before(t) {
 			untouched = false
 			return fs.SkipAll
 		}

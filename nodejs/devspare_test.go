@@ -97,10 +97,13 @@ func TestWarmPruneFillsTheNextSpare(t *testing.T) {
 	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
 	require.NotNil(t, c.devSpare, "the next spare waits for the devDependencies")
 
-	// The build: a file added to one devDependency, a package.json
-	// rewritten in place in another, the third left alone.
+	// The build: a file added to one devDependency (its directory's
+	// modification time set back), a package.json rewritten in place in
+	// another, the third left alone.
 	nm := filepath.Join(app, "node_modules")
-	require.NoError(t, os.WriteFile(filepath.Join(nm, "mkdirp", "bin", "added.js"), []byte("x"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(nm, "mkdirp", "added.js"), []byte("x"), 0o644))
+	old := time.Now().Add(-time.Hour)
+	require.NoError(t, os.Chtimes(filepath.Join(nm, "mkdirp"), old, old))
 	f, err := os.OpenFile(filepath.Join(nm, "@types", "ms", "package.json"), os.O_WRONLY|os.O_TRUNC, 0)
 	require.NoError(t, err)
 	_, err = f.WriteString(`{"patched":true}`)
@@ -132,7 +135,7 @@ func TestWarmPruneFillsTheNextSpare(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(next, "node_modules", "@types", "ms", "package.json"))
 	require.NoError(t, err)
 	assert.Equal(t, "{}", string(b), "the saved package.json, not the build's")
-	assert.NoFileExists(t, filepath.Join(next, "node_modules", "mkdirp", "bin", "added.js"))
+	assert.NoFileExists(t, filepath.Join(next, "node_modules", "mkdirp", "added.js"))
 }
 
 // TestFirstBuildPruneFillsTheSpare: after an install, the tree is listed
@@ -142,13 +145,7 @@ func TestWarmPruneFillsTheNextSpare(t *testing.T) {
 func TestFirstBuildPruneFillsTheSpare(t *testing.T) {
 	root := t.TempDir()
 	app := pruneApp(t)
-	old := time.Now().Add(-time.Hour)
-	require.NoError(t, filepath.WalkDir(filepath.Join(app, "node_modules"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type()&fs.ModeSymlink == 0 {
-			err = os.Chtimes(p, old, old)
-		}
-		return err
-	}))
+	time.Sleep(2 * touchMargin) // npm's directories are older than the listing
 	var out bytes.Buffer
 	c := pruneCompiler(app, t.TempDir(), &out)
 	c.saveDependenciesInBackground(depCache{root: root}, depKey{Format: depKeyFormat})
@@ -234,21 +231,42 @@ func TestUntouchedSince(t *testing.T) {
 	for _, f := range []string{"package.json", "lib/index.js"} {
 		require.NoError(t, os.WriteFile(filepath.Join(pkg, f), []byte("{}"), 0o644))
 	}
-	old := time.Now().Add(-time.Hour)
-	for _, p := range []string{pkg, filepath.Join(pkg, "lib"), filepath.Join(pkg, "package.json"), filepath.Join(pkg, "lib", "index.js")} {
-		require.NoError(t, os.Chtimes(p, old, old))
-	}
-	since := time.Now().Add(-time.Minute)
+	// Around since, more than a tick of the kernel's file clock.
+	time.Sleep(20 * time.Millisecond)
+	since := time.Now()
+	time.Sleep(20 * time.Millisecond)
 	assert.True(t, untouchedSince(pkg, "pkg", since))
+
+	moved := filepath.Join(dir, "moved")
+	require.NoError(t, os.Mkdir(moved, 0o755))
+	require.NoError(t, os.Rename(pkg, filepath.Join(moved, "pkg")))
+	pkg = filepath.Join(moved, "pkg")
+	assert.True(t, untouchedSince(pkg, "pkg", since), "moving the package is not changing it")
 
 	require.NoError(t, os.WriteFile(filepath.Join(pkg, "lib", "index.js"), []byte("linked: the check of the saved tree sees it"), 0o644))
 	assert.True(t, untouchedSince(pkg, "pkg", since), "package code is not this check's business")
 
+	old := since.Add(-time.Hour)
 	require.NoError(t, os.WriteFile(filepath.Join(pkg, "package.json"), []byte(`{"edited":1}`), 0o644))
-	assert.False(t, untouchedSince(pkg, "pkg", since), "a package.json rewritten in place")
 	require.NoError(t, os.Chtimes(filepath.Join(pkg, "package.json"), old, old))
+	assert.False(t, untouchedSince(pkg, "pkg", since), "a package.json rewritten in place, its modification time set back (cp -p)")
+}
 
-	require.NoError(t, os.Remove(filepath.Join(pkg, "lib", "index.js")))
-	assert.False(t, untouchedSince(pkg, "pkg", since), "a removed file")
-	assert.False(t, untouchedSince(filepath.Join(dir, "missing"), "missing", since))
+func TestUntouchedSinceSeesEntriesAddedOrRemoved(t *testing.T) {
+	for _, change := range []func(pkg string) error{
+		func(pkg string) error { return os.Remove(filepath.Join(pkg, "lib", "index.js")) },
+		func(pkg string) error { return os.WriteFile(filepath.Join(pkg, "lib", "added.js"), nil, 0o644) },
+	} {
+		pkg := filepath.Join(t.TempDir(), "pkg")
+		require.NoError(t, os.MkdirAll(filepath.Join(pkg, "lib"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(pkg, "lib", "index.js"), nil, 0o644))
+		time.Sleep(20 * time.Millisecond)
+		since := time.Now()
+		time.Sleep(20 * time.Millisecond)
+		require.NoError(t, change(pkg))
+		old := since.Add(-time.Hour)
+		require.NoError(t, os.Chtimes(filepath.Join(pkg, "lib"), old, old))
+		assert.False(t, untouchedSince(pkg, "pkg", since))
+	}
+	assert.False(t, untouchedSince(filepath.Join(t.TempDir(), "missing"), "missing", time.Now()))
 }
