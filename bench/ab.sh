@@ -14,8 +14,15 @@ GRAVE=$W/grave
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 tar -C "$app" --exclude=./node_modules --exclude=./.kiln -cf - . | tar -C "$W/app" -xf -
-for _ in $(seq "$runs"); do
-  for k in "$@"; do
+# The order turns every round (ABBA), so that each binary follows the
+# other as often: a run pays for the files the run before it removed.
+for i in $(seq "$runs"); do
+  order=("$@")
+  if ((i % 2 == 0)); then
+    order=()
+    for ((j = $#; j >= 1; j--)); do order+=("${!j}"); done
+  fi
+  for k in "${order[@]}"; do
     bury "$W/cache" "$W/slug"
     settle
     s=$(date +%s.%N)

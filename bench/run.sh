@@ -66,18 +66,27 @@ bench_app() {
 
   # Cold builds and the lower bound alternate, run by run: on these disks
   # the cost of creating a file drifts over minutes (see the notes), and
-  # measuring one after the other would compare different disk states.
+  # measuring one after the other would compare different disk states. The
+  # order turns every round (cold first, then the lower bound first: ABBA):
+  # npm prune removes thousands of files, and the run right after a removal
+  # pays for it on this disk, so each side follows the other as often.
   echo "== $name: cold build (empty cache) and bare npm ci + build + prune (lower bound), alternating"
   : >"$d/cold.times"; : >"$d/bare.times"
-  for _ in $(seq "$COLD_RUNS"); do
+  cold_run() {
     # A first build: no cache and no earlier slug (whose removal kiln would
     # leave to a background process, competing with the next run).
     bury "$d/cache" "$d/slug"
     settle
     timed "$d/cold.times" "$build"
+  }
+  bare_run() {
     bury "$d/bare" && cp -a "$d/app" "$d/bare"
     settle
     timed "$d/bare.times" "$bare"
+  }
+  local i
+  for i in $(seq "$COLD_RUNS"); do
+    if ((i % 2)); then cold_run; bare_run; else bare_run; cold_run; fi
   done
   echo "   cold: $(tr '\n' ' ' <"$d/cold.times")"
   echo "   bare: $(tr '\n' ' ' <"$d/bare.times")"

@@ -270,3 +270,43 @@ func TestUntouchedSinceSeesEntriesAddedOrRemoved(t *testing.T) {
 	}
 	assert.False(t, untouchedSince(filepath.Join(t.TempDir(), "missing"), "missing", time.Now()))
 }
+
+// TestBuildKilledDuringPrune: a build killed while its prune filled the
+// next spare leaves that spare under its temporary name; the next build
+// removes it and restores the saved tree link by link.
+func TestBuildKilledDuringPrune(t *testing.T) {
+	root := t.TempDir()
+	first := pruneApp(t)
+	key := depKey{Format: depKeyFormat}
+	var out bytes.Buffer
+	c := pruneCompiler(first, "", &out)
+	c.saveDependencies(depCache{root: root}, key, nil)
+	c.background.Wait()
+
+	app := t.TempDir()
+	lock, err := os.ReadFile(filepath.Join(first, "package-lock.json"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), lock, 0o644))
+	c = pruneCompiler(app, t.TempDir(), &out)
+	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
+	<-c.devSpare.ready
+	src := filepath.Join(app, "node_modules", "mkdirp")
+	require.True(t, c.devSpare.fill(src, "node_modules/mkdirp", inode(t, src)))
+	// Killed here: no finish, no spare under its name.
+	deps := depCache{root: root}.dir()
+	assert.NoDirExists(t, depCache{root: root}.spare())
+
+	ok, _, next := restoreWith(t, root, key)
+	require.True(t, ok)
+	for _, f := range []string{"mkdirp/package.json", "mkdirp/bin/cmd.js", "mkdirp/node_modules/minimist/package.json", "@types/ms/package.json", ".bin/mkdirp"} {
+		assert.FileExists(t, filepath.Join(next, "node_modules", f))
+	}
+	entries, err := os.ReadDir(deps)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.ElementsMatch(t, []string{"key.json", "tree", "spare"}, names, "the killed build's spare is gone")
+	assertSpareIsSaved(t, root)
+}
