@@ -71,19 +71,18 @@ func inode(t *testing.T, path string) os.FileInfo {
 	return fi
 }
 
-// TestWarmPruneFillsTheNextSpare: a warm build restores node_modules from
-// the spare; its prune moves the devDependencies into the holes of the next
-// spare. A package the build did not touch is kept as it was moved (same
-// directory); one with a file added and one whose package.json was
-// rewritten in place are linked again from the saved tree. The finished
-// spare is the saved tree, and nothing waits in the discard directory.
-func TestWarmPruneFillsTheNextSpare(t *testing.T) {
+// warmRestore saves pruneApp's tree in a new cache, then restores it into
+// a new app with the same lockfile, as the install step of a warm build
+// whose prune moves devDependencies first (discard is its discard
+// directory). It returns the cache root, the app's lockfile and the warm
+// build's compiler, whose next spare waits for the prune.
+func warmRestore(t *testing.T, discard string) (string, []byte, *compiler) {
+	t.Helper()
 	root := t.TempDir()
 	first := pruneApp(t)
-	key := depKey{Format: depKeyFormat}
 	var out bytes.Buffer
 	c := pruneCompiler(first, "", &out)
-	c.saveDependencies(depCache{root: root}, key, nil)
+	c.saveDependencies(depCache{root: root}, depKey{Format: depKeyFormat}, nil)
 	c.background.Wait()
 	// Everything the build may change must be newer than the spare.
 	time.Sleep(2 * touchMargin)
@@ -92,10 +91,22 @@ func TestWarmPruneFillsTheNextSpare(t *testing.T) {
 	lock, err := os.ReadFile(filepath.Join(first, "package-lock.json"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), lock, 0o644))
-	discard := t.TempDir()
 	c = pruneCompiler(app, discard, &out)
-	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
+	require.True(t, c.restoreDependencies(depCache{root: root}, depKey{Format: depKeyFormat}, buildpack.Step{Command: []string{"npm", "ci"}}))
 	require.NotNil(t, c.devSpare, "the next spare waits for the devDependencies")
+	return root, lock, c
+}
+
+// TestWarmPruneFillsTheNextSpare: a warm build restores node_modules from
+// the spare; its prune moves the devDependencies into the holes of the next
+// spare. A package the build did not touch is kept as it was moved (same
+// directory); one with a file added and one whose package.json was
+// rewritten in place are linked again from the saved tree. The finished
+// spare is the saved tree, and nothing waits in the discard directory.
+func TestWarmPruneFillsTheNextSpare(t *testing.T) {
+	discard := t.TempDir()
+	root, lock, c := warmRestore(t, discard)
+	app := c.ctx.AppDir
 
 	// The build: a file added to one devDependency (its directory's
 	// modification time set back), a package.json rewritten in place in
@@ -130,7 +141,7 @@ func TestWarmPruneFillsTheNextSpare(t *testing.T) {
 	assert.Empty(t, left)
 
 	// The next restore takes it.
-	ok, _, next := restoreWith(t, root, key)
+	ok, _, next := restoreWith(t, root, depKey{Format: depKeyFormat})
 	require.True(t, ok)
 	b, err := os.ReadFile(filepath.Join(next, "node_modules", "@types", "ms", "package.json"))
 	require.NoError(t, err)
@@ -172,21 +183,8 @@ func TestFirstBuildPruneFillsTheSpare(t *testing.T) {
 // store (the build rewrote a saved file in place), the prune moves the
 // devDependencies to the discard directory and no spare is left.
 func TestSpareDroppedDuringPrune(t *testing.T) {
-	root := t.TempDir()
-	first := pruneApp(t)
-	key := depKey{Format: depKeyFormat}
-	var out bytes.Buffer
-	c := pruneCompiler(first, "", &out)
-	c.saveDependencies(depCache{root: root}, key, nil)
-	c.background.Wait()
-
-	app := t.TempDir()
-	lock, err := os.ReadFile(filepath.Join(first, "package-lock.json"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), lock, 0o644))
 	discard := t.TempDir()
-	c = pruneCompiler(app, discard, &out)
-	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
+	root, lock, c := warmRestore(t, discard)
 	<-c.devSpare.ready
 	require.NoError(t, depCache{root: root}.store().Drop())
 
@@ -206,19 +204,7 @@ func TestSpareDroppedDuringPrune(t *testing.T) {
 // TestUnfilledSpareIsCompletedFromTheSavedTree: a build that ends before
 // its prune (a failed build script) still leaves a complete spare.
 func TestUnfilledSpareIsCompletedFromTheSavedTree(t *testing.T) {
-	root := t.TempDir()
-	first := pruneApp(t)
-	key := depKey{Format: depKeyFormat}
-	var out bytes.Buffer
-	c := pruneCompiler(first, "", &out)
-	c.saveDependencies(depCache{root: root}, key, nil)
-	c.background.Wait()
-
-	app := t.TempDir()
-	require.NoError(t, os.Link(filepath.Join(first, "package-lock.json"), filepath.Join(app, "package-lock.json")))
-	c = pruneCompiler(app, "", &out)
-	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
-	require.NotNil(t, c.devSpare)
+	root, _, c := warmRestore(t, "")
 	c.finishDevSpare()
 	c.background.Wait()
 	assertSpareIsSaved(t, root)
@@ -275,20 +261,8 @@ func TestUntouchedSinceSeesEntriesAddedOrRemoved(t *testing.T) {
 // next spare leaves that spare under its temporary name; the next build
 // removes it and restores the saved tree link by link.
 func TestBuildKilledDuringPrune(t *testing.T) {
-	root := t.TempDir()
-	first := pruneApp(t)
-	key := depKey{Format: depKeyFormat}
-	var out bytes.Buffer
-	c := pruneCompiler(first, "", &out)
-	c.saveDependencies(depCache{root: root}, key, nil)
-	c.background.Wait()
-
-	app := t.TempDir()
-	lock, err := os.ReadFile(filepath.Join(first, "package-lock.json"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), lock, 0o644))
-	c = pruneCompiler(app, t.TempDir(), &out)
-	require.True(t, c.restoreDependencies(depCache{root: root}, key, buildpack.Step{Command: []string{"npm", "ci"}}))
+	root, _, c := warmRestore(t, t.TempDir())
+	app := c.ctx.AppDir
 	<-c.devSpare.ready
 	src := filepath.Join(app, "node_modules", "mkdirp")
 	require.True(t, c.devSpare.fill(src, "node_modules/mkdirp", inode(t, src)))
@@ -296,7 +270,7 @@ func TestBuildKilledDuringPrune(t *testing.T) {
 	deps := depCache{root: root}.dir()
 	assert.NoDirExists(t, depCache{root: root}.spare())
 
-	ok, _, next := restoreWith(t, root, key)
+	ok, _, next := restoreWith(t, root, depKey{Format: depKeyFormat})
 	require.True(t, ok)
 	for _, f := range []string{"mkdirp/package.json", "mkdirp/bin/cmd.js", "mkdirp/node_modules/minimist/package.json", "@types/ms/package.json", ".bin/mkdirp"} {
 		assert.FileExists(t, filepath.Join(next, "node_modules", f))
