@@ -21,9 +21,11 @@ import (
 // tree, and then one unlink per file of every devDependency: on a large app
 // 15,000 files, seconds of a build. The lockfile already says which
 // packages are devDependencies ("dev": true), so kiln moves those
-// directories out of node_modules first, a rename each, and removes them
-// outside the build's time when it can (kiln build: after the slug is in
-// place) or while npm runs. `npm prune` still runs and stays the authority:
+// directories out of node_modules first, a rename each: into the next
+// build's copy of the dependency cache when one waits for them
+// (devspare.go), else to be removed outside the build's time when it can
+// (kiln build: after the slug is in place) or while npm runs (see also
+// pruneskip.go). `npm prune` still runs and stays the authority:
 // it removes what else should go (packages the build added, their links),
 // rewrites node_modules/.package-lock.json, and would put back from its
 // cache a package kiln moved that it wanted to keep.
@@ -94,8 +96,9 @@ type movedPackages struct {
 // lockfile out of node_modules: into the next build's spare when it waits
 // for them (devspare.go), else into a fresh directory, under the build's
 // discard directory when there is one on the app's filesystem, else a
-// hidden one in the app that the caller removes. Then it removes the links of node_modules/.bin (at
-// every level) that pointed into them, as npm prune would have.
+// hidden one in the app that the caller removes. Then it removes the links
+// of node_modules/.bin (at every level) that pointed into them, as npm
+// prune would have.
 func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 	start := time.Now()
 	app := c.ctx.AppDir
