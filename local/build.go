@@ -224,7 +224,14 @@ func chooseCache(app string, opts BuildOptions) (string, func(), error) {
 		if err != nil {
 			return "", nil, fmt.Errorf("creating throw-away cache: %w", err)
 		}
-		return d, func() { os.RemoveAll(d) }, nil
+		// A cache holds thousands of files (npm's cache, the saved
+		// dependencies): 2-3 s to remove on a large app, which the build
+		// need not wait for.
+		return d, func() {
+			if !discardTree(d, opts.Discard) {
+				_ = os.RemoveAll(d)
+			}
+		}, nil
 	}
 	d := opts.CacheDir
 	if d == "" {

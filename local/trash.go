@@ -78,10 +78,16 @@ func discardWork(work, discardDir string, discard Discarder) bool {
 	if entries, err := os.ReadDir(discardDir); err != nil || len(entries) == 0 {
 		return false
 	}
+	return discardTree(work, discard)
+}
+
+// discardTree moves dir to the trash and hands it to discard (removing it
+// at once when that fails), and reports whether it moved it.
+func discardTree(dir string, discard Discarder) bool {
 	if discard == nil {
 		discard = removeNow
 	}
-	t, err := moveToTrash(work)
+	t, err := moveToTrash(dir)
 	if err != nil {
 		return false
 	}

@@ -100,3 +100,20 @@ func TestDiscardWork(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, discarded, left, "only the first, recorded one is left")
 }
+
+// TestThrowAwayCacheIsDiscarded: --no-cache's cache goes to the discarder
+// (a detached process in the CLI) once the build is over.
+func TestThrowAwayCacheIsDiscarded(t *testing.T) {
+	var discarded []string
+	record := func(dir string) error { discarded = append(discarded, dir); return nil }
+	d, cleanup, err := chooseCache(t.TempDir(), BuildOptions{NoCache: true, Discard: record})
+	require.NoError(t, err)
+	writeFile(t, filepath.Join(d, "node", "npm-cache", "index"), "x")
+	cleanup()
+	require.Len(t, discarded, 1)
+	defer os.RemoveAll(discarded[0])
+	assert.NoDirExists(t, d)
+	assert.True(t, strings.HasPrefix(filepath.Base(discarded[0]), trashPrefix), discarded[0])
+	assert.FileExists(t, filepath.Join(discarded[0], "node", "npm-cache", "index"))
+	assert.NoError(t, RemoveTrash(discarded[0]), "the hidden command accepts it")
+}
