@@ -59,9 +59,22 @@ func (c *compiler) checkSharedDependencies() func() {
 	var rel string
 	var err error
 	done := make(chan struct{})
-	spare, save := c.depSpare, c.depSave
+	spare, save, ds := c.depSpare, c.depSave, c.devSpare
+	var visit treecache.Visitor
+	if ds != nil {
+		// The spare waiting for the devDependencies needs the listing of
+		// the saved tree (devspare.go): this walk makes it.
+		ds.checked, visit = true, ds.visit
+	}
 	go func() {
 		defer close(done)
+		walked := false
+		if ds != nil {
+			defer func() {
+				ds.listedOK = walked && err == nil && rel == ""
+				close(ds.listed)
+			}()
+		}
 		// The spare is linked inside the store's directory: let it finish
 		// before the check may remove that directory. A background save
 		// includes its spare.
@@ -69,13 +82,15 @@ func (c *compiler) checkSharedDependencies() func() {
 			<-spare
 		}
 		if save == nil {
-			rel, err = c.sharedDeps.store().CheckShared()
+			rel, err = c.sharedDeps.store().CheckShared(visit)
+			walked = true
 			return
 		}
 		<-save.done
 		if save.err == nil {
 			// The listed files are as old as its newest at most.
-			rel, err = c.sharedDeps.store().CheckSharedSince(save.newest)
+			rel, err = c.sharedDeps.store().CheckSharedSince(save.newest, visit)
+			walked = true
 		}
 	}()
 	return func() {

@@ -94,7 +94,7 @@ func TestSavedListingIsWhatTheInstallLeft(t *testing.T) {
 	_, err = f.WriteString("// patched\n")
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
-	rel, err := cache.store().CheckSharedSince(l.newest)
+	rel, err := cache.store().CheckSharedSince(l.newest, nil)
 	require.NoError(t, err)
 	assert.Equal(t, filepath.FromSlash("node_modules/a/lib/index.js"), rel)
 	assert.NoDirExists(t, cache.dir(), "the save is dropped")

@@ -65,12 +65,18 @@ type devSpare struct {
 	// only the compiler's goroutine appends, before finish starts.
 	filled   []string
 	finished bool
-	// The filled holes are checked as they come, while the prune moves
-	// the next ones (see fill and changedHoles).
-	toCheck  chan string
-	checking sync.WaitGroup
+	// changed holds the filled holes found changed.
+	changed map[string]bool
+	// The check of the saved tree (checkSharedDependencies) lists, as it
+	// walks, the directories and the files a build may rewrite in place
+	// (visit); finish looks at their copies in the filled holes. listed is
+	// closed when it is over, checked says whether it started, listedOK
+	// whether it walked the whole tree.
+	checked  bool
+	listed   chan struct{}
+	listedOK bool
 	mu       sync.Mutex
-	changed  map[string]bool
+	entries  []string // app-relative
 }
 
 // newDevSpare returns a spare for the saved tree m with holes for the
@@ -93,7 +99,8 @@ func (c *compiler) newDevSpare(cache depCache, m depManifest, since time.Time) *
 	if len(holes) == 0 {
 		return nil
 	}
-	return &devSpare{cache: cache, holes: holes, since: since.Add(-touchMargin), ready: make(chan struct{})}
+	return &devSpare{cache: cache, holes: holes, since: since.Add(-touchMargin), ready: make(chan struct{}),
+		changed: map[string]bool{}, listed: make(chan struct{})}
 }
 
 // link links the saved tree into a new spare, holes left out, and closes
@@ -136,60 +143,61 @@ func (ds *devSpare) hole(rel string) string {
 }
 
 // fill moves the installed directory src (info: its Lstat), at rel in the
-// app, into its hole, and reports whether it did; what it holds is then
-// checked in the background.
+// app, into its hole, and reports whether it did. The directory itself is
+// looked at here, before the rename sets its ctime; what it holds, in
+// finish.
 func (ds *devSpare) fill(src, rel string, info fs.FileInfo) bool {
 	to := ds.hole(rel)
 	if to == "" || os.Rename(src, to) != nil {
 		return false
 	}
 	ds.filled = append(ds.filled, rel)
-	if ds.toCheck == nil {
-		ds.startChecking()
-	}
 	if !treecache.ChangeTime(info).Before(ds.since) {
-		ds.mu.Lock()
 		ds.changed[rel] = true
-		ds.mu.Unlock()
-		return true
 	}
-	ds.toCheck <- rel
 	return true
 }
 
-// startChecking starts the goroutines that check the filled holes (see
-// untouchedSince) and record the changed ones.
-func (ds *devSpare) startChecking() {
-	ds.toCheck = make(chan string, len(ds.holes))
-	ds.changed = map[string]bool{}
-	for range treecache.WalkWorkers {
-		ds.checking.Add(1)
-		go func() {
-			defer ds.checking.Done()
-			for rel := range ds.toCheck {
-				dir := filepath.Join(ds.part.Dir(), filepath.FromSlash(rel))
-				if !untouchedSince(dir, strings.TrimPrefix(rel, "node_modules/"), ds.since) {
-					ds.mu.Lock()
-					ds.changed[rel] = true
-					ds.mu.Unlock()
-				}
-			}
-		}()
+// visit records, from the check of the saved tree, the entries whose copies
+// in the holes finish looks at: directories, and files a build may rewrite
+// in place. rel is relative to the saved tree, which holds node_modules.
+func (ds *devSpare) visit(rel string, d fs.DirEntry) {
+	if !d.IsDir() && !(d.Type().IsRegular() && mutableFile(strings.TrimPrefix(rel, "node_modules/"))) {
+		return
 	}
+	if ds.holeOf(rel) == "" {
+		return
+	}
+	ds.mu.Lock()
+	ds.entries = append(ds.entries, rel)
+	ds.mu.Unlock()
+}
+
+// holeOf returns the hole that holds the app-relative path rel (or is
+// rel), or "". Holes are outermost: the shortest match is the one.
+func (ds *devSpare) holeOf(rel string) string {
+	for i := len("node_modules/"); i < len(rel); i++ {
+		if rel[i] == '/' && ds.holes[rel[:i]] {
+			return rel[:i]
+		}
+	}
+	if ds.holes[rel] {
+		return rel
+	}
+	return ""
 }
 
 // finish completes the spare and puts it in place: each filled hole is
-// kept when untouched since ds.since, else linked again from the saved
-// tree, as is every hole left empty. Failures abandon the spare: the next
-// build then places the tree link by link.
+// kept when untouched since ds.since (see markChanged), else linked again
+// from the saved tree, as is every hole left empty. Failures abandon the
+// spare: the next build then places the tree link by link.
 func (ds *devSpare) finish() {
 	<-ds.ready
 	if ds.part == nil {
 		return
 	}
-	if ds.toCheck != nil {
-		close(ds.toCheck)
-		ds.checking.Wait()
+	if len(ds.filled) > 0 {
+		ds.markChanged()
 	}
 	kept := map[string]bool{}
 	for _, rel := range ds.filled {
@@ -225,30 +233,34 @@ func (ds *devSpare) relink(rel string) error {
 	return err
 }
 
-// untouchedSince reports whether nothing changed in the directory dir
-// since t (see above): every directory below it, and every file the build
-// may rewrite in place, is older (dir itself is the caller's). rel is
-// dir's path in node_modules.
-func untouchedSince(dir, rel string, t time.Time) bool {
-	untouched := true
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+// markChanged marks the filled holes the build changed (see above), by
+// the ctime of their directories and of the files a build may rewrite in
+// place, as the check of the saved tree listed them. Without a complete
+// listing every filled hole counts as changed.
+func (ds *devSpare) markChanged() {
+	if ds.checked {
+		<-ds.listed
+	}
+	filled := map[string]bool{}
+	for _, rel := range ds.filled {
+		filled[rel] = true
+		if !ds.checked || !ds.listedOK {
+			ds.changed[rel] = true
 		}
-		if !d.IsDir() && !(d.Type().IsRegular() && mutableFile(rel+filepath.ToSlash(strings.TrimPrefix(p, dir)))) {
-			return nil
+	}
+	if !ds.checked || !ds.listedOK {
+		return
+	}
+	for _, rel := range ds.entries {
+		h := ds.holeOf(rel)
+		if !filled[h] || ds.changed[h] || rel == h {
+			continue // the moved directory itself was looked at by fill
 		}
-		info, err := d.Info()
-		if err != nil {
-			return err
+		fi, err := os.Lstat(filepath.Join(ds.part.Dir(), filepath.FromSlash(rel)))
+		if err != nil || !treecache.ChangeTime(fi).Before(ds.since) {
+			ds.changed[h] = true
 		}
-		if p != dir && !treecache.ChangeTime(info).Before(t) {
-			untouched = false
-			return fs.SkipAll
-		}
-		return nil
-	})
-	return err == nil && untouched
+	}
 }
 
 // finishDevSpare completes the spare of the saved tree in the background,

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // assertSpareIsSaved checks that the spare of the dependency cache at root
@@ -94,6 +95,7 @@ func warmRestore(t *testing.T, discard string) (string, []byte, *compiler) {
 	c = pruneCompiler(app, discard, &out)
 	require.True(t, c.restoreDependencies(depCache{root: root}, depKey{Format: depKeyFormat}, buildpack.Step{Command: []string{"npm", "ci"}}))
 	require.NotNil(t, c.devSpare, "the next spare waits for the devDependencies")
+	c.sharedDeps = &depCache{root: root}
 	return root, lock, c
 }
 
@@ -123,12 +125,14 @@ func TestWarmPruneFillsTheNextSpare(t *testing.T) {
 	untouched := inode(t, filepath.Join(nm, "express", "node_modules", "ms"))
 	changed := inode(t, filepath.Join(nm, "mkdirp"))
 
+	check := c.checkSharedDependencies() // the build is over
 	m, err := c.moveDevPackages(lock)
 	require.NoError(t, err)
 	assert.Equal(t, 3, m.count)
 	assert.Equal(t, 3, m.kept, "all three went into the next spare")
 	assert.Empty(t, m.dir, "nothing was discarded")
 	c.finishDevSpare()
+	check()
 	c.background.Wait()
 
 	assertSpareIsSaved(t, root)
@@ -167,10 +171,13 @@ func TestFirstBuildPruneFillsTheSpare(t *testing.T) {
 	lock, err := os.ReadFile(filepath.Join(app, "package-lock.json"))
 	require.NoError(t, err)
 	c.awaitDependencySave()
+	c.sharedDeps = &depCache{root: root}
+	check := c.checkSharedDependencies()
 	m, err := c.moveDevPackages(lock)
 	require.NoError(t, err)
 	assert.Equal(t, 3, m.kept)
 	c.finishDevSpare()
+	check()
 	c.background.Wait()
 
 	assertSpareIsSaved(t, root)
@@ -210,51 +217,87 @@ func TestUnfilledSpareIsCompletedFromTheSavedTree(t *testing.T) {
 	assertSpareIsSaved(t, root)
 }
 
-func TestUntouchedSince(t *testing.T) {
-	dir := t.TempDir()
-	pkg := filepath.Join(dir, "pkg")
-	require.NoError(t, os.MkdirAll(filepath.Join(pkg, "lib"), 0o755))
-	for _, f := range []string{"package.json", "lib/index.js"} {
-		require.NoError(t, os.WriteFile(filepath.Join(pkg, f), []byte("{}"), 0o644))
+func TestHoleOf(t *testing.T) {
+	ds := &devSpare{holes: map[string]bool{"node_modules/a": true, "node_modules/@s/b": true, "node_modules/p/node_modules/c": true}}
+	for rel, want := range map[string]string{
+		"node_modules/a":                          "node_modules/a",
+		"node_modules/a/lib/x.js":                 "node_modules/a",
+		"node_modules/a/node_modules/z":           "node_modules/a",
+		"node_modules/ab/index.js":                "",
+		"node_modules/@s/b/package.json":          "node_modules/@s/b",
+		"node_modules/@s":                         "",
+		"node_modules/@s/bb":                      "",
+		"node_modules/p/index.js":                 "",
+		"node_modules/p/node_modules/c/lib/index": "node_modules/p/node_modules/c",
+		"node_modules/.bin/a":                     "",
+	} {
+		assert.Equal(t, want, ds.holeOf(rel), rel)
 	}
-	// Around since, more than a tick of the kernel's file clock.
-	time.Sleep(20 * time.Millisecond)
-	since := time.Now()
-	time.Sleep(20 * time.Millisecond)
-	assert.True(t, untouchedSince(pkg, "pkg", since))
-
-	moved := filepath.Join(dir, "moved")
-	require.NoError(t, os.Mkdir(moved, 0o755))
-	require.NoError(t, os.Rename(pkg, filepath.Join(moved, "pkg")))
-	pkg = filepath.Join(moved, "pkg")
-	assert.True(t, untouchedSince(pkg, "pkg", since), "moving the package is not changing it")
-
-	require.NoError(t, os.WriteFile(filepath.Join(pkg, "lib", "index.js"), []byte("linked: the check of the saved tree sees it"), 0o644))
-	assert.True(t, untouchedSince(pkg, "pkg", since), "package code is not this check's business")
-
-	old := since.Add(-time.Hour)
-	require.NoError(t, os.WriteFile(filepath.Join(pkg, "package.json"), []byte(`{"edited":1}`), 0o644))
-	require.NoError(t, os.Chtimes(filepath.Join(pkg, "package.json"), old, old))
-	assert.False(t, untouchedSince(pkg, "pkg", since), "a package.json rewritten in place, its modification time set back (cp -p)")
 }
 
-func TestUntouchedSinceSeesEntriesAddedOrRemoved(t *testing.T) {
-	for _, change := range []func(pkg string) error{
-		func(pkg string) error { return os.Remove(filepath.Join(pkg, "lib", "index.js")) },
-		func(pkg string) error { return os.WriteFile(filepath.Join(pkg, "lib", "added.js"), nil, 0o644) },
-	} {
-		pkg := filepath.Join(t.TempDir(), "pkg")
-		require.NoError(t, os.MkdirAll(filepath.Join(pkg, "lib"), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(pkg, "lib", "index.js"), nil, 0o644))
-		time.Sleep(20 * time.Millisecond)
-		since := time.Now()
-		time.Sleep(20 * time.Millisecond)
-		require.NoError(t, change(pkg))
-		old := since.Add(-time.Hour)
-		require.NoError(t, os.Chtimes(filepath.Join(pkg, "lib"), old, old))
-		assert.False(t, untouchedSince(pkg, "pkg", since))
+// backdated sets the modification time of path an hour back after a
+// change (err is the change's), as a program hiding it could.
+func backdated(path string, err error) error {
+	if err != nil {
+		return err
 	}
-	assert.False(t, untouchedSince(filepath.Join(t.TempDir(), "missing"), "missing", time.Now()))
+	old := time.Now().Add(-time.Hour)
+	return os.Chtimes(path, old, old)
+}
+
+// TestMarkChanged: what the check of the saved tree listed is looked up in
+// the filled holes by change time: a file added or removed in a directory,
+// a package.json rewritten in place (its modification time set back, as cp
+// -p does) count; package code written in place is the check's business;
+// without a complete listing every filled hole counts as changed.
+func TestMarkChanged(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		change  func(pkg string) error
+		changed bool
+	}{
+		{"nothing", func(string) error { return nil }, false},
+		{"code written in place", func(pkg string) error { return os.WriteFile(filepath.Join(pkg, "lib", "index.js"), []byte("x"), 0o644) }, false},
+		{"a file added", func(pkg string) error {
+			return backdated(filepath.Join(pkg, "lib"), os.WriteFile(filepath.Join(pkg, "lib", "added.js"), nil, 0o644))
+		}, true},
+		{"a file removed", func(pkg string) error {
+			return backdated(filepath.Join(pkg, "lib"), os.Remove(filepath.Join(pkg, "lib", "index.js")))
+		}, true},
+		{"package.json rewritten, time set back", func(pkg string) error {
+			p := filepath.Join(pkg, "package.json")
+			return backdated(p, os.WriteFile(p, []byte(`{"edited":1}`), 0o644))
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			part, err := treecache.StartSpare(filepath.Join(tmp, "spare"))
+			require.NoError(t, err)
+			pkg := filepath.Join(part.Dir(), "node_modules", "p")
+			require.NoError(t, os.MkdirAll(filepath.Join(pkg, "lib"), 0o755))
+			for _, f := range []string{"package.json", "lib/index.js"} {
+				require.NoError(t, os.WriteFile(filepath.Join(pkg, f), []byte("{}"), 0o644))
+			}
+			// since falls between the spare and the build's change, more
+			// than a tick of the kernel's file clock apart.
+			time.Sleep(20 * time.Millisecond)
+			since := time.Now()
+			time.Sleep(20 * time.Millisecond)
+			require.NoError(t, tc.change(pkg))
+
+			ds := &devSpare{holes: map[string]bool{"node_modules/p": true}, since: since, part: part,
+				filled: []string{"node_modules/p"}, changed: map[string]bool{}, listed: make(chan struct{}),
+				checked: true, listedOK: true,
+				entries: []string{"node_modules/p", "node_modules/p/lib", "node_modules/p/package.json"}}
+			close(ds.listed)
+			ds.markChanged()
+			assert.Equal(t, tc.changed, ds.changed["node_modules/p"])
+
+			ds.changed, ds.listedOK = map[string]bool{}, false
+			ds.markChanged()
+			assert.True(t, ds.changed["node_modules/p"], "no complete listing: changed")
+		})
+	}
 }
 
 // TestBuildKilledDuringPrune: a build killed while its prune filled the

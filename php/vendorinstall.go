@@ -72,7 +72,7 @@ func (c *compiler) checkSharedVendor() {
 	if c.sharedVendor == nil {
 		return
 	}
-	rel, err := c.sharedVendor.store().CheckShared()
+	rel, err := c.sharedVendor.store().CheckShared(nil)
 	switch {
 	case err != nil:
 		c.ctx.Log.Warn("Could not check the saved vendor/ (%v); the next build may reinstall", err)

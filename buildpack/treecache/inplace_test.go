@@ -1,8 +1,10 @@
 package treecache
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +18,7 @@ import (
 // not count.
 func TestCheckSharedDropsATreeWrittenInPlace(t *testing.T) {
 	s := Store{Root: filepath.Join(t.TempDir(), "node"), Name: "deps", Noun: "the saved dependencies"}
-	rel, err := s.CheckShared()
+	rel, err := s.CheckShared(nil)
 	require.NoError(t, err)
 	assert.Empty(t, rel, "nothing saved: nothing to check")
 
@@ -36,10 +38,17 @@ func TestCheckSharedDropsATreeWrittenInPlace(t *testing.T) {
 	tmp := filepath.Join(app, "pkg", ".a.tmp")
 	require.NoError(t, os.WriteFile(tmp, []byte("replaced"), 0o644))
 	require.NoError(t, os.Rename(tmp, filepath.Join(app, "pkg", "a")))
-	rel, err = s.CheckShared()
+	var mu sync.Mutex
+	var visited []string
+	rel, err = s.CheckShared(func(rel string, d fs.DirEntry) {
+		mu.Lock()
+		defer mu.Unlock()
+		visited = append(visited, rel)
+	})
 	require.NoError(t, err)
 	assert.Empty(t, rel)
 	assert.Equal(t, "one", readTree(t, s))
+	assert.ElementsMatch(t, []string{"pkg", "pkg/a"}, visited, "the visitor sees every entry, relative to the tree")
 
 	// Placed again, then written in place: the saved copy changed with it.
 	require.NoError(t, os.RemoveAll(app))
@@ -51,7 +60,7 @@ func TestCheckSharedDropsATreeWrittenInPlace(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 
-	rel, err = s.CheckShared()
+	rel, err = s.CheckShared(nil)
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join("pkg", "a"), rel)
 	assert.NoDirExists(t, s.Dir(), "the save is dropped")
