@@ -44,8 +44,9 @@ import (
 // build failed, or the lockfile changed), is linked from the saved tree as
 // before. The kernel stamps files from a clock that may lag the real one by
 // a tick (up to 10 ms), hence touchMargin; a directory wrongly found newer
-// only costs its links. Moving a directory keeps its modification time
-// (ext4, tmpfs).
+// only costs its links. Which directories and files to look at is known
+// from the check of the saved tree, which walks it anyway (visit): one
+// lstat each in the holes, no second walk.
 
 // touchMargin is taken off the time from which the build may have changed
 // a directory, to allow for the kernel's coarse file clock.
