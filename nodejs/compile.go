@@ -60,6 +60,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	defer c.background.Wait()
 	defer c.finishDevSpare()
+	defer c.endDevSpareListing()
 	defer c.stopPrefetch()
 	defer c.serveHeaders(loopback)()
 	last := dependencyCheckStep(p)

@@ -64,16 +64,13 @@ func (c *compiler) checkSharedDependencies() func() {
 	if ds != nil {
 		// The spare waiting for the devDependencies needs the listing of
 		// the saved tree (devspare.go): this walk makes it.
-		ds.checked, visit = true, ds.visit
+		visit = ds.visit
 	}
 	go func() {
 		defer close(done)
 		walked := false
 		if ds != nil {
-			defer func() {
-				ds.listedOK = walked && err == nil && rel == ""
-				close(ds.listed)
-			}()
+			defer func() { ds.endListing(walked && err == nil && rel == "") }()
 		}
 		// The spare is linked inside the store's directory: let it finish
 		// before the check may remove that directory. A background save

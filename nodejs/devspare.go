@@ -71,10 +71,10 @@ type devSpare struct {
 	// The check of the saved tree (checkSharedDependencies) lists, as it
 	// walks, the directories and the files a build may rewrite in place
 	// (visit); finish looks at their copies in the filled holes. listed is
-	// closed when it is over, checked says whether it started, listedOK
-	// whether it walked the whole tree.
-	checked  bool
+	// closed by endListing when the check is over, or when the build ends
+	// without one; listedOK says whether it walked the whole tree.
 	listed   chan struct{}
+	listOnce sync.Once
 	listedOK bool
 	mu       sync.Mutex
 	entries  []string // app-relative
@@ -234,22 +234,29 @@ func (ds *devSpare) relink(rel string) error {
 	return err
 }
 
+// endListing ends the listing of the saved tree, complete or not; the
+// first call counts.
+func (ds *devSpare) endListing(complete bool) {
+	ds.listOnce.Do(func() {
+		ds.listedOK = complete
+		close(ds.listed)
+	})
+}
+
 // markChanged marks the filled holes the build changed (see above), by
 // the ctime of their directories and of the files a build may rewrite in
-// place, as the check of the saved tree listed them. Without a complete
-// listing every filled hole counts as changed.
+// place, as the check of the saved tree listed them; it waits for that
+// listing. Without a complete listing every filled hole counts as changed.
 func (ds *devSpare) markChanged() {
-	if ds.checked {
-		<-ds.listed
-	}
+	<-ds.listed
 	filled := map[string]bool{}
 	for _, rel := range ds.filled {
 		filled[rel] = true
-		if !ds.checked || !ds.listedOK {
+		if !ds.listedOK {
 			ds.changed[rel] = true
 		}
 	}
-	if !ds.checked || !ds.listedOK {
+	if !ds.listedOK {
 		return
 	}
 	for _, rel := range ds.entries {
@@ -261,6 +268,15 @@ func (ds *devSpare) markChanged() {
 		if err != nil || !treecache.ChangeTime(fi).Before(ds.since) {
 			ds.changed[h] = true
 		}
+	}
+}
+
+// endDevSpareListing ends, at the end of the build, a listing that no check
+// of the saved tree made (a build that failed before it): the spare's
+// filled holes are then linked again.
+func (c *compiler) endDevSpareListing() {
+	if c.devSpare != nil {
+		c.devSpare.endListing(false)
 	}
 }
 

@@ -285,15 +285,19 @@ func TestMarkChanged(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			require.NoError(t, tc.change(pkg))
 
-			ds := &devSpare{holes: map[string]bool{"node_modules/p": true}, since: since, part: part,
-				filled: []string{"node_modules/p"}, changed: map[string]bool{}, listed: make(chan struct{}),
-				checked: true, listedOK: true,
-				entries: []string{"node_modules/p", "node_modules/p/lib", "node_modules/p/package.json"}}
-			close(ds.listed)
+			spare := func() *devSpare {
+				return &devSpare{holes: map[string]bool{"node_modules/p": true}, since: since, part: part,
+					filled: []string{"node_modules/p"}, changed: map[string]bool{}, listed: make(chan struct{}),
+					entries: []string{"node_modules/p", "node_modules/p/lib", "node_modules/p/package.json"}}
+			}
+			ds := spare()
+			ds.endListing(true)
+			ds.endListing(false) // the first end counts
 			ds.markChanged()
 			assert.Equal(t, tc.changed, ds.changed["node_modules/p"])
 
-			ds.changed, ds.listedOK = map[string]bool{}, false
+			ds = spare()
+			ds.endListing(false)
 			ds.markChanged()
 			assert.True(t, ds.changed["node_modules/p"], "no complete listing: changed")
 		})
@@ -326,4 +330,34 @@ func TestBuildKilledDuringPrune(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"key.json", "tree", "spare"}, names, "the killed build's spare is gone")
 	assertSpareIsSaved(t, root)
+}
+
+// TestSpareWaitsForALaterCheck: with a cleanup script after the prune, the
+// check of the saved tree starts after the holes were filled; the spare
+// waits for its listing, then keeps the untouched packages. A build that
+// ends without a check links them again.
+func TestSpareWaitsForALaterCheck(t *testing.T) {
+	root, lock, c := warmRestore(t, t.TempDir())
+	untouched := inode(t, filepath.Join(c.ctx.AppDir, "node_modules", "mkdirp"))
+	_, err := c.moveDevPackages(lock)
+	require.NoError(t, err)
+	c.finishDevSpare()
+	check := c.checkSharedDependencies()
+	check()
+	c.endDevSpareListing() // the end of the build: the check's listing counts
+	c.background.Wait()
+	assertSpareIsSaved(t, root)
+	spare := filepath.Join(depCache{root: root}.spare(), "node_modules")
+	assert.True(t, os.SameFile(untouched, inode(t, filepath.Join(spare, "mkdirp"))), "recycled after the later check")
+
+	root, lock, c = warmRestore(t, t.TempDir())
+	untouched = inode(t, filepath.Join(c.ctx.AppDir, "node_modules", "mkdirp"))
+	_, err = c.moveDevPackages(lock)
+	require.NoError(t, err)
+	c.finishDevSpare()
+	c.endDevSpareListing() // failed before its check
+	c.background.Wait()
+	assertSpareIsSaved(t, root)
+	spare = filepath.Join(depCache{root: root}.spare(), "node_modules")
+	assert.False(t, os.SameFile(untouched, inode(t, filepath.Join(spare, "mkdirp"))), "no listing: linked again")
 }
