@@ -15,9 +15,9 @@ all: build
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/kiln ./cmd/kiln
 
-## test: every test, end-to-end builds included (needs the Debian packages of `make deps`)
+## test: every test, end-to-end builds included, under the race detector (needs the Debian packages of `make deps`, and a C compiler for -race)
 test: check-deps build
-	$(GO) test -count=1 -timeout 80m ./...
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 80m ./...
 
 ## test-short: unit and golden tests only, no end-to-end builds
 test-short:
