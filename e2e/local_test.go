@@ -7,13 +7,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // buildReport is the part of `kiln build --json` these tests read.
@@ -44,11 +45,11 @@ func kilnBuild(t *testing.T, kiln string, env []string, args ...string) (buildRe
 }
 
 // startRun starts `kiln run` in the background and returns the process.
-func startRun(t *testing.T, kiln string, env []string, args ...string) (*exec.Cmd, *runOutput) {
+func startRun(t *testing.T, kiln string, env []string, args ...string) (*exec.Cmd, *buildpacktest.SyncBuffer) {
 	t.Helper()
 	cmd := exec.Command(kiln, append([]string{"run"}, args...)...)
 	cmd.Env = env
-	var out runOutput
+	var out buildpacktest.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
@@ -58,25 +59,6 @@ func startRun(t *testing.T, kiln string, env []string, args ...string) (*exec.Cm
 		}
 	})
 	return cmd, &out
-}
-
-// runOutput collects a running process's output; the test reads it while
-// the process still writes.
-type runOutput struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (o *runOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *runOutput) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
 }
 
 // stopRun sends SIGTERM and returns the exit code, failing after 10 s.

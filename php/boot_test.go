@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // fakeProc stands in for nginx or PHP-FPM.
@@ -99,13 +100,13 @@ func (s *fakeStarter) proc(name string) *fakeProc {
 	return s.procs[name]
 }
 
-func bootFake(t *testing.T, s *fakeStarter, env buildpack.Env) (context.CancelFunc, chan error, *syncBuffer) {
+func bootFake(t *testing.T, s *fakeStarter, env buildpack.Env) (context.CancelFunc, chan error, *buildpacktest.SyncBuffer) {
 	app := fakeSlug(t, &bootConfig{Framework: "laravel", DocumentRoot: "public", IndexDocument: "index.php",
 		PHPFPM: "/usr/sbin/php-fpm8.2", Nginx: "vendor/nginx/sbin/nginx", LogFiles: []string{"storage/logs/laravel.log"}},
 		map[string]string{"storage/logs/laravel.log": "old line\n"})
 	s.t, s.procs, s.cmds = t, map[string]*fakeProc{}, map[string]buildpack.Cmd{}
 	ctx, cancel := context.WithCancel(context.Background())
-	errs := &syncBuffer{}
+	errs := &buildpacktest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- Boot(ctx, BootOptions{AppDir: app, Env: env, Starter: s, Stderr: errs, StopTimeout: time.Second})

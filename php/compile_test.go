@@ -26,7 +26,7 @@ func fakeHost(t *testing.T) string {
 
 type systemBuild struct {
 	app    string
-	out    *syncBuffer
+	out    *buildpacktest.SyncBuffer
 	run    *buildpacktest.RecordingRunner
 	plan   buildpack.Plan
 	err    error
@@ -52,7 +52,7 @@ func compileSystemCache(t *testing.T, files map[string]string, env buildpack.Env
 	require.NoError(t, os.WriteFile(exe, []byte("kiln binary"), 0o755))
 	st, err := stacks.Load("")
 	require.NoError(t, err)
-	out := &syncBuffer{}
+	out := &buildpacktest.SyncBuffer{}
 	host := fakeHost(t)
 	run := &buildpacktest.RecordingRunner{Stub: func(c buildpack.Cmd) error {
 		if len(c.Args) == 2 && c.Args[0] == "-r" {

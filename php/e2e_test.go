@@ -1,7 +1,6 @@
 package php
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
@@ -40,27 +39,9 @@ func requireHostRuntime(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe bytes.Buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // buildApp copies a fixture (without its expected/ directory) and builds it
 // with the host's runtime and a fresh cache.
-func buildApp(t *testing.T, fixture string, extra buildpack.Env) (string, *syncBuffer) {
+func buildApp(t *testing.T, fixture string, extra buildpack.Env) (string, *buildpacktest.SyncBuffer) {
 	t.Helper()
 	src := filepath.Join(t.TempDir(), "src")
 	require.NoError(t, cp.Copy(filepath.Join("..", "fixtures", fixture), src))
@@ -72,14 +53,14 @@ func buildApp(t *testing.T, fixture string, extra buildpack.Env) (string, *syncB
 // compileCopy copies src to a new app directory and builds it with the
 // host's runtime and the given cache, and returns the built app, its
 // output, the build's report and how long compile took.
-func compileCopy(t *testing.T, src, cache string, extra buildpack.Env) (string, *syncBuffer, buildpack.Summary, time.Duration) {
+func compileCopy(t *testing.T, src, cache string, extra buildpack.Env) (string, *buildpacktest.SyncBuffer, buildpack.Summary, time.Duration) {
 	t.Helper()
 	app := filepath.Join(t.TempDir(), "app")
 	require.NoError(t, cp.Copy(src, app))
 	st, err := stacks.Load("")
 	require.NoError(t, err)
 	env := buildpack.Env{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "KILN_PHP_RUNTIME": "system", "STACK": st.Name}.Merge(extra)
-	out := &syncBuffer{}
+	out := &buildpacktest.SyncBuffer{}
 	exe, err := os.Executable()
 	require.NoError(t, err)
 	report := &buildpack.Report{}
@@ -105,8 +86,8 @@ type booted struct {
 	port    int
 	cancel  context.CancelFunc
 	done    chan error
-	out     *syncBuffer
-	errs    *syncBuffer
+	out     *buildpacktest.SyncBuffer
+	errs    *buildpacktest.SyncBuffer
 	stopped bool
 }
 
@@ -115,7 +96,7 @@ func boot(t *testing.T, app string, extra buildpack.Env) *booted {
 	port := freePort(t)
 	env := buildpack.Env{"PATH": os.Getenv("PATH"), "PORT": fmt.Sprint(port)}.Merge(extra)
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &booted{port: port, cancel: cancel, done: make(chan error, 1), out: &syncBuffer{}, errs: &syncBuffer{}}
+	b := &booted{port: port, cancel: cancel, done: make(chan error, 1), out: &buildpacktest.SyncBuffer{}, errs: &buildpacktest.SyncBuffer{}}
 	go func() { b.done <- Boot(ctx, BootOptions{AppDir: app, Env: env, Stdout: b.out, Stderr: b.errs}) }()
 	t.Cleanup(func() {
 		if !b.stopped {

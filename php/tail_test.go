@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 func TestTailFiles(t *testing.T) {
@@ -18,7 +20,7 @@ func TestTailFiles(t *testing.T) {
 	later := filepath.Join(dir, "later.log")
 	require.NoError(t, os.WriteFile(app, []byte("before boot\n"), 0o644))
 	require.NoError(t, os.WriteFile(server, []byte("server start\n"), 0o644))
-	out := &syncBuffer{}
+	out := &buildpacktest.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
