@@ -59,8 +59,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	defer c.background.Wait()
-	defer c.finishDevSpare()
-	defer c.endDevSpareListing()
+	defer c.endDevSpare()
 	defer c.stopPrefetch()
 	defer c.serveHeaders(loopback)()
 	last := dependencyCheckStep(p)

@@ -11,8 +11,23 @@ import (
 // of files it placed: hard links for the packages' code, copies of the
 // files the build may rewrite in place (mutableFile). See
 // treecache.CloneTree for why the links are safe.
-func cloneTree(src, dst string) (int, error) {
-	return treecache.CloneTree(src, dst, nil, func(rel string) bool { return !mutableFile(rel) })
+func cloneTree(src, dst string) (int, error) { return clonePart(src, dst, "", nil) }
+
+// clonePart is cloneTree for the part of a tree found at path at in it
+// (slash-separated, "" for the whole tree), leaving out what skip reports;
+// both it and mutableFile see paths relative to the whole tree.
+func clonePart(src, dst, at string, skip func(rel string) bool) (int, error) {
+	inTree := func(rel string) string {
+		if at == "" {
+			return rel
+		}
+		return at + "/" + rel
+	}
+	var skipRel func(string) bool
+	if skip != nil {
+		skipRel = func(rel string) bool { return skip(inTree(rel)) }
+	}
+	return treecache.CloneTree(src, dst, skipRel, func(rel string) bool { return !mutableFile(inTree(rel)) })
 }
 
 // mutableFile reports whether a file of a dependency tree (path relative to

@@ -186,17 +186,22 @@ func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.S
 		strings.Join(m.Tree, ", "), buildpack.Elapsed(start), s.Command[0]+" "+s.Command[1])
 	c.ctx.Report.CacheHit("node_modules")
 	treecache.DiscardSpare(cache.spare())
-	if ds := c.newDevSpare(cache, m, start); ds != nil {
-		c.devSpare, c.depSpare = ds, ds.ready
-		c.background.Add(1)
-		go func() {
-			defer c.background.Done()
-			ds.link()
-		}()
-		return true
-	}
-	c.depSpare = c.prepareSpare(cache.spare(), cache.fillSpare(m))
+	c.depSpare = c.prepareDepSpare(cache, m, start)
 	return true
+}
+
+// prepareDepSpare links, in the background, the next spare of the saved
+// tree m: without the devDependencies when the prune will move them into
+// it (devspare.go; since is when the build may first have changed them),
+// else whole. It returns what prepareSpare does.
+func (c *compiler) prepareDepSpare(cache depCache, m depManifest, since time.Time) <-chan struct{} {
+	ds := c.newDevSpare(cache, m, since)
+	if ds == nil {
+		return c.prepareSpare(cache.spare(), cache.fillSpare(m))
+	}
+	c.devSpare = ds
+	c.background.Go(ds.link)
+	return ds.ready
 }
 
 // saveDependencies keeps the installed tree for the next build. A failure

@@ -240,7 +240,7 @@ func (c *compiler) saveDependenciesInBackground(cache depCache, key depKey) {
 			}
 		case ds != nil:
 			ds.link()
-		case treecache.SameFilesystem(cache.dir(), c.ctx.AppDir):
+		default: // on the app's filesystem: see linkable above
 			_ = treecache.BuildSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
 		}
 	}()

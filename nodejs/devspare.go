@@ -62,9 +62,9 @@ type devSpare struct {
 	// the spare being built, or nil when it could not be.
 	ready chan struct{}
 	part  *treecache.Partial
-	// filled lists the holes the prune moved a directory into (see fill);
-	// only the compiler's goroutine appends, before finish starts.
-	filled   []string
+	// filled holds the holes the prune moved a directory into (see fill);
+	// only the compiler's goroutine adds, before finish starts.
+	filled   map[string]bool
 	finished bool
 	// changed holds the filled holes found changed.
 	changed map[string]bool
@@ -101,7 +101,7 @@ func (c *compiler) newDevSpare(cache depCache, m depManifest, since time.Time) *
 		return nil
 	}
 	return &devSpare{cache: cache, holes: holes, since: since.Add(-touchMargin), ready: make(chan struct{}),
-		changed: map[string]bool{}, listed: make(chan struct{})}
+		filled: map[string]bool{}, changed: map[string]bool{}, listed: make(chan struct{})}
 }
 
 // link links the saved tree into a new spare, holes left out, and closes
@@ -114,9 +114,8 @@ func (ds *devSpare) link() {
 	}
 	err = os.MkdirAll(part.Dir(), 0o755)
 	if err == nil {
-		_, err = treecache.CloneTree(ds.saved(), filepath.Join(part.Dir(), "node_modules"),
-			func(rel string) bool { return ds.holes["node_modules/"+rel] },
-			func(rel string) bool { return !mutableFile(rel) })
+		_, err = clonePart(ds.saved(), filepath.Join(part.Dir(), "node_modules"), "",
+			func(rel string) bool { return ds.holes["node_modules/"+rel] })
 	}
 	if err != nil {
 		part.Abandon()
@@ -152,7 +151,7 @@ func (ds *devSpare) fill(src, rel string, info fs.FileInfo) bool {
 	if to == "" || os.Rename(src, to) != nil {
 		return false
 	}
-	ds.filled = append(ds.filled, rel)
+	ds.filled[rel] = true
 	if !treecache.ChangeTime(info).Before(ds.since) {
 		ds.changed[rel] = true
 	}
@@ -200,13 +199,9 @@ func (ds *devSpare) finish() {
 	if len(ds.filled) > 0 {
 		ds.markChanged()
 	}
-	kept := map[string]bool{}
-	for _, rel := range ds.filled {
-		kept[rel] = !ds.changed[rel]
-	}
 	for rel := range ds.holes {
-		if kept[rel] {
-			continue
+		if ds.filled[rel] && !ds.changed[rel] {
+			continue // kept as moved in
 		}
 		if err := ds.relink(rel); err != nil {
 			ds.part.Abandon()
@@ -230,7 +225,7 @@ func (ds *devSpare) relink(rel string) error {
 	if _, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	_, err := treecache.CloneTree(src, dst, nil, func(r string) bool { return !mutableFile(treeRel + "/" + r) })
+	_, err := clonePart(src, dst, treeRel, nil)
 	return err
 }
 
@@ -249,19 +244,15 @@ func (ds *devSpare) endListing(complete bool) {
 // listing. Without a complete listing every filled hole counts as changed.
 func (ds *devSpare) markChanged() {
 	<-ds.listed
-	filled := map[string]bool{}
-	for _, rel := range ds.filled {
-		filled[rel] = true
-		if !ds.listedOK {
+	if !ds.listedOK {
+		for rel := range ds.filled {
 			ds.changed[rel] = true
 		}
-	}
-	if !ds.listedOK {
 		return
 	}
 	for _, rel := range ds.entries {
 		h := ds.holeOf(rel)
-		if !filled[h] || ds.changed[h] || rel == h {
+		if !ds.filled[h] || ds.changed[h] || rel == h {
 			continue // the moved directory itself was looked at by fill
 		}
 		fi, err := os.Lstat(filepath.Join(ds.part.Dir(), filepath.FromSlash(rel)))
@@ -271,13 +262,14 @@ func (ds *devSpare) markChanged() {
 	}
 }
 
-// endDevSpareListing ends, at the end of the build, a listing that no check
-// of the saved tree made (a build that failed before it): the spare's
-// filled holes are then linked again.
-func (c *compiler) endDevSpareListing() {
+// endDevSpare, at the end of the build, ends a listing that no check of the
+// saved tree made (a build that failed before it: the filled holes are then
+// linked again) and completes the spare, if the prune did not.
+func (c *compiler) endDevSpare() {
 	if c.devSpare != nil {
 		c.devSpare.endListing(false)
 	}
+	c.finishDevSpare()
 }
 
 // finishDevSpare completes the spare of the saved tree in the background,

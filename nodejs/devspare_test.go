@@ -287,7 +287,7 @@ func TestMarkChanged(t *testing.T) {
 
 			spare := func() *devSpare {
 				return &devSpare{holes: map[string]bool{"node_modules/p": true}, since: since, part: part,
-					filled: []string{"node_modules/p"}, changed: map[string]bool{}, listed: make(chan struct{}),
+					filled: map[string]bool{"node_modules/p": true}, changed: map[string]bool{}, listed: make(chan struct{}),
 					entries: []string{"node_modules/p", "node_modules/p/lib", "node_modules/p/package.json"}}
 			}
 			ds := spare()
@@ -344,7 +344,7 @@ func TestSpareWaitsForALaterCheck(t *testing.T) {
 	c.finishDevSpare()
 	check := c.checkSharedDependencies()
 	check()
-	c.endDevSpareListing() // the end of the build: the check's listing counts
+	c.endDevSpare() // the end of the build: the check's listing counts
 	c.background.Wait()
 	assertSpareIsSaved(t, root)
 	spare := filepath.Join(depCache{root: root}.spare(), "node_modules")
@@ -355,7 +355,7 @@ func TestSpareWaitsForALaterCheck(t *testing.T) {
 	_, err = c.moveDevPackages(lock)
 	require.NoError(t, err)
 	c.finishDevSpare()
-	c.endDevSpareListing() // failed before its check
+	c.endDevSpare() // failed before its check
 	c.background.Wait()
 	assertSpareIsSaved(t, root)
 	spare = filepath.Join(depCache{root: root}.spare(), "node_modules")
