@@ -25,8 +25,17 @@ type Context struct {
 	Log *Logger
 	// Runner runs programs.
 	Runner Runner
-	// HTTP fetches runtimes; nil means a default client with short timeouts.
+	// HTTP fetches runtimes, package managers and registry documents. The
+	// engine makes one per build, so that requests to one host (a registry
+	// document, then its tarball) reuse a connection instead of paying a TLS
+	// handshake each; nil means a new client with short timeouts per request.
 	HTTP *http.Client
+	// BulkHTTP fetches many small files at once (Node's prefetch of the
+	// lockfile's packages, 32 at a time). It is a client of its own because
+	// over HTTP/2 one client shares one connection per host: a runtime
+	// download on the build's critical path, sharing a host with those
+	// packages, would get one stream's share of it. nil means HTTP.
+	BulkHTTP *http.Client
 	// Executable is the path of the running kiln binary, for buildpacks that
 	// ship it in the slug (the PHP boot command); "" when unknown.
 	Executable string

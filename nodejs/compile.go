@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/nodejs/prefetch"
 )
 
 // compiler carries out one plan.
@@ -39,7 +40,7 @@ type compiler struct {
 	headers *headerServer
 	// prefetch is the background download of the lockfile's packages
 	// (nil when none runs).
-	prefetch *prefetchJob
+	prefetch *prefetch.Job
 }
 
 // Compile implements buildpack.Buildpack: it executes the plan's steps in

@@ -20,36 +20,12 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/nodejs/prefetch"
 )
 
 func sriOf(b []byte) string {
 	s := sha512.Sum512(b)
 	return "sha512-" + base64.StdEncoding.EncodeToString(s[:])
-}
-
-func TestLockfileTarballs(t *testing.T) {
-	a, b := sriOf([]byte("a")), sriOf([]byte("b"))
-	lock := fmt.Sprintf(`{"lockfileVersion":3,"packages":{
-		"": {"name":"app"},
-		"node_modules/a": {"resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":%q},
-		"node_modules/x/node_modules/a": {"resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":%q},
-		"node_modules/b": {"resolved":"https://npm.example.com/b/-/b-1.0.0.tgz","integrity":"sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA= %s"},
-		"node_modules/ws": {"resolved":"packages/ws","link":true},
-		"packages/ws": {"name":"ws"},
-		"node_modules/g": {"resolved":"git+ssh://git@github.com/x/g.git#abc","integrity":%q},
-		"node_modules/f": {"resolved":"file:../f.tgz","integrity":%q},
-		"node_modules/n": {"resolved":"https://registry.npmjs.org/n/-/n-1.0.0.tgz"},
-		"node_modules/c/node_modules/d": {"resolved":"https://registry.npmjs.org/d/-/d-1.tgz","integrity":"sha512-!!","inBundle":true}
-	}}`, a, a, b, a, a)
-	got := lockfileTarballs([]byte(lock), "https://mirror.example/npm/")
-	var urls []string
-	for _, tb := range got {
-		urls = append(urls, tb.url+" "+tb.sum.Algo)
-	}
-	assert.Equal(t, []string{
-		"https://mirror.example/npm/a/-/a-1.0.0.tgz sha512",
-		"https://npm.example.com/b/-/b-1.0.0.tgz sha512",
-	}, urls, "once per integrity; the public registry replaced; no links, git, file, unverifiable or bundled entries")
 }
 
 // registryOf serves tarballs by path and counts requests.
@@ -93,7 +69,7 @@ func TestPrefetchBeforeInstall(t *testing.T) {
 	path := func(b []byte) string {
 		sum, err := fetch.SRI(sriOf(b))
 		require.NoError(t, err)
-		return cacachePath(npmCache, sum)
+		return prefetch.CachePath(npmCache, sum)
 	}
 	build := func() string {
 		app := t.TempDir()
@@ -206,7 +182,7 @@ func TestPrefetchSurvivesAClearedCache(t *testing.T) {
 		missing = 0
 		for _, b := range tarballs {
 			sum, _ := fetch.SRI(sriOf(b))
-			if _, err := os.Stat(cacachePath(npmCache, sum)); err != nil {
+			if _, err := os.Stat(prefetch.CachePath(npmCache, sum)); err != nil {
 				missing++
 			}
 		}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -26,18 +25,8 @@ type nodeSource struct {
 
 // fetcher returns the download store of this build, reporting downloads.
 func (c *compiler) fetcher() downloader {
-	client := c.ctx.HTTP
-	if client == nil {
-		client = sharedClient()
-	}
-	return downloader{f: &fetch.Fetcher{Client: client, Dir: filepath.Join(c.cacheDir(), "downloads")}, report: c.ctx.Report}
+	return downloader{f: &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}, report: c.ctx.Report}
 }
-
-// sharedClient is the HTTP client of builds that bring none: one for the
-// process, so that requests to the same host (a registry document, then its
-// tarball; Node.js and npm) reuse connections instead of paying a TLS
-// handshake each.
-var sharedClient = sync.OnceValue(fetch.NewClient)
 
 // store returns the store of extracted runtimes.
 func (c *compiler) store() runtimeStore {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/fetch"
 	"github.com/kiln-dev/kiln/detect"
 	"github.com/kiln-dev/kiln/stacks"
 )
@@ -32,7 +33,9 @@ type Engine struct {
 	Out io.Writer
 	// Runner runs programs; nil means buildpack.ExecRunner.
 	Runner buildpack.Runner
-	// HTTP fetches runtimes; nil means a client with short connect timeouts.
+	// HTTP is the client of every build's downloads (buildpack.Context.HTTP
+	// and BulkHTTP); nil means two new clients per build, made by
+	// fetch.NewClient: one for HTTP and one for BulkHTTP.
 	HTTP *http.Client
 	// Executable is the running kiln binary, copied into slugs that boot
 	// through it.
@@ -126,6 +129,10 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		return nil, &buildpack.UserError{Msg: err.Error(), Hint: "Set STACK (or --stack) to one of: " + strings.Join(stacks.Names(), ", ") + "."}
 	}
 	env := e.Env.With("STACK", st.Name)
+	client, bulk := e.HTTP, e.HTTP
+	if client == nil {
+		client, bulk = fetch.NewClient(), fetch.NewClient()
+	}
 	ctx := &buildpack.Context{
 		AppDir:     abs,
 		CacheDir:   cacheDir,
@@ -133,7 +140,8 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		Stack:      st,
 		Log:        buildpack.NewLogger(e.out(), env.SecretValues()),
 		Runner:     e.runner(),
-		HTTP:       e.HTTP,
+		HTTP:       client,
+		BulkHTTP:   bulk,
 		Executable: e.Executable,
 		Report:     e.Report,
 		ExportFile: e.ExportFile,
