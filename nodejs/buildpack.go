@@ -66,7 +66,7 @@ const (
 	phCache = "$CACHE" // the build cache directory
 	phTmp   = "$TMP"   // a per-build scratch directory, removed afterwards
 	// phHeaders is the URL of the nodejs.org mirror the build serves the
-	// Node.js headers from (headers.go).
+	// Node.js headers from (nodejs/headers).
 	phHeaders = "$NODE_HEADERS_MIRROR"
 )
 

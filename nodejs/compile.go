@@ -11,6 +11,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/nodejs/headers"
 	"github.com/kiln-dev/kiln/nodejs/prefetch"
 )
 
@@ -37,7 +38,7 @@ type compiler struct {
 	devSpare *devSpare
 	// headers serves the Node.js headers to node-gyp (nil when the plan
 	// does not point NODEJS_ORG_MIRROR at it).
-	headers *headerServer
+	headers *headers.Server
 	// prefetch is the background download of the lockfile's packages
 	// (nil when none runs).
 	prefetch *prefetch.Job
@@ -62,7 +63,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	defer c.background.Wait()
 	defer c.endDevSpare()
 	defer c.stopPrefetch()
-	defer c.serveHeaders(loopback)()
+	defer c.serveHeaders(headers.Loopback)()
 	last := dependencyCheckStep(p)
 	var check func()
 	for i, s := range p.Steps {
@@ -218,7 +219,7 @@ func (c *compiler) exec(s buildpack.Step) error {
 func (c *compiler) expand(s string) string {
 	mirror := c.plan.Settings[setDistMirror]
 	if c.headers != nil {
-		mirror = c.headers.url
+		mirror = c.headers.URL()
 	}
 	return strings.NewReplacer(phApp, c.ctx.AppDir, phCache, c.cacheDir(), phTmp, c.tmp, phHeaders, mirror).Replace(s)
 }

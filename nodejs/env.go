@@ -46,7 +46,7 @@ func buildEnvDefaults(env buildpack.Env, pm pmChoice, cacheRoot string, meteor b
 		setDefault("NODE_DISABLE_COMPILE_CACHE", "1")
 	}
 	// Native add-ons build against headers node-gyp downloads from
-	// NODEJS_ORG_MIRROR: the build serves them (headers.go). A mirror the
+	// NODEJS_ORG_MIRROR: the build serves them (nodejs/headers). A mirror the
 	// user set is where Node.js came from, and where the build's server
 	// sends node-gyp for any other release. Headers the user chose
 	// (nodedir, dist-url) are left alone.

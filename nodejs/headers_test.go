@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -22,7 +21,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
-	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/nodejs/headers"
 )
 
 // gypFetch does what node-gyp does with NODEJS_ORG_MIRROR: download the
@@ -149,44 +148,6 @@ func TestHeadersFromTheRegistryPackage(t *testing.T) {
 	assert.Equal(t, map[string]string{"node-v24.18.0/include/node/node.h": "/* registry header */\n"}, got)
 }
 
-// TestHeaderServerRedirectsTheRest: other releases and files go to the
-// upstream mirror; a request made before Node.js is installed, or whose
-// archive cannot be had, fails clearly.
-func TestHeaderServerRedirectsTheRest(t *testing.T) {
-	h, err := startHeaderServer(&headerServer{upstream: "https://mirror.example/dist", dir: t.TempDir(),
-		get: func(context.Context, string, fetch.Checksum) (fetch.Result, error) {
-			return fetch.Result{}, errors.New("unreachable")
-		}}, loopback)
-	require.NoError(t, err)
-	defer h.close()
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	get := func(path string) *http.Response {
-		resp, err := client.Get(h.url + path)
-		require.NoError(t, err)
-		resp.Body.Close()
-		return resp
-	}
-	resp := get("/v24.18.0/node-v24.18.0-headers.tar.gz")
-	assert.Equal(t, http.StatusFound, resp.StatusCode, "no Node.js installed yet")
-
-	h.use(nodeArchive{version: "24.18.0", url: "https://x/node.tgz", sum: fetch.Checksum{Algo: "sha256", Digest: make([]byte, 32)}, strip: 1})
-	for path, want := range map[string]string{
-		"/v22.1.0/node-v22.1.0-headers.tar.gz": "https://mirror.example/dist/v22.1.0/node-v22.1.0-headers.tar.gz",
-		"/v24.18.0/node-v24.18.0.tar.gz":       "https://mirror.example/dist/v24.18.0/node-v24.18.0.tar.gz",
-		"/index.json":                          "https://mirror.example/dist/index.json",
-	} {
-		resp := get(path)
-		assert.Equal(t, http.StatusFound, resp.StatusCode, path)
-		assert.Equal(t, want, resp.Header.Get("Location"), path)
-	}
-	resp, err = http.Get(h.url + "/v24.18.0/SHASUMS256.txt")
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusBadGateway, resp.StatusCode)
-	assert.Contains(t, string(b), "unreachable")
-}
-
 // TestHeadersEnv: the build points NODEJS_ORG_MIRROR at its server, over a
 // mirror the user set, but not when the user chose the headers.
 func TestHeadersEnv(t *testing.T) {
@@ -228,7 +189,7 @@ func TestHeadersFallBackWithoutLoopback(t *testing.T) {
 	assert.Contains(t, out, "Could not serve the Node.js headers to native add-ons (serving Node.js headers: no loopback here); node-gyp will download them from https://mirror.example/dist")
 	assert.Equal(t, "https://mirror.example/dist", c.env.Get("NODEJS_ORG_MIRROR"))
 
-	c, out = build(loopback)
+	c, out = build(headers.Loopback)
 	require.NotNil(t, c.headers)
 	assert.NotContains(t, out, "Could not serve")
 	assert.True(t, strings.HasPrefix(c.env.Get("NODEJS_ORG_MIRROR"), "http://127.0.0.1:"), c.env.Get("NODEJS_ORG_MIRROR"))

@@ -16,7 +16,7 @@ import (
 // hello-addon directory: a binding.gyp and a C file using Node-API, built by
 // node-gyp during npm ci). Neither the slug nor the runtime cache has the
 // Node.js headers: node-gyp must download them from the build's own
-// nodejs.org mirror (headers.go), made from the verified archive, since
+// nodejs.org mirror (nodejs/headers), made from the verified archive, since
 // nodejs.org itself is unreachable (NODEJS_ORG_MIRROR points nowhere, which
 // also makes kiln take Node.js from the npm registry). HOME is a fresh
 // directory, so node-gyp has no headers of its own (~/.cache/node-gyp) and

@@ -60,7 +60,7 @@ func (c *compiler) installNode(buildpack.Step) error {
 		}
 	}
 	if c.headers != nil {
-		c.headers.use(archive)
+		c.headers.Use(archive.forHeaders())
 	}
 	if err := c.placeNode(tree); err != nil {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)

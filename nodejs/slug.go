@@ -6,7 +6,7 @@ import (
 
 // slugExcludes are the parts of a Node.js distribution that the app does not
 // need at runtime: documentation. (Its C headers are not even in the runtime
-// cache: see headers.go.)
+// cache: see nodejs/headers.)
 func slugExcludes() []string {
 	return []string{"share/doc", "share/man", "share/systemtap", "CHANGELOG.md", "README.md"}
 }
