@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -50,66 +51,62 @@ func TestTarballs(t *testing.T) {
 	}, urls, "once per integrity; the public registry replaced; no links, git, file, unverifiable or bundled entries")
 }
 
-// TestStartFetchesWhatIsMissing: verified tarballs land in the content
-// store, a wrong or missing one is left to npm, nothing partial stays, and
-// a second prefetch asks only for what is still missing.
+// TestStartFetchesWhatIsMissing: the public registry's tarballs come from
+// the configured registry; verified ones land in the content store, a
+// wrong or missing one is left to npm, nothing partial stays, a second
+// prefetch asks only for what is still missing, and one with nothing
+// missing says nothing.
 func TestStartFetchesWhatIsMissing(t *testing.T) {
-	good, other, bad := []byte("good tarball"), []byte("other tarball"), []byte("tampered")
-	files := map[string][]byte{"/good.tgz": good, "/other.tgz": other, "/bad.tgz": bad}
-	var hits atomic.Int32
+	// name → what the registry serves; "tampered" serves other bytes than
+	// its integrity says, "gone" nothing.
+	served := map[string]string{"good": "good", "other": "other", "tampered": "evil"}
+	var asked atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		b, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
+		asked.Add(1)
+		name, ok := strings.CutPrefix(r.URL.Path, "/npm/")
+		if b, found := served[strings.TrimSuffix(name, ".tgz")]; ok && found {
+			w.Write([]byte(b))
 			return
 		}
-		w.Write(b)
+		http.NotFound(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	lock := fmt.Sprintf(`{"lockfileVersion":3,"packages":{"":{},
-		"node_modules/good":{"resolved":%q,"integrity":%q},
-		"node_modules/other":{"resolved":%q,"integrity":%q},
-		"node_modules/bad":{"resolved":%q,"integrity":%q},
-		"node_modules/gone":{"resolved":%q,"integrity":%q}}}`,
-		srv.URL+"/good.tgz", sriOf(good), srv.URL+"/other.tgz", sriOf(other),
-		srv.URL+"/bad.tgz", sriOf([]byte("the real one")), srv.URL+"/gone.tgz", sriOf([]byte("gone")))
+	var entries []string
+	for _, name := range []string{"good", "other", "tampered", "gone"} {
+		entries = append(entries, fmt.Sprintf(`"node_modules/%s":{"resolved":"https://registry.npmjs.org/%s.tgz","integrity":%q}`, name, name, sriOf([]byte(name))))
+	}
+	lock := `{"lockfileVersion":3,"packages":{"":{},` + strings.Join(entries, ",") + `}}`
 	npmCache := t.TempDir()
 	run := func() string {
 		var out bytes.Buffer
-		Start(context.Background(), Options{Lockfile: []byte(lock), LockName: "package-lock.json", NPMCache: npmCache,
-			Client: srv.Client(), Log: buildpack.NewLogger(&out, nil), Header: "Downloading dependencies"}).Wait()
+		Start(context.Background(), Options{Lockfile: []byte(lock), LockName: "npm-shrinkwrap.json", NPMCache: npmCache,
+			Registry: srv.URL + "/npm/", Client: srv.Client(), Log: buildpack.NewLogger(&out, nil), Header: "Downloading dependencies"}).Wait()
 		return out.String()
 	}
 	out := run()
 	assert.Contains(t, out, "-----> Downloading dependencies\n")
-	assert.Contains(t, out, "Fetching the 4 packages of package-lock.json missing from the npm cache in the background")
+	assert.Contains(t, out, "Fetching the 4 packages of npm-shrinkwrap.json missing from the npm cache in the background")
 	assert.Contains(t, out, "Fetched 2 of 4 packages")
 	assert.Contains(t, out, "2 could not be fetched ahead; npm downloads them")
-	path := func(b []byte) string {
-		sum, err := fetch.SRI(sriOf(b))
+	stored := func(name string) string {
+		sum, err := fetch.SRI(sriOf([]byte(name)))
 		require.NoError(t, err)
-		return CachePath(npmCache, sum)
+		b, _ := os.ReadFile(CachePath(npmCache, sum))
+		return string(b)
 	}
-	for _, b := range [][]byte{good, other} {
-		got, err := os.ReadFile(path(b))
-		require.NoError(t, err)
-		assert.Equal(t, b, got)
-	}
-	assert.NoFileExists(t, path([]byte("the real one")), "a tarball that does not match its integrity is not stored")
+	assert.Equal(t, []string{"good", "other", "", ""}, []string{stored("good"), stored("other"), stored("tampered"), stored("gone")})
 	left, _ := filepath.Glob(filepath.Join(npmCache, "_cacache", "content-v2", "sha512", "*", "*", ".part-*"))
 	assert.Empty(t, left, "no partial files")
 
-	hits.Store(0)
-	out = run()
-	assert.Contains(t, out, "Fetching the 2 packages")
-	assert.Equal(t, int32(2), hits.Load(), "only the two missing ones are asked for again")
+	asked.Store(0)
+	assert.Contains(t, run(), "Fetching the 2 packages")
+	assert.Equal(t, int32(2), asked.Load(), "only the two missing ones are asked for again")
 
-	files["/bad.tgz"], files["/gone.tgz"] = []byte("the real one"), []byte("gone")
+	served["tampered"], served["gone"] = "tampered", "gone"
 	run()
-	hits.Store(0)
+	asked.Store(0)
 	assert.Empty(t, run(), "nothing missing: nothing said")
-	assert.Zero(t, hits.Load(), "nothing missing: nothing asked for")
+	assert.Zero(t, asked.Load(), "nothing missing: nothing asked for")
 }
 
 // TestStopCancels: Stop ends downloads that are still waiting for an
