@@ -13,15 +13,15 @@ import (
 // control every input.
 type Env map[string]string
 
-// EnvDirDenied lists variables that an ENV_DIR may not set: they would break
-// the build machinery rather than configure the app.
-var envDirDenied = map[string]bool{
-	"PATH": true, "GIT_DIR": true, "CPATH": true, "CPPATH": true,
-	"LD_PRELOAD": true, "LIBRARY_PATH": true, "LANG": true, "BUILD_DIR": true,
+// EnvDirDenied reports whether name may not be set from an ENV_DIR: such
+// variables would break the build machinery rather than configure the app.
+func EnvDirDenied(name string) bool {
+	switch name {
+	case "PATH", "GIT_DIR", "CPATH", "CPPATH", "LD_PRELOAD", "LIBRARY_PATH", "LANG", "BUILD_DIR":
+		return true
+	}
+	return false
 }
-
-// EnvDirDenied reports whether name may not be set from an ENV_DIR.
-func EnvDirDenied(name string) bool { return envDirDenied[name] }
 
 // EnvFromOS returns the process environment as an Env.
 func EnvFromOS() Env {
@@ -55,7 +55,7 @@ func LoadEnvDir(dir string) (Env, []string, error) {
 			continue
 		}
 		name := ent.Name()
-		if envDirDenied[name] {
+		if EnvDirDenied(name) {
 			skipped = append(skipped, name)
 			continue
 		}

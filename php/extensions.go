@@ -6,23 +6,27 @@ import (
 	"strings"
 )
 
-// zendAPI maps a PHP release line to the Zend module API number that names
-// its extension directory (and the repository's ext/<api>/ directory).
-var zendAPIs = map[string]string{
-	"8.1": "20210902",
-	"8.2": "20220829",
-	"8.3": "20230831",
-	"8.4": "20240924",
-	"8.5": "20250925",
-}
-
-// zendAPI returns the module API of a PHP version, or "" when unknown.
+// zendAPI returns the Zend module API number of a PHP version, or "" when
+// unknown: it names the extension directory of a release line (and the
+// repository's ext/<api>/ directory).
 func zendAPI(version string) string {
 	parts := strings.SplitN(version, ".", 3)
 	if len(parts) < 2 {
 		return ""
 	}
-	return zendAPIs[parts[0]+"."+parts[1]]
+	switch parts[0] + "." + parts[1] {
+	case "8.1":
+		return "20210902"
+	case "8.2":
+		return "20220829"
+	case "8.3":
+		return "20230831"
+	case "8.4":
+		return "20240924"
+	case "8.5":
+		return "20250925"
+	}
+	return ""
 }
 
 // requiredExtensions lists the PHP extensions the app needs: every ext-* in

@@ -37,11 +37,13 @@ type paasConfig struct {
 }
 
 // knownPaasKeys lists the keys of extra.paas.
-var knownPaasKeys = []string{
-	"document-root", "index-document", "framework", "engines", "php-config",
-	"php-includes", "php-fpm-config", "php-fpm-includes", "nginx-includes",
-	"nginx-http-includes", "log-files", "compile", "access-log-format",
-	"new-relic", "datadog", "scout",
+func knownPaasKeys() []string {
+	return []string{
+		"document-root", "index-document", "framework", "engines", "php-config",
+		"php-includes", "php-fpm-config", "php-fpm-includes", "nginx-includes",
+		"nginx-http-includes", "log-files", "compile", "access-log-format",
+		"new-relic", "datadog", "scout",
+	}
 }
 
 // readPaas decodes extra.paas, or extra.heroku when that one is not empty,
@@ -63,7 +65,7 @@ func readPaas(cj *composerJSON) (*paasConfig, []string, error) {
 		return nil, nil, buildpack.Userf("composer.json: extra.%s must be an object", cfg.key)
 	}
 	for _, k := range slices.Sorted(maps.Keys(keys)) {
-		if !contains(knownPaasKeys, k) {
+		if !contains(knownPaasKeys(), k) {
 			warnings = append(warnings, fmt.Sprintf("composer.json: extra.%s.%s is not a setting kiln knows; it is ignored", cfg.key, k))
 		}
 	}

@@ -196,7 +196,7 @@ func (c *compiler) download(what, url string, sum fetch.Checksum, remember bool,
 // checksum is there (no download, no unpacking), else from the archive,
 // unpacked once into the store (see runtimeStore).
 func (c *compiler) installRuntime(name, version, url, rel string) error {
-	what := runtimeNames[name] + " " + version
+	what := runtimeName(name) + " " + version
 	if c.ctx.CacheDir == "" {
 		return c.fetchExtract(what, url, rel)
 	}
@@ -238,8 +238,13 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 	return nil
 }
 
-// runtimeNames are the runtimes' names in output.
-var runtimeNames = map[string]string{"php": "PHP", "nginx": "nginx"}
+// runtimeName is a runtime's name in output.
+func runtimeName(name string) string {
+	if name == "php" {
+		return "PHP"
+	}
+	return name
+}
 
 // fetchExtract fetches an archive and unpacks it into rel, replacing what
 // was there.
