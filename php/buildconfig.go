@@ -6,6 +6,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // writeConfig writes kiln's php.ini, the php-includes, the PHP-FPM pool
@@ -25,11 +27,11 @@ func (c *compiler) writeConfig() error {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
-	ini := phpIniData{Config: splitLines(c.set[setPHPConfig])}
+	ini := boot.PHPIni{Config: splitLines(c.set[setPHPConfig])}
 	if c.set[setRuntimeSource] == sourceRepository {
 		ini.ExtensionDir = "${KILN_APP_DIR}/vendor/php/lib/php/extensions/no-debug-non-zts-" + zendAPI(c.phpVersion)
 	}
-	text, err := render("php.ini.tmpl", ini)
+	text, err := boot.RenderPHPIni(ini)
 	if err != nil {
 		return err
 	}
@@ -48,7 +50,14 @@ func (c *compiler) writeConfig() error {
 			return fmt.Errorf("writing the PHP-FPM configuration: %w", err)
 		}
 	}
-	return writeBootConfig(app, c.bootConfig())
+	data, err := c.bootConfig().Marshal()
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(app, bootJSONPath), data, 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", bootJSONPath, err)
+	}
+	return nil
 }
 
 // copyIncludes copies app files into a configuration directory, in order,
@@ -67,13 +76,20 @@ func (c *compiler) copyIncludes(files []string, dir, suffix string) error {
 	return nil
 }
 
-// bootConfig gathers the plan's settings for the boot command.
-func (c *compiler) bootConfig() *bootConfig {
-	return &bootConfig{
+// bootConfig gathers the plan's settings for the boot command, with the
+// nginx rules of the framework (the default ones for an unknown key).
+func (c *compiler) bootConfig() *boot.Config {
+	fw := frameworkByKey(c.set[setFramework])
+	if fw == nil {
+		d := defaultFramework()
+		fw = &d
+	}
+	return &boot.Config{
 		RuntimeSource:     c.set[setRuntimeSource],
 		PHPFPM:            c.phpFPM,
 		Nginx:             c.nginx,
 		Framework:         c.set[setFramework],
+		Site:              fw.site(),
 		DocumentRoot:      c.set[setDocumentRoot],
 		IndexDocument:     c.set[setIndexDocument],
 		NginxIncludes:     splitList(c.set[setNginxIncludes]),

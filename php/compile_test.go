@@ -12,6 +12,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/php/boot"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
@@ -126,7 +127,7 @@ func TestCompileSystemComposerApp(t *testing.T) {
 	fi, err := os.Stat(filepath.Join(b.app, web[0]))
 	require.NoError(t, err)
 	assert.NotZero(t, fi.Mode()&0o111, "the boot command is executable")
-	bc, err := readBootConfig(b.app)
+	bc, err := boot.ReadConfig(b.app)
 	require.NoError(t, err)
 	assert.Equal(t, host+"/php-fpm", bc.PHPFPM)
 	assert.Equal(t, host+"/nginx", bc.Nginx)

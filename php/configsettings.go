@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // apmAgent is an APM extension that extra.paas can switch on.
@@ -181,7 +182,7 @@ func (pl *planner) apmURL(a apmAgent, version string) (string, bool) {
 func joinPaths(paths []string) string {
 	out := make([]string, 0, len(paths))
 	for _, p := range paths {
-		out = append(out, cleanRel(p))
+		out = append(out, boot.CleanRel(p))
 	}
 	return strings.Join(out, " ")
 }

@@ -1,6 +1,8 @@
 // Package php is kiln's PHP buildpack. It plans and compiles PHP apps (classic
 // apps with an index.php, and Composer apps) into slugs whose web process runs
-// nginx in front of PHP-FPM, and it holds the boot command that starts them.
+// nginx in front of PHP-FPM. That web process, `kiln php-boot`, is the package
+// php/boot, which imports nothing of the build; this package imports it for
+// the slug's paths, boot.json and php.ini.
 //
 // Planning reads composer.json, composer.lock, the app's files and the build
 // environment only. Compiling installs the runtimes from their source:
@@ -29,6 +31,8 @@
 // php/boot.json and bin/kiln, the boot command); .profile.d/php.sh.
 package php
 
+import "github.com/kiln-dev/kiln/php/boot"
+
 // Default base URLs of the runtime repository. Each holds one directory per
 // stack.
 const (
@@ -36,14 +40,14 @@ const (
 	DefaultNginxBaseURL = "https://runtimes.kiln.dev/nginx"
 )
 
-// Paths inside the slug.
+// Paths inside the slug; those the boot command reads are its own.
 const (
 	kilnDir      = ".kiln"
 	phpConfDir   = ".kiln/php"
-	phpIniPath   = ".kiln/php/php.ini"
-	phpScanDir   = ".kiln/php/conf.d"
-	fpmIncDir    = ".kiln/php/fpm.d"
-	bootJSONPath = ".kiln/php/boot.json"
+	phpIniPath   = boot.PHPIniPath
+	phpScanDir   = boot.PHPScanDir
+	fpmIncDir    = boot.FPMIncludeDir
+	bootJSONPath = boot.ConfigPath
 	bootBinary   = ".kiln/bin/kiln"
 	profilePath  = ".profile.d/php.sh"
 )

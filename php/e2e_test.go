@@ -18,6 +18,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/php/boot"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
@@ -30,7 +31,7 @@ func requireHostRuntime(t *testing.T) {
 	}
 	env := buildpack.EnvFromOS()
 	for _, p := range [][]string{{"php"}, {"php-fpm"}, {"nginx"}, {"composer"}} {
-		if _, err := findProgram(env, p...); err != nil {
+		if _, err := boot.FindProgram(env, p...); err != nil {
 			if env.Bool("CI") {
 				t.Fatalf("%s is required in CI (apt-get install nginx php-fpm php-cli composer)", p[0])
 			}
@@ -91,13 +92,13 @@ type booted struct {
 	stopped bool
 }
 
-func boot(t *testing.T, app string, extra buildpack.Env) *booted {
+func bootApp(t *testing.T, app string, extra buildpack.Env) *booted {
 	t.Helper()
 	port := freePort(t)
 	env := buildpack.Env{"PATH": os.Getenv("PATH"), "PORT": fmt.Sprint(port)}.Merge(extra)
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &booted{port: port, cancel: cancel, done: make(chan error, 1), out: &buildpacktest.SyncBuffer{}, errs: &buildpacktest.SyncBuffer{}}
-	go func() { b.done <- Boot(ctx, BootOptions{AppDir: app, Env: env, Stdout: b.out, Stderr: b.errs}) }()
+	go func() { b.done <- boot.Run(ctx, boot.Options{AppDir: app, Env: env, Stdout: b.out, Stderr: b.errs}) }()
 	t.Cleanup(func() {
 		if !b.stopped {
 			cancel()
@@ -152,7 +153,7 @@ func TestEndToEndClassic(t *testing.T) {
 	t0 := time.Now()
 	app, _ := buildApp(t, "php-e2e-classic", nil)
 	t.Logf("build %s", time.Since(t0))
-	b := boot(t, app, buildpack.Env{"MY_VAR": "reaches-php", "CONTAINER_SIZE": "S"})
+	b := bootApp(t, app, buildpack.Env{"MY_VAR": "reaches-php", "CONTAINER_SIZE": "S"})
 	code, body := b.get(t, "/")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, "Hello from a classic PHP app")
@@ -178,7 +179,7 @@ func TestEndToEndComposer(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(app, "auth.json"))
 	assert.FileExists(t, filepath.Join(app, "vendor/kiln-test/greeter/src/Greeter.php"))
 
-	b := boot(t, app, buildpack.Env{"CONTAINER_SIZE": "L"})
+	b := bootApp(t, app, buildpack.Env{"CONTAINER_SIZE": "L"})
 	code, body := b.get(t, "/")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, "Hello, kiln, from the greeter library")
@@ -192,7 +193,7 @@ func TestEndToEndComposer(t *testing.T) {
 	b.stop(t)
 
 	// With the app itself as document root, the private files stay private.
-	b = boot(t, app, buildpack.Env{"DOCUMENT_ROOT": "", "WEB_CONCURRENCY": "1"})
+	b = bootApp(t, app, buildpack.Env{"DOCUMENT_ROOT": "", "WEB_CONCURRENCY": "1"})
 	code, body = b.get(t, "/public/index.php")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, "greeter library")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // framework describes how kiln serves one kind of app: where its public
@@ -19,7 +20,8 @@ type framework struct {
 	Name string
 	// DocRoot is the document root when none is configured.
 	DocRoot string
-	// Site is the nginx site template (templates/sites/<Site>.conf).
+	// Site is the nginx site template of the boot command
+	// (boot/templates/sites/<Site>.conf.tmpl).
 	Site string
 	// FrontController is the script that handles every route; "" means the
 	// index document.
@@ -127,6 +129,11 @@ func isCodeIgniter(a *appInfo) bool {
 }
 func isSymfony(a *appInfo) bool {
 	return a.uses("symfony/symfony", "symfony/flex", "symfony/framework-bundle")
+}
+
+// site is how the boot command's nginx routes the framework's requests.
+func (f framework) site() boot.Site {
+	return boot.Site{Name: f.Name, Template: f.Site, FrontController: f.FrontController, OnlyFrontController: f.OnlyFrontController}
 }
 
 // frameworkByKey returns the framework with key, or nil.

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // layout decides the framework, the document root and the index document.
@@ -29,17 +29,17 @@ func (pl *planner) layout() error {
 	if pl.paas.DocumentRoot != nil {
 		docroot = *pl.paas.DocumentRoot
 	} else if v, ok := pl.env.Lookup("DOCUMENT_ROOT"); ok && strings.TrimSpace(v) != "" {
-		if err := checkAppPath("DOCUMENT_ROOT", v); err != nil {
+		if err := boot.CheckAppPath("DOCUMENT_ROOT", v); err != nil {
 			return err
 		}
 		docroot = v
 	}
-	docroot = cleanRel(docroot)
+	docroot = boot.CleanRel(docroot)
 	index := pl.paas.IndexDocument
 	if index == "" {
 		index = pl.env.Default("INDEX_DOCUMENT", "index.php")
 	}
-	if err := checkIndexDocument(index); err != nil {
+	if err := boot.CheckIndexDocument(index); err != nil {
 		return err
 	}
 	pl.p.Settings[setFramework] = fw.Key
@@ -47,14 +47,6 @@ func (pl *planner) layout() error {
 	pl.p.Settings[setIndexDocument] = index
 	if docroot != "" && !dirExists(pl.ctx.AppDir, docroot) {
 		pl.p.Warn(fmt.Sprintf("The document root %s/ does not exist in the app; it must exist when the app starts.", docroot))
-	}
-	return nil
-}
-
-func checkIndexDocument(index string) error {
-	if strings.ContainsAny(index, "/ \t\n;'\"{}$\\") || strings.HasPrefix(index, ".") {
-		return buildpack.Userf("index document %q must be a file name such as index.php", index).
-			WithHint("The index document is the file nginx serves for a directory; it cannot be a path.")
 	}
 	return nil
 }

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // paasConfig is composer.json's extra.paas object (or its alias extra.heroku).
@@ -95,7 +94,7 @@ func emptyJSON(raw json.RawMessage) bool {
 // checkPaths rejects paths that leave the app.
 func (c *paasConfig) checkPaths() error {
 	if c.DocumentRoot != nil {
-		if err := checkAppPath("extra."+c.key+".document-root", *c.DocumentRoot); err != nil {
+		if err := boot.CheckAppPath("extra."+c.key+".document-root", *c.DocumentRoot); err != nil {
 			return err
 		}
 	}
@@ -106,36 +105,12 @@ func (c *paasConfig) checkPaths() error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(lists)) {
 		for _, p := range lists[k] {
-			if err := checkAppPath("extra."+c.key+"."+k, p); err != nil {
+			if err := boot.CheckAppPath("extra."+c.key+"."+k, p); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// checkAppPath rejects an absolute path, a path that climbs out of the app
-// with "..", and characters that would break the generated configuration.
-func checkAppPath(setting, p string) error {
-	hint := "Paths are relative to the root of the app and must stay inside it."
-	if strings.HasPrefix(p, "/") {
-		return buildpack.Userf("%s: %q is an absolute path", setting, p).WithHint(hint)
-	}
-	clean := path.Clean(p)
-	if clean == ".." || strings.HasPrefix(clean, "../") {
-		return buildpack.Userf("%s: %q points outside the app", setting, p).WithHint(hint)
-	}
-	if strings.ContainsAny(p, " \t\n\r;'\"{}$\\") {
-		return buildpack.Userf("%s: %q contains a space, quote, brace, dollar or semicolon", setting, p).
-			WithHint("Rename the file or directory so nginx and PHP-FPM can use the path as is.")
-	}
-	return nil
-}
-
-// cleanRel returns the cleaned relative form of p, "" for the app root.
-func cleanRel(p string) string {
-	c := path.Clean("/" + p)
-	return strings.TrimPrefix(c, "/")
 }
 
 func contains(list []string, s string) bool {

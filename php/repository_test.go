@@ -21,6 +21,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	"github.com/kiln-dev/kiln/php/boot"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
@@ -144,7 +145,7 @@ func TestRepositoryRuntimeInstallAndCache(t *testing.T) {
 		composerPhar, "vendor/php/etc/conf.d/gd.ini", bootBinary, profilePath, phpIniPath} {
 		assert.FileExists(t, filepath.Join(app, f))
 	}
-	bc, err := readBootConfig(app)
+	bc, err := boot.ReadConfig(app)
 	require.NoError(t, err)
 	assert.Equal(t, "vendor/php/sbin/php-fpm", bc.PHPFPM)
 	assert.Equal(t, "vendor/nginx/sbin/nginx", bc.Nginx)

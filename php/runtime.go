@@ -9,12 +9,12 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/php/boot"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
@@ -39,7 +39,7 @@ func (c *compiler) installPHP() error {
 func (c *compiler) installNginx() error {
 	rt := c.plan.Runtime("nginx")
 	if c.set[setRuntimeSource] == sourceSystem {
-		p, err := findProgram(c.ctx.Env, "nginx")
+		p, err := boot.FindProgram(c.ctx.Env, "nginx")
 		if err != nil {
 			return hostMissing("nginx", "nginx")
 		}
@@ -61,7 +61,7 @@ func (c *compiler) installNginx() error {
 func (c *compiler) installComposer() error {
 	rt := c.plan.Runtime("composer")
 	if c.set[setRuntimeSource] == sourceSystem {
-		p, err := findProgram(c.ctx.Env, "composer")
+		p, err := boot.FindProgram(c.ctx.Env, "composer")
 		if err != nil {
 			return hostMissing("composer", "composer")
 		}
@@ -279,7 +279,7 @@ func unavailable(what, url string, err error) error {
 
 // systemPHP finds the host's php and php-fpm and checks the version.
 func (c *compiler) systemPHP(rt *buildpack.Runtime) error {
-	php, err := findProgram(c.ctx.Env, "php")
+	php, err := boot.FindProgram(c.ctx.Env, "php")
 	if err != nil {
 		return hostMissing("php", "php-cli")
 	}
@@ -307,40 +307,12 @@ func (c *compiler) systemPHP(rt *buildpack.Runtime) error {
 	}
 	c.phpVersion = version
 	parts := strings.SplitN(version, ".", 3)
-	fpm, err := findProgram(c.ctx.Env, "php-fpm", "php-fpm"+parts[0]+"."+parts[1])
+	fpm, err := boot.FindProgram(c.ctx.Env, "php-fpm", "php-fpm"+parts[0]+"."+parts[1])
 	if err != nil {
 		return hostMissing("php-fpm", "php-fpm")
 	}
 	c.phpFPM = fpm
 	return nil
-}
-
-// sbinDirs are searched after PATH: the daemons live there and a normal
-// user's PATH often lacks them.
-func sbinDirs() []string { return []string{"/usr/local/sbin", "/usr/sbin", "/sbin"} }
-
-// findProgram returns the first of names found on PATH or in the sbin
-// directories.
-func findProgram(env buildpack.Env, names ...string) (string, error) {
-	path := env.Get("PATH") + ":" + strings.Join(sbinDirs(), ":")
-	for _, n := range names {
-		if p, err := buildpack.LookPath(n, path); err == nil {
-			return p, nil
-		}
-	}
-	// Debian names PHP-FPM after its version only: php-fpm8.2.
-	if names[0] == "php-fpm" {
-		var found []string
-		for _, d := range sbinDirs() {
-			m, _ := filepath.Glob(filepath.Join(d, "php-fpm[0-9]*"))
-			found = append(found, m...)
-		}
-		if len(found) > 0 {
-			sort.Strings(found)
-			return found[len(found)-1], nil
-		}
-	}
-	return "", fmt.Errorf("%s not found", names[0])
 }
 
 func hostMissing(program, debianPkg string) error {

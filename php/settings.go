@@ -2,6 +2,8 @@ package php
 
 import (
 	"strings"
+
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // Setting keys of the plan. Lists are joined with spaces (paths are checked
@@ -32,10 +34,10 @@ const (
 	setDepKeyPaths     = "dependency_key_path_repositories"
 )
 
-// Runtime sources.
+// Runtime sources, recorded in boot.json for the boot command.
 const (
-	sourceRepository = "repository"
-	sourceSystem     = "system"
+	sourceRepository = boot.SourceRepository
+	sourceSystem     = boot.SourceSystem
 )
 
 // splitList undoes the space-joined form of a list setting.

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // Built-in step names: compile carries them out itself.
@@ -101,20 +102,9 @@ func (pl *planner) phpEnv() map[string]string {
 // composerPhar is where the repository's Composer is installed.
 const composerPhar = "vendor/composer/bin/composer"
 
-// binDirs lists the slug's program directories for a runtime source.
-func binDirs(source, app string) []string {
-	dirs := []string{app + "/vendor/bin"}
-	if source == sourceRepository {
-		dirs = append([]string{app + "/vendor/php/bin", app + "/vendor/php/sbin", app + "/vendor/nginx/sbin", app + "/vendor/composer/bin"}, dirs...)
-	}
-	return dirs
-}
+// binDirs lists the slug's program directories for a runtime source: the
+// boot command's (boot.BinDirs), so that build steps see the same PATH.
+func binDirs(source, app string) []string { return boot.BinDirs(source, app) }
 
-// scanDirs is PHP_INI_SCAN_DIR: the runtime's own directory (for the host's
-// PHP, an empty element that PHP reads as its built-in one), then kiln's.
-func scanDirs(source, app string) string {
-	if source == sourceRepository {
-		return app + "/vendor/php/etc/conf.d:" + app + "/" + phpScanDir
-	}
-	return ":" + app + "/" + phpScanDir
-}
+// scanDirs is PHP_INI_SCAN_DIR, the boot command's (boot.ScanDirs).
+func scanDirs(source, app string) string { return boot.ScanDirs(source, app) }

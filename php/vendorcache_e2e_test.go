@@ -36,7 +36,7 @@ func TestEndToEndVendorCache(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(src, rel), []byte(body), 0o644))
 	}
 	serve := func(app, path string) string {
-		b := boot(t, app, buildpack.Env{"WEB_CONCURRENCY": "1"})
+		b := bootApp(t, app, buildpack.Env{"WEB_CONCURRENCY": "1"})
 		defer b.stop(t)
 		code, body := b.get(t, path)
 		assert.Equal(t, 200, code, body)

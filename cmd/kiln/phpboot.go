@@ -3,7 +3,7 @@ package main
 import (
 	"os"
 
-	"github.com/kiln-dev/kiln/php"
+	"github.com/kiln-dev/kiln/php/boot"
 )
 
 // cmdPHPBoot is the web process of PHP slugs: nginx in front of PHP-FPM,
@@ -16,7 +16,7 @@ func cmdPHPBoot(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	return php.Boot(a.ctx, php.BootOptions{
+	return boot.Run(a.ctx, boot.Options{
 		AppDir: dir,
 		Env:    a.env,
 		Stdout: a.stdout,

@@ -1,4 +1,4 @@
-package php
+package boot
 
 import (
 	"context"
@@ -82,7 +82,7 @@ func (rt *bootRuntime) supervise(ctx context.Context) error {
 	case <-ctx.Done():
 		return nil
 	case e := <-exits:
-		return &BootError{Process: e.name, Err: e.err}
+		return &ServerError{Process: e.name, Err: e.err}
 	case err := <-rt.waitSocket(ctx, fpm):
 		if err != nil {
 			return err
@@ -97,7 +97,7 @@ func (rt *bootRuntime) supervise(ctx context.Context) error {
 		fmt.Fprintln(rt.opts.Stderr, "Stopping nginx and PHP-FPM gracefully")
 		return nil
 	case e := <-exits:
-		err := &BootError{Process: e.name, Err: e.err}
+		err := &ServerError{Process: e.name, Err: e.err}
 		fmt.Fprintln(rt.opts.Stderr, err.Error())
 		return err
 	}

@@ -1,4 +1,4 @@
-package php
+package boot
 
 import (
 	"os"
@@ -60,7 +60,7 @@ func TestEffectiveMemoryLimit(t *testing.T) {
 		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
 	}
 	ini := func(lines ...string) string {
-		s, err := render("php.ini.tmpl", phpIniData{Config: lines})
+		s, err := RenderPHPIni(PHPIni{Config: lines})
 		require.NoError(t, err)
 		return s
 	}
@@ -70,16 +70,16 @@ func TestEffectiveMemoryLimit(t *testing.T) {
 		bytes  int64
 		source string
 	}{
-		{"defaults", map[string]string{phpIniPath: ini()}, 196 << 20, "php.ini"},
-		{"php-config", map[string]string{phpIniPath: ini("memory_limit = 256M")}, 256 << 20, "extra.paas.php-config"},
-		{"php-includes", map[string]string{phpIniPath: ini(), phpScanDir + "/50-01-mem.ini": "memory_limit=1G\n"}, 1 << 30, "50-01-mem.ini"},
-		{"fpm php_value", map[string]string{phpIniPath: ini(), fpmIncDir + "/90-php-fpm-config.conf": "[web]\nphp_value[memory_limit] = 64M\n"}, 64 << 20, "PHP-FPM php_value"},
-		{"other pool ignored", map[string]string{phpIniPath: ini(), fpmIncDir + "/50-01-x.conf": "[other]\nphp_value[memory_limit] = 64M\n"}, 196 << 20, "php.ini"},
-		{"user.ini beats php_value", map[string]string{phpIniPath: ini(), "public/.user.ini": "memory_limit = 32M\n",
-			fpmIncDir + "/90-php-fpm-config.conf": "php_value[memory_limit] = 64M\n"}, 32 << 20, "document root .user.ini"},
-		{"php_admin_value beats all", map[string]string{phpIniPath: ini(), "public/.user.ini": "memory_limit = 32M\n",
-			fpmIncDir + "/90-php-fpm-config.conf": "php_admin_value[memory_limit] = 24M\n"}, 24 << 20, "PHP-FPM php_admin_value"},
-		{"unlimited", map[string]string{phpIniPath: ini("memory_limit=-1")}, -1, "extra.paas.php-config"},
+		{"defaults", map[string]string{PHPIniPath: ini()}, 196 << 20, "php.ini"},
+		{"php-config", map[string]string{PHPIniPath: ini("memory_limit = 256M")}, 256 << 20, "extra.paas.php-config"},
+		{"php-includes", map[string]string{PHPIniPath: ini(), PHPScanDir + "/50-01-mem.ini": "memory_limit=1G\n"}, 1 << 30, "50-01-mem.ini"},
+		{"fpm php_value", map[string]string{PHPIniPath: ini(), FPMIncludeDir + "/90-php-fpm-config.conf": "[web]\nphp_value[memory_limit] = 64M\n"}, 64 << 20, "PHP-FPM php_value"},
+		{"other pool ignored", map[string]string{PHPIniPath: ini(), FPMIncludeDir + "/50-01-x.conf": "[other]\nphp_value[memory_limit] = 64M\n"}, 196 << 20, "php.ini"},
+		{"user.ini beats php_value", map[string]string{PHPIniPath: ini(), "public/.user.ini": "memory_limit = 32M\n",
+			FPMIncludeDir + "/90-php-fpm-config.conf": "php_value[memory_limit] = 64M\n"}, 32 << 20, "document root .user.ini"},
+		{"php_admin_value beats all", map[string]string{PHPIniPath: ini(), "public/.user.ini": "memory_limit = 32M\n",
+			FPMIncludeDir + "/90-php-fpm-config.conf": "php_admin_value[memory_limit] = 24M\n"}, 24 << 20, "PHP-FPM php_admin_value"},
+		{"unlimited", map[string]string{PHPIniPath: ini("memory_limit=-1")}, -1, "extra.paas.php-config"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,7 +94,7 @@ func TestEffectiveMemoryLimit(t *testing.T) {
 		})
 	}
 	app := t.TempDir()
-	write(app, phpIniPath, ini("memory_limit = lots"))
+	write(app, PHPIniPath, ini("memory_limit = lots"))
 	_, err := effectiveMemoryLimit(app, "")
 	assert.ErrorContains(t, err, "memory_limit")
 }

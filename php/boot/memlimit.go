@@ -1,4 +1,4 @@
-package php
+package boot
 
 import (
 	"bufio"
@@ -35,17 +35,17 @@ func effectiveMemoryLimit(appDir, docRoot string) (memoryLimit, error) {
 		lim = memoryLimit{Bytes: b, Text: strings.Trim(strings.TrimSpace(v), `"'`), Source: src}
 		return nil
 	}
-	if err := scanIni(filepath.Join(appDir, phpIniPath), "php.ini", set); err != nil {
+	if err := scanIni(filepath.Join(appDir, PHPIniPath), "php.ini", set); err != nil {
 		return lim, err
 	}
-	inis, _ := filepath.Glob(filepath.Join(appDir, phpScanDir, "*.ini"))
+	inis, _ := filepath.Glob(filepath.Join(appDir, PHPScanDir, "*.ini"))
 	sort.Strings(inis)
 	for _, f := range inis {
 		if err := scanIni(f, filepath.Base(f), set); err != nil {
 			return lim, err
 		}
 	}
-	value, admin, err := fpmMemoryLimits(filepath.Join(appDir, fpmIncDir))
+	value, admin, err := fpmMemoryLimits(filepath.Join(appDir, FPMIncludeDir))
 	if err != nil {
 		return lim, err
 	}

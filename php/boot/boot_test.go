@@ -1,4 +1,4 @@
-package php
+package boot
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -101,7 +102,7 @@ func (s *fakeStarter) proc(name string) *fakeProc {
 }
 
 func bootFake(t *testing.T, s *fakeStarter, env buildpack.Env) (context.CancelFunc, chan error, *buildpacktest.SyncBuffer) {
-	app := fakeSlug(t, &bootConfig{Framework: "laravel", DocumentRoot: "public", IndexDocument: "index.php",
+	app := fakeSlug(t, &Config{Framework: "laravel", Site: Site{Name: "Laravel", Template: "front"}, DocumentRoot: "public", IndexDocument: "index.php",
 		PHPFPM: "/usr/sbin/php-fpm8.2", Nginx: "vendor/nginx/sbin/nginx", LogFiles: []string{"storage/logs/laravel.log"}},
 		map[string]string{"storage/logs/laravel.log": "old line\n"})
 	s.t, s.procs, s.cmds = t, map[string]*fakeProc{}, map[string]buildpack.Cmd{}
@@ -109,7 +110,7 @@ func bootFake(t *testing.T, s *fakeStarter, env buildpack.Env) (context.CancelFu
 	errs := &buildpacktest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- Boot(ctx, BootOptions{AppDir: app, Env: env, Starter: s, Stderr: errs, StopTimeout: time.Second})
+		done <- Run(ctx, Options{AppDir: app, Env: env, Starter: s, Stderr: errs, StopTimeout: time.Second})
 	}()
 	t.Cleanup(cancel)
 	return cancel, done, errs
@@ -144,7 +145,7 @@ func TestBootStopsGracefully(t *testing.T) {
 	assert.Equal(t, "/usr/sbin/php-fpm8.2", fpm.Name)
 	assert.Equal(t, "x", fpm.Env.Get("SECRET_KEY"), "every variable reaches PHP")
 	assert.Equal(t, "12", fpm.Env.Get("WEB_CONCURRENCY"))
-	assert.Equal(t, os.Geteuid() == 0, contains(fpm.Args, "--allow-to-run-as-root"))
+	assert.Equal(t, os.Geteuid() == 0, slices.Contains(fpm.Args, "--allow-to-run-as-root"))
 	assert.True(t, strings.HasSuffix(s.cmds["nginx"].Name, "/vendor/nginx/sbin/nginx"))
 }
 
@@ -157,7 +158,7 @@ func TestBootNginxDeathStopsPHPFPM(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("boot did not end")
 	}
-	var be *BootError
+	var be *ServerError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, "nginx", be.Process)
 	assert.Equal(t, "Boot failed: nginx exited unexpectedly (exit status 1)", err.Error())
@@ -169,7 +170,7 @@ func TestBootPHPFPMDeathIsNamed(t *testing.T) {
 	s := &fakeStarter{fpmDies: true}
 	_, done, _ := bootFake(t, s, buildpack.Env{"PORT": "8080"})
 	err := <-done
-	var be *BootError
+	var be *ServerError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, "php-fpm", be.Process)
 	assert.Nil(t, s.proc("nginx"), "nginx never starts without PHP-FPM")
@@ -197,9 +198,9 @@ func TestBootNeedsValidSettings(t *testing.T) {
 }
 
 func TestBootRuntimeOverrides(t *testing.T) {
-	app := fakeSlug(t, &bootConfig{Framework: "symfony", DocumentRoot: "public", IndexDocument: "index.php", AccessLogFormat: "build-time"},
+	app := fakeSlug(t, &Config{Framework: "symfony", Site: Site{Name: "Symfony", Template: "front", OnlyFrontController: true}, DocumentRoot: "public", IndexDocument: "index.php", AccessLogFormat: "build-time"},
 		map[string]string{"www/index.php": "<?php", "conf/http.conf": "# http\n", "conf/server.conf": "# server\n"})
-	rt, err := prepareBoot(BootOptions{AppDir: app, RunDir: t.TempDir(), Env: buildpack.Env{
+	rt, err := prepareBoot(Options{AppDir: app, RunDir: t.TempDir(), Env: buildpack.Env{
 		"PORT": "9000", "DOCUMENT_ROOT": "www", "INDEX_DOCUMENT": "main.php", "NGINX_INCLUDES": "conf/server.conf",
 		"NGINX_HTTP_INCLUDES": "conf/http.conf", "ACCESS_LOG_FORMAT": "$remote_addr it's"}})
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package php
+package boot
 
 import (
 	"bytes"
@@ -9,7 +9,9 @@ import (
 	"text/template"
 )
 
-// templateFS holds kiln's own configuration templates.
+// templateFS holds kiln's configuration templates: php.ini, which the build
+// renders (RenderPHPIni), and the nginx and PHP-FPM configuration that the
+// boot command renders.
 //
 //go:embed templates
 var templateFS embed.FS
@@ -49,13 +51,19 @@ func staticFile(name string) ([]byte, error) {
 	return b, nil
 }
 
-// phpIniData fills templates/php.ini.tmpl.
-type phpIniData struct {
+// PHPIni fills templates/php.ini.tmpl, kiln's php.ini.
+type PHPIni struct {
 	// ExtensionDir points a repository PHP at the slug's extensions; ""
 	// keeps the runtime's own.
 	ExtensionDir string
 	// Config holds the extra.paas.php-config lines.
 	Config []string
+}
+
+// RenderPHPIni renders kiln's php.ini. The boot command reads its
+// memory_limit lines back to size PHP-FPM.
+func RenderPHPIni(d PHPIni) (string, error) {
+	return render("php.ini.tmpl", d)
 }
 
 // nginxData fills templates/nginx.conf.tmpl.
@@ -104,20 +112,24 @@ func nginxQuote(s string) string {
 }
 
 // renderSite renders the framework's nginx rules.
-func renderSite(fw framework, index, confDir string) (string, error) {
-	fc := fw.FrontController
+func renderSite(s Site, index, confDir string) (string, error) {
+	fc := s.FrontController
 	if fc == "" {
 		fc = index
 	}
-	return render("sites/"+fw.Site+".conf.tmpl", siteData{
-		Name: fw.Name, ConfDir: confDir, FrontController: fc,
-		FrontControllerRegex: regexp.QuoteMeta(fc), OnlyFrontController: fw.OnlyFrontController,
+	tmpl := s.Template
+	if tmpl == "" {
+		tmpl = "default"
+	}
+	return render("sites/"+tmpl+".conf.tmpl", siteData{
+		Name: s.Name, ConfDir: confDir, FrontController: fc,
+		FrontControllerRegex: regexp.QuoteMeta(fc), OnlyFrontController: s.OnlyFrontController,
 	})
 }
 
-// renderNginx renders the complete nginx configuration for fw.
-func renderNginx(fw framework, d nginxData) (string, error) {
-	site, err := renderSite(fw, d.IndexDocument, d.ConfDir)
+// renderNginx renders the complete nginx configuration with the rules of s.
+func renderNginx(s Site, d nginxData) (string, error) {
+	site, err := renderSite(s, d.IndexDocument, d.ConfDir)
 	if err != nil {
 		return "", err
 	}

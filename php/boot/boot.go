@@ -1,4 +1,4 @@
-package php
+package boot
 
 import (
 	"context"
@@ -14,8 +14,8 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 )
 
-// BootOptions configure Boot.
-type BootOptions struct {
+// Options configure Run.
+type Options struct {
 	// AppDir is the slug's root (the web process's working directory).
 	AppDir string
 	// Env is the runtime environment; all of it reaches PHP.
@@ -35,8 +35,8 @@ type BootOptions struct {
 	StopTimeout time.Duration
 }
 
-// BootError says which server ended the boot command.
-type BootError struct {
+// ServerError says which server ended the boot command.
+type ServerError struct {
 	// Process is "php-fpm" or "nginx".
 	Process string
 	// Err is how it ended.
@@ -44,20 +44,20 @@ type BootError struct {
 }
 
 // Error implements error.
-func (e *BootError) Error() string {
+func (e *ServerError) Error() string {
 	return fmt.Sprintf("Boot failed: %s exited unexpectedly (%v)", e.Process, e.Err)
 }
 
 // Unwrap returns how the process ended.
-func (e *BootError) Unwrap() error { return e.Err }
+func (e *ServerError) Unwrap() error { return e.Err }
 
-// Boot is the web process of a PHP slug (`kiln php-boot`). It renders the
+// Run is the web process of a PHP slug (`kiln php-boot`). It renders the
 // nginx and PHP-FPM configuration from the build's settings and the runtime
 // environment, sizes PHP-FPM, starts PHP-FPM, waits for its socket, starts
 // nginx and streams the logs to Stdout. When ctx is cancelled (SIGTERM) it
 // stops both gracefully and returns nil; when either server dies it stops
-// the other and returns a *BootError naming it.
-func Boot(ctx context.Context, opts BootOptions) error {
+// the other and returns a *ServerError naming it.
+func Run(ctx context.Context, opts Options) error {
 	opts.defaults()
 	rt, err := prepareBoot(opts)
 	if err != nil {
@@ -78,7 +78,7 @@ func Boot(ctx context.Context, opts BootOptions) error {
 	return rt.supervise(ctx)
 }
 
-func (o *BootOptions) defaults() {
+func (o *Options) defaults() {
 	if o.Stdout == nil {
 		o.Stdout = io.Discard
 	}
@@ -126,7 +126,7 @@ type bootSettings struct {
 
 // runtimeSettings applies PORT, DOCUMENT_ROOT, INDEX_DOCUMENT,
 // NGINX_INCLUDES, NGINX_HTTP_INCLUDES and ACCESS_LOG_FORMAT.
-func runtimeSettings(bc *bootConfig, env buildpack.Env) (bootSettings, error) {
+func runtimeSettings(bc *Config, env buildpack.Env) (bootSettings, error) {
 	s := bootSettings{docRoot: bc.DocumentRoot, index: bc.IndexDocument, nginxIncludes: bc.NginxIncludes,
 		nginxHTTPIncludes: bc.NginxHTTPIncludes, accessLogFormat: bc.AccessLogFormat}
 	portText := strings.TrimSpace(env.Get("PORT"))
@@ -137,13 +137,13 @@ func runtimeSettings(bc *bootConfig, env buildpack.Env) (bootSettings, error) {
 	}
 	s.port = port
 	if v, ok := env.Lookup("DOCUMENT_ROOT"); ok {
-		if err := checkAppPath("DOCUMENT_ROOT", v); err != nil {
+		if err := CheckAppPath("DOCUMENT_ROOT", v); err != nil {
 			return s, err
 		}
-		s.docRoot = cleanRel(v)
+		s.docRoot = CleanRel(v)
 	}
 	if v := env.Get("INDEX_DOCUMENT"); v != "" {
-		if err := checkIndexDocument(v); err != nil {
+		if err := CheckIndexDocument(v); err != nil {
 			return s, err
 		}
 		s.index = v
@@ -152,7 +152,7 @@ func runtimeSettings(bc *bootConfig, env buildpack.Env) (bootSettings, error) {
 		if v, ok := env.Lookup(name); ok {
 			*dst = strings.Fields(v)
 			for _, p := range *dst {
-				if err := checkAppPath(name, p); err != nil {
+				if err := CheckAppPath(name, p); err != nil {
 					return s, err
 				}
 			}
@@ -171,7 +171,7 @@ func runtimeSettings(bc *bootConfig, env buildpack.Env) (bootSettings, error) {
 func absIncludes(appDir string, rels []string) ([]string, error) {
 	var out []string
 	for _, r := range rels {
-		p := filepath.Join(appDir, filepath.FromSlash(cleanRel(r)))
+		p := filepath.Join(appDir, filepath.FromSlash(CleanRel(r)))
 		if _, err := os.Stat(p); err != nil {
 			return nil, buildpack.Userf("nginx include %s: %v", r, err)
 		}

@@ -1,4 +1,4 @@
-package php
+package boot
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 
 // bootRuntime is a prepared boot: configuration rendered, commands ready.
 type bootRuntime struct {
-	opts        BootOptions
-	bc          *bootConfig
+	opts        Options
+	bc          *Config
 	set         bootSettings
 	runDir      string
 	ownsRunDir  bool
@@ -24,13 +24,13 @@ type bootRuntime struct {
 
 // prepareBoot reads the build's settings, applies the environment, sizes
 // PHP-FPM and renders every configuration file into the run directory.
-func prepareBoot(opts BootOptions) (*bootRuntime, error) {
+func prepareBoot(opts Options) (*bootRuntime, error) {
 	app, err := filepath.Abs(opts.AppDir)
 	if err != nil {
 		return nil, fmt.Errorf("resolving the app directory: %w", err)
 	}
 	opts.AppDir = app
-	bc, err := readBootConfig(app)
+	bc, err := ReadConfig(app)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func (rt *bootRuntime) render() error {
 }
 
 func (rt *bootRuntime) renderFPM() (string, error) {
-	incs, _ := filepath.Glob(filepath.Join(rt.opts.AppDir, fpmIncDir, "*.conf"))
+	incs, _ := filepath.Glob(filepath.Join(rt.opts.AppDir, FPMIncludeDir, "*.conf"))
 	n := rt.concurrency.Children
 	return render("php-fpm.conf.tmpl", fpmData{
 		RunDir: rt.runDir, LogDir: rt.path("logs"), Socket: rt.socket,
@@ -122,11 +122,6 @@ func (rt *bootRuntime) renderNginx() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fw := frameworkByKey(rt.bc.Framework)
-	if fw == nil {
-		d := defaultFramework()
-		fw = &d
-	}
 	d := nginxData{
 		RunDir: rt.runDir, LogDir: rt.path("logs"), ConfDir: rt.path("conf"), Socket: rt.socket,
 		Port: rt.set.port, Root: filepath.Join(app, filepath.FromSlash(rt.set.docRoot)),
@@ -136,7 +131,7 @@ func (rt *bootRuntime) renderNginx() (string, error) {
 	if os.Geteuid() == 0 {
 		d.User = "root"
 	}
-	return renderNginx(*fw, d)
+	return renderNginx(rt.bc.Site, d)
 }
 
 // maxRequests reads PHP_FPM_MAX_REQUESTS (0, the default, means never
@@ -156,18 +151,18 @@ func (rt *bootRuntime) commands() {
 	src := rt.bc.RuntimeSource
 	env := rt.opts.Env.Merge(buildpack.Env{
 		"KILN_APP_DIR":    app,
-		"PHPRC":           filepath.Join(app, phpIniPath),
+		"PHPRC":           filepath.Join(app, PHPIniPath),
 		"WEB_CONCURRENCY": fmt.Sprint(rt.concurrency.Children),
-		"PATH":            strings.Join(append(binDirs(src, app), rt.opts.Env.Get("PATH")), ":"),
+		"PATH":            strings.Join(append(BinDirs(src, app), rt.opts.Env.Get("PATH")), ":"),
 	})
 	if _, ok := env.Lookup("PHP_INI_SCAN_DIR"); !ok {
-		env["PHP_INI_SCAN_DIR"] = scanDirs(src, app)
+		env["PHP_INI_SCAN_DIR"] = ScanDirs(src, app)
 	}
 	if env.Get("APP_ENV") == "" {
 		env["APP_ENV"] = "prod"
 	}
 	rt.env = env
-	fpmArgs := []string{"--nodaemonize", "--fpm-config", rt.path("conf", "php-fpm.conf"), "-c", filepath.Join(app, phpIniPath)}
+	fpmArgs := []string{"--nodaemonize", "--fpm-config", rt.path("conf", "php-fpm.conf"), "-c", filepath.Join(app, PHPIniPath)}
 	if os.Geteuid() == 0 {
 		fpmArgs = append(fpmArgs, "--allow-to-run-as-root")
 	}
@@ -183,7 +178,7 @@ func (rt *bootRuntime) commands() {
 func (rt *bootRuntime) program(recorded, name string) string {
 	switch {
 	case recorded == "":
-		if p, err := findProgram(rt.opts.Env, name); err == nil {
+		if p, err := FindProgram(rt.opts.Env, name); err == nil {
 			return p
 		}
 		return name
