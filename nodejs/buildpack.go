@@ -5,11 +5,26 @@
 // runtime scripts.
 package nodejs
 
+import (
+	"io/fs"
+
+	"github.com/kiln-dev/kiln/detect"
+)
+
 // Buildpack is the Node.js buildpack. The zero value is ready to use.
 type Buildpack struct{}
 
 // ID implements buildpack.Buildpack.
 func (Buildpack) ID() string { return "nodejs" }
+
+// Detect implements buildpack.Buildpack with detect.NodeApp; a build forced
+// onto an app without a package.json is called "Node.js".
+func (Buildpack) Detect(app fs.FS) (string, bool) {
+	if name, ok := detect.NodeApp(app); ok {
+		return name, true
+	}
+	return "Node.js", false
+}
 
 // Step names. Steps with a command run through the Runner; the others are
 // built in and carried out by Compile.

@@ -5,15 +5,8 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/detect"
 	"github.com/kiln-dev/kiln/stacks"
 )
-
-// Buildpack is the PHP buildpack. Its zero value is ready to use.
-type Buildpack struct{}
-
-// ID implements buildpack.Buildpack.
-func (Buildpack) ID() string { return "php" }
 
 // Plan implements buildpack.Buildpack. It reads composer.json,
 // composer.lock, the app's files and ctx.Env, and nothing else.
@@ -51,10 +44,7 @@ func (pl *planner) read() error {
 		}
 		pl.stack = st
 	}
-	name := detect.PHPApp(os.DirFS(pl.ctx.AppDir)).Name
-	if name == "" {
-		name = "PHP (classic)"
-	}
+	name, _ := Buildpack{}.Detect(os.DirFS(pl.ctx.AppDir))
 	pl.p = buildpack.Plan{Buildpack: "php", Name: name, Stack: pl.stack.Name,
 		Processes: map[string]string{"web": WebCommand}, Settings: map[string]string{}}
 	if w := pl.stack.DeprecationWarning(); w != "" {
