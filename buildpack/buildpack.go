@@ -23,3 +23,16 @@ type Buildpack interface {
 	// Compile carries out a plan in ctx.AppDir.
 	Compile(ctx *Context, p Plan) error
 }
+
+// AssetBuilder builds an app's front-end assets inside another buildpack's
+// build: the Node.js buildpack does it for PHP apps with a package.json. The
+// composing buildpack holds one as a field, wired where the buildpacks are
+// registered, so that no language package imports another. Its plan becomes
+// a Part of the composing plan.
+type AssetBuilder interface {
+	// PlanAssets plans the asset build, under the same rules as
+	// Buildpack.Plan.
+	PlanAssets(ctx *Context) (Plan, error)
+	// Compile carries out a plan made by PlanAssets.
+	Compile(ctx *Context, p Plan) error
+}

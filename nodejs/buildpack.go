@@ -11,7 +11,8 @@ import (
 	"github.com/kiln-dev/kiln/detect"
 )
 
-// Buildpack is the Node.js buildpack. The zero value is ready to use.
+// Buildpack is the Node.js buildpack. The zero value is ready to use. It is
+// also the buildpack.AssetBuilder of PHP apps with a package.json.
 type Buildpack struct{}
 
 // ID implements buildpack.Buildpack.
@@ -59,8 +60,7 @@ const (
 )
 
 // OwnsStep reports whether name is a step that this buildpack's Compile knows
-// how to carry out. The PHP buildpack uses it to hand the Node.js part of its
-// plan over to Compile.
+// how to carry out.
 func OwnsStep(name string) bool {
 	switch name {
 	case stepEnvironment, stepPrefetch, stepInstallNode, stepInstallNPM, stepInstallYarn,

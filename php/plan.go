@@ -10,8 +10,8 @@ import (
 
 // Plan implements buildpack.Buildpack. It reads composer.json,
 // composer.lock, the app's files and ctx.Env, and nothing else.
-func (Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
-	pl := &planner{ctx: ctx, env: ctx.Env}
+func (b Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
+	pl := &planner{ctx: ctx, env: ctx.Env, assets: b.Assets}
 	if err := pl.read(); err != nil {
 		return buildpack.Plan{}, err
 	}
@@ -31,6 +31,8 @@ type planner struct {
 	paas   *paasConfig
 	fw     framework
 	source string
+	// assets plans the front-end assets (Buildpack.Assets).
+	assets buildpack.AssetBuilder
 	p      buildpack.Plan
 }
 

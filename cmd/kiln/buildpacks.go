@@ -10,13 +10,13 @@ import (
 	"github.com/kiln-dev/kiln/stacks"
 )
 
-// registry lists the buildpacks in detection order: the
+// registry lists the buildpacks in detection order, wired to each other: the
 // first whose Detect matches an app builds it. PHP comes before Node.js: an
 // app with both markers is a PHP app that builds its front-end assets with
 // Node.js. Adding a buildpack means adding it here (and to notDetectedHint).
 func registry() []buildpack.Buildpack {
 	return []buildpack.Buildpack{
-		php.Buildpack{},
+		php.Buildpack{Assets: nodejs.Buildpack{}},
 		nodejs.Buildpack{},
 	}
 }
