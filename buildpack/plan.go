@@ -1,5 +1,11 @@
 package buildpack
 
+import (
+	"encoding/json"
+	"maps"
+	"slices"
+)
+
 // Plan is what a build will do, decided before anything runs. It is pure data:
 // deterministic, free of host paths and timestamps, and serialised as the
 // stable JSON document printed by `kiln plan --json`.
@@ -22,6 +28,25 @@ type Plan struct {
 	Settings map[string]string `json:"settings"`
 	// Warnings are printed during the build; they never stop it.
 	Warnings []string `json:"warnings"`
+	// Parts are plans of other buildpacks that this plan composes, such as
+	// the Node.js assets of a PHP app. Code works with each as a plan of its
+	// own; only the flat form (Flat, and so the JSON document) merges them
+	// into this plan.
+	Parts []Part `json:"-"`
+}
+
+// Part is another buildpack's plan carried out by one step of the plan that
+// composes it. It has no warnings of its own (the composing planner moves
+// them into its plan, where they are printed) and launches no process.
+type Part struct {
+	// Step is the name of the composing plan's step that carries the part
+	// out; in the flat form the part's steps stand in its place.
+	Step string
+	// SettingsPrefix goes before the part's settings keys in the flat form,
+	// e.g. "node.".
+	SettingsPrefix string
+	// Plan is the part's plan.
+	Plan Plan
 }
 
 // Runtime is one resolved program version and where the request came from.
@@ -71,6 +96,61 @@ func (p *Plan) Step(name string) *Step {
 	return nil
 }
 
+// Part returns the part that the step of the given name carries out, or nil.
+func (p *Plan) Part(step string) *Part {
+	for i := range p.Parts {
+		if p.Parts[i].Step == step {
+			return &p.Parts[i]
+		}
+	}
+	return nil
+}
+
+// Flat returns the plan with its parts merged in, as the JSON document and
+// people see it: the parts' runtimes after the plan's own, each part's steps
+// in place of the step that carries it out, the parts' caches before the
+// plan's own, and the parts' settings under their prefix. A plan without
+// parts is returned as it is.
+func (p Plan) Flat() Plan {
+	if len(p.Parts) == 0 {
+		return p
+	}
+	f := p
+	f.Parts = nil
+	f.Runtimes = slices.Clone(p.Runtimes)
+	f.Settings = make(map[string]string, len(p.Settings))
+	maps.Copy(f.Settings, p.Settings)
+	var caches []string
+	steps := make(map[string][]Step, len(p.Parts))
+	for _, part := range p.Parts {
+		sub := part.Plan.Flat()
+		f.Runtimes = append(f.Runtimes, sub.Runtimes...)
+		caches = append(caches, sub.Caches...)
+		for k, v := range sub.Settings {
+			f.Settings[part.SettingsPrefix+k] = v
+		}
+		steps[part.Step] = sub.Steps
+	}
+	f.Caches = append(caches, p.Caches...)
+	f.Steps = nil
+	for _, s := range p.Steps {
+		if sub, ok := steps[s.Name]; ok {
+			f.Steps = append(f.Steps, sub...)
+		} else {
+			f.Steps = append(f.Steps, s)
+		}
+	}
+	f.Normalize()
+	return f
+}
+
+// MarshalJSON writes the flat form of the plan (see Flat): the stable
+// document of `kiln plan --json`, whatever parts the plan is made of.
+func (p Plan) MarshalJSON() ([]byte, error) {
+	type document Plan // the same fields, without this method
+	return json.Marshal(document(p.Flat()))
+}
+
 // Warn appends a warning to the plan.
 func (p *Plan) Warn(msg string) {
 	p.Warnings = append(p.Warnings, msg)
@@ -100,5 +180,8 @@ func (p *Plan) Normalize() {
 	}
 	if p.Warnings == nil {
 		p.Warnings = []string{}
+	}
+	for i := range p.Parts {
+		p.Parts[i].Plan.Normalize()
 	}
 }

@@ -1,72 +1,45 @@
-// Package detect decides, from files alone, which buildpack an app needs.
-// It is pure: it reads the app directory and nothing else.
+// Package detect holds the pure detection helpers that each buildpack's
+// Detect uses: they read the app's files through an fs.FS and nothing else.
+// Which buildpack builds an app is decided by the engine, which asks the
+// registered buildpacks in order.
 package detect
 
-import (
-	"io/fs"
-	"os"
-)
+import "io/fs"
 
-// Buildpack identifiers.
-const (
-	NodeJS = "nodejs"
-	PHP    = "php"
-)
-
-// Result is the outcome of detection.
-type Result struct {
-	// Buildpack is NodeJS, PHP, or "" when nothing matched.
-	Buildpack string
-	// Name is the detected name as the platform prints it, e.g. "PHP (classic)".
-	Name string
-}
-
-// Detected reports whether a buildpack matched.
-func (r Result) Detected() bool { return r.Buildpack != "" }
-
-// Detect inspects the root of an app. PHP wins when both PHP and Node.js
-// markers are present: such an app is a PHP app that also builds front-end
-// assets with Node.js.
-func Detect(app fs.FS) Result {
-	if r := PHPApp(app); r.Detected() {
-		return r
+// NodeApp detects a Node.js app: a package.json at the root. It returns the
+// name the platform prints, "Node.js (Meteor)" when a .meteor directory is
+// there too.
+func NodeApp(app fs.FS) (name string, ok bool) {
+	if !IsFile(app, "package.json") {
+		return "", false
 	}
-	return NodeApp(app)
-}
-
-// Dir runs Detect on a directory.
-func Dir(dir string) Result { return Detect(os.DirFS(dir)) }
-
-// NodeApp detects a Node.js app: a package.json at the root, and a .meteor
-// directory for Meteor apps.
-func NodeApp(app fs.FS) Result {
-	if !isFile(app, "package.json") {
-		return Result{}
+	if IsDir(app, ".meteor") {
+		return "Node.js (Meteor)", true
 	}
-	if isDir(app, ".meteor") {
-		return Result{Buildpack: NodeJS, Name: "Node.js (Meteor)"}
-	}
-	return Result{Buildpack: NodeJS, Name: "Node.js"}
+	return "Node.js", true
 }
 
 // PHPApp detects a PHP app: composer.json or composer.lock at the root, or a
-// classic app with only an index.php.
-func PHPApp(app fs.FS) Result {
-	if isFile(app, "composer.json") || isFile(app, "composer.lock") {
-		return Result{Buildpack: PHP, Name: "PHP (composer.json)"}
+// classic app with only an index.php. It returns the name the platform
+// prints.
+func PHPApp(app fs.FS) (name string, ok bool) {
+	if IsFile(app, "composer.json") || IsFile(app, "composer.lock") {
+		return "PHP (composer.json)", true
 	}
-	if isFile(app, "index.php") {
-		return Result{Buildpack: PHP, Name: "PHP (classic)"}
+	if IsFile(app, "index.php") {
+		return "PHP (classic)", true
 	}
-	return Result{}
+	return "", false
 }
 
-func isFile(app fs.FS, name string) bool {
+// IsFile reports whether name is a regular file (or a link to one) in app.
+func IsFile(app fs.FS, name string) bool {
 	fi, err := fs.Stat(app, name)
 	return err == nil && !fi.IsDir()
 }
 
-func isDir(app fs.FS, name string) bool {
+// IsDir reports whether name is a directory (or a link to one) in app.
+func IsDir(app fs.FS, name string) bool {
 	fi, err := fs.Stat(app, name)
 	return err == nil && fi.IsDir()
 }

@@ -88,7 +88,7 @@ func Build(opts BuildOptions) (*Result, error) {
 	if d, err := opts.Engine.Detect(app); err != nil {
 		return nil, err
 	} else if !d.Detected() {
-		return nil, classic.NotDetected(opts.AppDir)
+		return nil, opts.Engine.NotDetected(opts.AppDir)
 	}
 	res := &Result{}
 	phase := func(name string, t0 time.Time) { res.Phases = append(res.Phases, Phase{name, time.Since(t0)}) }

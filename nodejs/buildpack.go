@@ -5,11 +5,27 @@
 // runtime scripts.
 package nodejs
 
-// Buildpack is the Node.js buildpack. The zero value is ready to use.
+import (
+	"io/fs"
+
+	"github.com/kiln-dev/kiln/detect"
+)
+
+// Buildpack is the Node.js buildpack. The zero value is ready to use. It is
+// also the buildpack.AssetBuilder of PHP apps with a package.json.
 type Buildpack struct{}
 
 // ID implements buildpack.Buildpack.
 func (Buildpack) ID() string { return "nodejs" }
+
+// Detect implements buildpack.Buildpack with detect.NodeApp; a build forced
+// onto an app without a package.json is called "Node.js".
+func (Buildpack) Detect(app fs.FS) (string, bool) {
+	if name, ok := detect.NodeApp(app); ok {
+		return name, true
+	}
+	return "Node.js", false
+}
 
 // Step names. Steps with a command run through the Runner; the others are
 // built in and carried out by Compile.
@@ -44,8 +60,7 @@ const (
 )
 
 // OwnsStep reports whether name is a step that this buildpack's Compile knows
-// how to carry out. The PHP buildpack uses it to hand the Node.js part of its
-// plan over to Compile.
+// how to carry out.
 func OwnsStep(name string) bool {
 	switch name {
 	case stepEnvironment, stepPrefetch, stepInstallNode, stepInstallNPM, stepInstallYarn,

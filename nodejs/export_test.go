@@ -62,7 +62,7 @@ func TestExportFileUnwritableIsAWarning(t *testing.T) {
 }
 
 func TestPHPAssetsPlanHasNoExportOrPNPMProfile(t *testing.T) {
-	p, err := PlanAssets(fixtureContext(t, "../fixtures/node-pnpm-11"))
+	p, err := Buildpack{}.PlanAssets(fixtureContext(t, "../fixtures/node-pnpm-11"))
 	require.NoError(t, err)
 	assert.Nil(t, p.Step(stepExport))
 	assert.Nil(t, p.Step(stepPNPMProfile))

@@ -45,7 +45,7 @@ func TestBundledNPMFromChangelog(t *testing.T) {
 
 func TestPlanAssets(t *testing.T) {
 	ctx := fixtureContext(t, "../fixtures/node-hooks")
-	p, err := PlanAssets(ctx)
+	p, err := Buildpack{}.PlanAssets(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, p.Processes)
 	var names []string

@@ -15,11 +15,12 @@ func (Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
 	return planApp(ctx, false)
 }
 
-// PlanAssets plans the Node.js part of a PHP app that has a package.json:
-// Node.js and the package manager, the dependencies including
-// devDependencies, the build script and pruning. It has no processes and no
-// WEB_CONCURRENCY script; its steps are all ones for which OwnsStep is true.
-func PlanAssets(ctx *buildpack.Context) (buildpack.Plan, error) {
+// PlanAssets implements buildpack.AssetBuilder: it plans the Node.js assets
+// of a PHP app that has a package.json (Node.js and the package manager, the
+// dependencies including devDependencies, the build script and pruning),
+// which Compile carries out. It has no processes and no WEB_CONCURRENCY
+// script; its steps are all ones for which OwnsStep is true.
+func (Buildpack) PlanAssets(ctx *buildpack.Context) (buildpack.Plan, error) {
 	return planApp(ctx, true)
 }
 

@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/nodejs"
 )
 
 // Compile implements buildpack.Buildpack: it carries out the plan's steps in
 // order, running commands through ctx.Runner and doing the built-in steps
-// itself.
-func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
+// itself. The step of the Node.js assets part hands that part to the asset
+// builder.
+func (b Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	tmp, err := os.MkdirTemp("", "kiln-php-build-")
 	if err != nil {
 		return fmt.Errorf("creating build temp dir: %w", err)
@@ -24,22 +24,20 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	defer os.RemoveAll(tmp)
 	c := &compiler{ctx: ctx, plan: p, set: p.Settings, tmp: tmp}
 	defer c.waitVendorSpare(true)
-	for i := 0; i < len(p.Steps); i++ {
-		if nodejs.OwnsStep(p.Steps[i].Name) {
-			j := i
-			for j < len(p.Steps) && nodejs.OwnsStep(p.Steps[j].Name) {
-				j++
+	for _, s := range p.Steps {
+		if part := p.Part(s.Name); part != nil {
+			if b.Assets == nil {
+				return fmt.Errorf("plan step %q: the PHP buildpack has no asset builder", s.Name)
 			}
 			ctx.Log.Header("Building the Node.js assets")
-			if err := (nodejs.Buildpack{}).Compile(ctx, nodeSubplan(p, p.Steps[i:j])); err != nil {
+			if err := b.Assets.Compile(ctx, part.Plan); err != nil {
 				return err
 			}
-			i = j - 1
 			continue
 		}
 		start := time.Now()
-		err := c.step(p.Steps[i])
-		ctx.Report.Step(p.Steps[i].Name, time.Since(start))
+		err := c.step(s)
+		ctx.Report.Step(s.Name, time.Since(start))
 		if err != nil {
 			return err
 		}

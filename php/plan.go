@@ -5,20 +5,13 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/detect"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
-// Buildpack is the PHP buildpack. Its zero value is ready to use.
-type Buildpack struct{}
-
-// ID implements buildpack.Buildpack.
-func (Buildpack) ID() string { return "php" }
-
 // Plan implements buildpack.Buildpack. It reads composer.json,
 // composer.lock, the app's files and ctx.Env, and nothing else.
-func (Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
-	pl := &planner{ctx: ctx, env: ctx.Env}
+func (b Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
+	pl := &planner{ctx: ctx, env: ctx.Env, assets: b.Assets}
 	if err := pl.read(); err != nil {
 		return buildpack.Plan{}, err
 	}
@@ -38,6 +31,8 @@ type planner struct {
 	paas   *paasConfig
 	fw     framework
 	source string
+	// assets plans the front-end assets (Buildpack.Assets).
+	assets buildpack.AssetBuilder
 	p      buildpack.Plan
 }
 
@@ -51,10 +46,7 @@ func (pl *planner) read() error {
 		}
 		pl.stack = st
 	}
-	name := detect.PHPApp(os.DirFS(pl.ctx.AppDir)).Name
-	if name == "" {
-		name = "PHP (classic)"
-	}
+	name, _ := Buildpack{}.Detect(os.DirFS(pl.ctx.AppDir))
 	pl.p = buildpack.Plan{Buildpack: "php", Name: name, Stack: pl.stack.Name,
 		Processes: map[string]string{"web": WebCommand}, Settings: map[string]string{}}
 	if w := pl.stack.DeprecationWarning(); w != "" {

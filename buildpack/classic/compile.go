@@ -29,10 +29,12 @@ func (e *Engine) Compile(buildDir, cacheDir string) (*Prepared, error) {
 	if err := p.Buildpack.Compile(p.Context, p.Plan); err != nil {
 		return p, err
 	}
-	summary(log, p.Plan, time.Since(start))
+	summary(log, p.Plan.Flat(), time.Since(start))
 	return p, nil
 }
 
+// summary prints the plan's warnings again and what was built; plan is flat
+// (buildpack.Plan.Flat), so that it names the runtimes of the plan's parts.
 func summary(log *buildpack.Logger, plan buildpack.Plan, took time.Duration) {
 	if len(plan.Warnings) > 0 {
 		log.Blank()

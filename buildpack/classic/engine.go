@@ -14,15 +14,18 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
-	"github.com/kiln-dev/kiln/detect"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
 // Engine holds what every classic entry point needs: the buildpacks, the
 // environment and where output goes.
 type Engine struct {
-	// Buildpacks maps a buildpack ID ("nodejs", "php") to its implementation.
-	Buildpacks map[string]buildpack.Buildpack
+	// Buildpacks are the registered buildpacks in detection order: the first
+	// whose Detect matches an app builds it.
+	Buildpacks []buildpack.Buildpack
+	// NotDetectedHint says which apps the buildpacks build, for the error of
+	// an app none of them detects.
+	NotDetectedHint string
 	// Env is the build environment (process environment, ENV_DIR, flags).
 	Env buildpack.Env
 	// Stack overrides STACK from Env when not empty.
@@ -58,32 +61,41 @@ func (e *Engine) StackName() string {
 	return e.Env.Get("STACK")
 }
 
-// Detect returns the detection result for appDir, honouring Force.
-func (e *Engine) Detect(appDir string) (detect.Result, error) {
-	if e.Force == "" {
-		return detect.Dir(appDir), nil
-	}
+// Detection is the buildpack chosen for an app and the name the platform
+// prints for the app.
+type Detection struct {
+	// Buildpack builds the app; nil when no buildpack detects it.
+	Buildpack buildpack.Buildpack
+	// Name is the detected name, e.g. "PHP (composer.json)".
+	Name string
+}
+
+// Detected reports whether a buildpack matched.
+func (d Detection) Detected() bool { return d.Buildpack != nil }
+
+// Detect asks the buildpacks in order which one builds the app in appDir;
+// Force skips the question and picks a buildpack by its ID.
+func (e *Engine) Detect(appDir string) (Detection, error) {
 	app := os.DirFS(appDir)
-	switch e.Force {
-	case detect.NodeJS:
-		if r := detect.NodeApp(app); r.Detected() {
-			return r, nil
+	for _, bp := range e.Buildpacks {
+		if e.Force != "" && bp.ID() != e.Force {
+			continue
 		}
-		return detect.Result{Buildpack: detect.NodeJS, Name: "Node.js"}, nil
-	case detect.PHP:
-		if r := detect.PHPApp(app); r.Detected() {
-			return r, nil
+		if name, ok := bp.Detect(app); ok || e.Force != "" {
+			return Detection{Buildpack: bp, Name: name}, nil
 		}
-		return detect.Result{Buildpack: detect.PHP, Name: "PHP (classic)"}, nil
 	}
-	return detect.Result{}, buildpack.Userf("unknown buildpack %q", e.Force).
-		WithHint("Use one of: " + strings.Join(e.ids(), ", ") + ".")
+	if e.Force != "" {
+		return Detection{}, buildpack.Userf("unknown buildpack %q", e.Force).
+			WithHint("Use one of: " + strings.Join(e.ids(), ", ") + ".")
+	}
+	return Detection{}, nil
 }
 
 func (e *Engine) ids() []string {
 	ids := make([]string, 0, len(e.Buildpacks))
-	for id := range e.Buildpacks {
-		ids = append(ids, id)
+	for _, bp := range e.Buildpacks {
+		ids = append(ids, bp.ID())
 	}
 	sort.Strings(ids)
 	return ids
@@ -91,9 +103,8 @@ func (e *Engine) ids() []string {
 
 // NotDetected is the error for an app no buildpack recognises, naming the
 // directory as the user gave it.
-func NotDetected(appDir string) error {
-	return buildpack.Userf("no buildpack detected for %s", appDir).WithHint(
-		"kiln builds Node.js apps (package.json at the root) and PHP apps (composer.json, composer.lock or index.php at the root).")
+func (e *Engine) NotDetected(appDir string) error {
+	return buildpack.Userf("no buildpack detected for %s", appDir).WithHint(e.NotDetectedHint)
 }
 
 // Prepared is a planned build: the buildpack, its context and its plan.
@@ -118,12 +129,9 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		return nil, err
 	}
 	if !res.Detected() {
-		return nil, NotDetected(appDir)
+		return nil, e.NotDetected(appDir)
 	}
-	bp, ok := e.Buildpacks[res.Buildpack]
-	if !ok {
-		return nil, fmt.Errorf("buildpack %q is not registered", res.Buildpack)
-	}
+	bp := res.Buildpack
 	st, err := stacks.Load(e.StackName())
 	if err != nil {
 		return nil, &buildpack.UserError{Msg: err.Error(), Hint: "Set STACK (or --stack) to one of: " + strings.Join(stacks.Names(), ", ") + "."}

@@ -3,6 +3,7 @@ package classic
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,6 +25,11 @@ type fakeBuildpack struct {
 
 func (f fakeBuildpack) ID() string { return f.id }
 
+func (f fakeBuildpack) Detect(app fs.FS) (string, bool) {
+	_, err := fs.Stat(app, "package.json")
+	return "Node.js", err == nil
+}
+
 func (f fakeBuildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
 	p := buildpack.Plan{
 		Runtimes:  []buildpack.Runtime{{Name: "node", Version: "24.18.0", Source: "default"}},
@@ -43,7 +49,7 @@ func newEngine(t *testing.T, env buildpack.Env, fail error) (*Engine, *int, *byt
 	n := 0
 	var out bytes.Buffer
 	return &Engine{
-		Buildpacks: map[string]buildpack.Buildpack{"nodejs": fakeBuildpack{id: "nodejs", compiled: &n, fail: fail}},
+		Buildpacks: []buildpack.Buildpack{fakeBuildpack{id: "nodejs", compiled: &n, fail: fail}},
 		Env:        env,
 		Out:        &out,
 	}, &n, &out

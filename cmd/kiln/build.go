@@ -60,7 +60,7 @@ func cmdBuild(a *app, args []string) error {
 func printSummary(w io.Writer, r *local.Result) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "-----> Built %s app (stack %s)\n", r.Plan.Name, r.Plan.Stack)
-	for _, rt := range r.Plan.Runtimes {
+	for _, rt := range r.Plan.Flat().Runtimes {
 		fmt.Fprintf(w, "       %-9s %-10s %s\n", rt.Name, rt.Version, runtimeOrigin(rt))
 	}
 	fmt.Fprintf(w, "       slug      %s (%s)\n", r.Output, humanBytes(r.SlugBytes))

@@ -10,23 +10,31 @@ import (
 	"github.com/kiln-dev/kiln/stacks"
 )
 
-func registry() map[string]buildpack.Buildpack {
-	return map[string]buildpack.Buildpack{
-		"nodejs": nodejs.Buildpack{},
-		"php":    php.Buildpack{},
+// registry lists the buildpacks in detection order, wired to each other: the
+// first whose Detect matches an app builds it. PHP comes before Node.js: an
+// app with both markers is a PHP app that builds its front-end assets with
+// Node.js. Adding a buildpack means adding it here (and to notDetectedHint).
+func registry() []buildpack.Buildpack {
+	return []buildpack.Buildpack{
+		php.Buildpack{Assets: nodejs.Buildpack{}},
+		nodejs.Buildpack{},
 	}
 }
+
+// notDetectedHint says which apps the registered buildpacks build.
+const notDetectedHint = "kiln builds Node.js apps (package.json at the root) and PHP apps (composer.json, composer.lock or index.php at the root)."
 
 func defaultStack() string { return stacks.DefaultName }
 
 func (a *app) engine(env buildpack.Env, stack, force string) *classic.Engine {
 	exe, _ := os.Executable()
 	return &classic.Engine{
-		Executable: exe,
-		Buildpacks: registry(),
-		Env:        env,
-		Stack:      stack,
-		Force:      force,
-		Out:        a.stdout,
+		Executable:      exe,
+		Buildpacks:      registry(),
+		NotDetectedHint: notDetectedHint,
+		Env:             env,
+		Stack:           stack,
+		Force:           force,
+		Out:             a.stdout,
 	}
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-
-	"github.com/kiln-dev/kiln/detect"
 )
 
 // cmdDetect prints the detected name and succeeds, or exits 1 silently when
@@ -12,10 +10,13 @@ func cmdDetect(a *app, args []string) error {
 	if len(args) != 1 {
 		return usagef("usage: kiln detect APP")
 	}
-	r := detect.Dir(args[0])
-	if !r.Detected() {
+	d, err := a.engine(a.env, "", "").Detect(args[0])
+	if err != nil {
+		return err
+	}
+	if !d.Detected() {
 		return &silentExit{code: 1}
 	}
-	fmt.Fprintln(a.stdout, r.Name)
+	fmt.Fprintln(a.stdout, d.Name)
 	return nil
 }

@@ -36,7 +36,7 @@ func cmdPlan(a *app, args []string) error {
 	if *asJSON {
 		return writeJSON(a.stdout, p.Plan)
 	}
-	printPlan(a.stdout, p.Plan)
+	printPlan(a.stdout, p.Plan.Flat())
 	return nil
 }
 
@@ -49,7 +49,7 @@ func writeJSON(w io.Writer, v any) error {
 	return nil
 }
 
-// printPlan renders a plan for people.
+// printPlan renders a plan for people; p is a flat plan (buildpack.Plan.Flat).
 func printPlan(w io.Writer, p buildpack.Plan) {
 	fmt.Fprintf(w, "-----> %s app, stack %s\n", p.Name, p.Stack)
 	if len(p.Runtimes) > 0 {
@@ -89,6 +89,3 @@ func printPlan(w io.Writer, p buildpack.Plan) {
 		}
 	}
 }
-
-// check that plans stay serialisable as documented.
-var _ = buildpack.Plan{}

@@ -1,0 +1,29 @@
+package php
+
+import (
+	"io/fs"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/detect"
+)
+
+// Buildpack is the PHP buildpack. Its zero value is ready to use and builds
+// no front-end assets.
+type Buildpack struct {
+	// Assets builds the front-end assets of apps with a package.json (the
+	// Node.js buildpack, wired where the buildpacks are registered); nil
+	// means the build skips them, as with PHP_BUILDPACK_NO_NODE=true.
+	Assets buildpack.AssetBuilder
+}
+
+// ID implements buildpack.Buildpack.
+func (Buildpack) ID() string { return "php" }
+
+// Detect implements buildpack.Buildpack with detect.PHPApp; a build forced
+// onto an app without PHP markers is called "PHP (classic)".
+func (Buildpack) Detect(app fs.FS) (string, bool) {
+	if name, ok := detect.PHPApp(app); ok {
+		return name, true
+	}
+	return "PHP (classic)", false
+}
