@@ -64,10 +64,16 @@ func pruneCompiler(app, discard string, out *bytes.Buffer) *compiler {
 		plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json", setPruneFirst: "yes"}}}
 }
 
-// inode returns the inode identity of path.
+// inode returns the inode identity of path, and keeps the inode open until
+// the test ends: a directory the build removes would otherwise free its
+// inode number, which the filesystem may give to the directory linked in its
+// place, and os.SameFile would then see the old directory in the new one.
 func inode(t *testing.T, path string) os.FileInfo {
 	t.Helper()
-	fi, err := os.Lstat(path)
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	fi, err := f.Stat()
 	require.NoError(t, err)
 	return fi
 }
