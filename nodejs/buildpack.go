@@ -27,54 +27,6 @@ func (Buildpack) Detect(app fs.FS) (string, bool) {
 	return "Node.js", false
 }
 
-// Step names. Steps with a command run through the Runner; the others are
-// built in and carried out by Compile.
-const (
-	stepEnvironment    = "node-environment"
-	stepPrefetch       = "prefetch-npm-packages"
-	stepInstallNode    = "install-node"
-	stepInstallNPM     = "install-npm"
-	stepInstallYarn    = "install-yarn"
-	stepInstallPNPM    = "install-pnpm"
-	stepRestoreCache   = "restore-node-cache"
-	stepPrebuild       = "scalingo-prebuild"
-	stepNPMCI          = "npm-ci"
-	stepNPMInstall     = "npm-install"
-	stepYarnInstall    = "yarn-install"
-	stepPNPMInstall    = "pnpm-install"
-	stepBuild          = "node-build"
-	stepSaveCache      = "save-node-cache"
-	stepPrune          = "prune-dev-dependencies"
-	stepMeteorInstall  = "meteor-bootstrap"
-	stepMeteorBuild    = "meteor-build"
-	stepMeteorNPM      = "meteor-npm-install"
-	stepMeteorStart    = "write-meteor-start"
-	stepMeteorCleanup  = "meteor-cleanup"
-	stepPNPMStorePrune = "pnpm-store-prune"
-	stepCleanup        = "scalingo-cleanup"
-	stepListDeps       = "list-dependencies"
-	stepProfile        = "write-node-profile"
-	stepPNPMProfile    = "write-pnpm-profile"
-	stepWebConcurrency = "write-web-concurrency"
-	stepExport         = "write-node-export"
-)
-
-// OwnsStep reports whether name is a step that this buildpack's Compile knows
-// how to carry out.
-func OwnsStep(name string) bool {
-	switch name {
-	case stepEnvironment, stepPrefetch, stepInstallNode, stepInstallNPM, stepInstallYarn,
-		stepInstallPNPM, stepRestoreCache, stepPrebuild, stepNPMCI,
-		stepNPMInstall, stepYarnInstall, stepPNPMInstall, stepBuild,
-		stepSaveCache, stepPrune, stepMeteorInstall, stepMeteorBuild,
-		stepMeteorNPM, stepMeteorStart, stepMeteorCleanup, stepPNPMStorePrune,
-		stepCleanup, stepListDeps, stepProfile, stepPNPMProfile,
-		stepWebConcurrency, stepExport:
-		return true
-	}
-	return false
-}
-
 // Placeholders used in plans instead of host paths; Compile substitutes them.
 const (
 	phApp   = "$APP"   // the application (slug) directory

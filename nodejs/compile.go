@@ -85,85 +85,53 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	return nil
 }
 
-// step runs one step, by command or by name.
+// step runs one step as the step table says: its command, or its built-in
+// implementation.
 func (c *compiler) step(s buildpack.Step) error {
-	if !OwnsStep(s.Name) {
+	spec, ok := steps()[s.Name]
+	if !ok {
 		return fmt.Errorf("nodejs: unknown plan step %q", s.Name)
 	}
-	switch s.Name {
-	case stepBuild, stepSaveCache:
-		// They run alongside the save of the installed tree: the build
-		// script is what the save overlaps with, and the cache save reads.
-	default:
+	if !spec.overlapsSave {
 		c.awaitDependencySave()
 	}
-	if isInstallStep(s.Name) && c.plan.Settings[setDepKeyFiles] != "" {
-		return c.installDependencies(s)
-	}
-	switch s.Name {
-	case stepPNPMStorePrune:
-		return c.pnpmStorePrune(s)
-	case stepListDeps:
-		return c.listDependencies(s)
-	case stepPrune:
-		if len(s.Command) > 0 && c.plan.Settings[setPruneFirst] != "" {
-			return c.pruneNPM(s)
-		}
-	}
-	if len(s.Command) > 0 {
+	switch {
+	case len(s.Command) > 0 && spec.command != nil:
+		return spec.command(c, s)
+	case len(s.Command) > 0:
 		return c.run(s)
+	case spec.builtin != nil:
+		return spec.builtin(c, s)
 	}
-	builtins := map[string]func(buildpack.Step) error{
-		stepEnvironment:    c.environment,
-		stepPrefetch:       c.prefetchPackages,
-		stepInstallNode:    c.installNode,
-		stepInstallYarn:    c.installPackageManager,
-		stepInstallPNPM:    c.installPackageManager,
-		stepRestoreCache:   c.restoreCache,
-		stepSaveCache:      c.saveCache,
-		stepPrune:          c.skipPrune,
-		stepMeteorInstall:  c.meteorBootstrap,
-		stepMeteorStart:    c.meteorStart,
-		stepMeteorCleanup:  c.meteorCleanup,
-		stepProfile:        c.writeProfile,
-		stepPNPMProfile:    c.writePNPMProfile,
-		stepWebConcurrency: c.writeWebConcurrency,
-		stepExport:         c.writeExport,
-	}
-	f, ok := builtins[s.Name]
-	if !ok {
-		return fmt.Errorf("nodejs: plan step %q has no command", s.Name)
-	}
-	return f(s)
+	return fmt.Errorf("nodejs: plan step %q has no command", s.Name)
 }
 
-// headers are the step titles printed before each command step.
-func header(name string) string {
-	switch name {
-	case stepPrebuild:
-		return "Prebuild"
-	case stepNPMCI, stepNPMInstall, stepYarnInstall, stepPNPMInstall:
-		return "Installing dependencies"
-	case stepBuild:
-		return "Build"
-	case stepPrune:
-		return "Pruning devDependencies"
-	case stepCleanup:
-		return "Cleanup"
-	case stepInstallNPM:
-		return "Installing npm"
-	case stepInstallYarn:
-		return "Installing yarn"
-	case stepInstallPNPM:
-		return "Installing pnpm"
-	case stepMeteorBuild:
-		return "Building the Meteor app"
-	case stepMeteorNPM:
-		return "Installing the Meteor bundle's dependencies"
-	case stepListDeps:
-		return "Dependencies (NODE_VERBOSE=true)"
+// install runs an install step, through the dependency cache when the plan
+// keys one (depinstall.go).
+func (c *compiler) install(s buildpack.Step) error {
+	if c.plan.Settings[setDepKeyFiles] != "" {
+		return c.installDependencies(s)
 	}
-	return name
+	return c.run(s)
+}
+
+// build runs the build script, after the plan's notice about the scripts it
+// left out.
+func (c *compiler) build(s buildpack.Step) error {
+	c.log.Header("%s", header(s.Name))
+	if n := c.plan.Settings[setBuildNotice]; n != "" {
+		c.log.Info("%s", n)
+	}
+	return c.exec(s)
+}
+
+// prune removes devDependencies: kiln moves the lockfile's out first when
+// the plan says so (devprune.go).
+func (c *compiler) prune(s buildpack.Step) error {
+	if c.plan.Settings[setPruneFirst] != "" {
+		return c.pruneNPM(s)
+	}
+	return c.run(s)
 }
 
 // run prints a command step's header and executes it.
@@ -174,9 +142,6 @@ func (c *compiler) run(s buildpack.Step) error {
 
 // exec executes a command step with the build environment plus the step's.
 func (c *compiler) exec(s buildpack.Step) error {
-	if s.Name == stepBuild && c.plan.Settings[setBuildNotice] != "" {
-		c.log.Info("%s", c.plan.Settings[setBuildNotice])
-	}
 	args := make([]string, len(s.Command))
 	for i, a := range s.Command {
 		args[i] = c.expand(a)

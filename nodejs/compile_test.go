@@ -173,8 +173,8 @@ func TestOwnsStepCoversPlans(t *testing.T) {
 		p, err := Buildpack{}.Plan(fixtureContext(t, filepath.Join("..", "fixtures", f)))
 		require.NoError(t, err)
 		for _, s := range p.Steps {
-			assert.True(t, OwnsStep(s.Name), s.Name)
+			assert.True(t, ownsStep(s.Name), s.Name)
 		}
 	}
-	assert.False(t, OwnsStep("composer-install"))
+	assert.False(t, ownsStep("composer-install"))
 }

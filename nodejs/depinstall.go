@@ -11,15 +11,6 @@ import (
 	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
-// isInstallStep reports whether a step installs the app's dependencies.
-func isInstallStep(name string) bool {
-	switch name {
-	case stepNPMCI, stepNPMInstall, stepYarnInstall, stepPNPMInstall:
-		return true
-	}
-	return false
-}
-
 // installDependencies carries out an install step as the plan's
 // dependency_cache setting says: it computes the dependency key from the
 // inputs the plan names and restores the saved tree when the key matches;
@@ -135,29 +126,6 @@ func dependencyCheckStep(p buildpack.Plan) int {
 		}
 	}
 	return -1
-}
-
-// lastDependencyWriter is the index of the last step that may rewrite files
-// of node_modules in place: the app's own scripts (hooks, build, Meteor) and
-// Yarn's pruning (a production reinstall, which may rebuild packages). npm
-// and pnpm pruning only unlink and relink, and kiln's own steps write
-// elsewhere. -1 when no step may.
-func lastDependencyWriter(steps []buildpack.Step) int {
-	last := -1
-	for i, s := range steps {
-		switch {
-		case isInstallStep(s.Name):
-			// Before the save, or replaced by the restore.
-		case s.Name == stepPrune:
-			if len(s.Command) > 0 && s.Command[0] == "yarn" {
-				last = i
-			}
-		case s.Name == stepPrebuild, s.Name == stepBuild, s.Name == stepCleanup,
-			s.Name == stepMeteorBuild, s.Name == stepMeteorNPM, s.Name == stepMeteorCleanup:
-			last = i
-		}
-	}
-	return last
 }
 
 // restoreDependencies restores the saved tree when its key matches, and

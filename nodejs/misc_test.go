@@ -51,7 +51,7 @@ func TestPlanAssets(t *testing.T) {
 	var names []string
 	for _, s := range p.Steps {
 		names = append(names, s.Name)
-		assert.True(t, OwnsStep(s.Name))
+		assert.True(t, ownsStep(s.Name))
 	}
 	assert.NotContains(t, names, stepWebConcurrency)
 	assert.Contains(t, names, stepBuild)
