@@ -215,7 +215,7 @@ func (f *Fetcher) Unpack(ctx context.Context, url string, sum Checksum, dest str
 
 // UnpackFiltered is Unpack extracting only the entries keep selects; the
 // whole archive is still downloaded, verified and stored, so the rest can be
-// extracted later from Result.Path with ExtractStored.
+// read later from Result.Path (with ExtractTarGz or Repack).
 func (f *Fetcher) UnpackFiltered(ctx context.Context, url string, sum Checksum, dest string, strip int, keep Filter) (Result, error) {
 	res, err := f.unpack(ctx, url, sum, dest, strip, keep)
 	if err != nil {
@@ -244,7 +244,7 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 		return Result{}, err
 	}
 	if ok {
-		if err := extractTarGz(stored, dest, strip, keep); err != nil {
+		if err := extractTarGz(stored, dest, strip, extractOptions{keep: keep}); err != nil {
 			return Result{}, err
 		}
 		return Result{Path: stored, Cached: true}, nil
@@ -302,7 +302,7 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 		if rerr := os.RemoveAll(dest); rerr != nil {
 			return Result{Path: stored, Transfer: transfer}, rerr
 		}
-		xerr = extractTarGz(stored, dest, strip, keep)
+		xerr = extractTarGz(stored, dest, strip, extractOptions{keep: keep})
 	}
 	if xerr != nil {
 		return Result{Path: stored, Transfer: transfer}, xerr
@@ -417,7 +417,7 @@ func (g *growing) extract(dest string, strip int, keep Filter) error {
 	if err != nil {
 		return fmt.Errorf("reading archive: %w", err)
 	}
-	if err := extractTar(expand{g: g, r: gz}, dest, strip, keep); err != nil {
+	if err := extractTar(expand{g: g, r: gz}, dest, strip, extractOptions{keep: keep}); err != nil {
 		return err
 	}
 	// Read to the end, so that the gzip trailer (its CRC) is checked too.

@@ -247,11 +247,8 @@ func TestParallelExtractionMatchesSerial(t *testing.T) {
 	)
 	archive := tarGz(t, es)
 	extract := func(workers int) map[string]string {
-		old := extractWorkers
-		extractWorkers = workers
-		defer func() { extractWorkers = old }()
 		dest := t.TempDir()
-		require.NoError(t, ExtractTarGz(archive, dest, 1))
+		require.NoError(t, extractTarGz(archive, dest, 1, extractOptions{workers: workers}))
 		return treeOf(t, dest)
 	}
 	serial, parallel := extract(1), extract(8)
