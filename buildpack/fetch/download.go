@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kiln-dev/kiln/internal/inflate"
+	"github.com/klauspost/compress/gzip"
 )
 
 // NewClient returns an HTTP client that gives up quickly on unreachable hosts
@@ -215,7 +215,7 @@ func (f *Fetcher) Unpack(ctx context.Context, url string, sum Checksum, dest str
 
 // UnpackFiltered is Unpack extracting only the entries keep selects; the
 // whole archive is still downloaded, verified and stored, so the rest can be
-// extracted later from Result.Path with ExtractStored.
+// read later from Result.Path (with ExtractTarGz or Repack).
 func (f *Fetcher) UnpackFiltered(ctx context.Context, url string, sum Checksum, dest string, strip int, keep Filter) (Result, error) {
 	res, err := f.unpack(ctx, url, sum, dest, strip, keep)
 	if err != nil {
@@ -244,7 +244,7 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 		return Result{}, err
 	}
 	if ok {
-		if err := extractTarGz(stored, dest, strip, keep); err != nil {
+		if err := extractTarGz(stored, dest, strip, extractOptions{keep: keep}); err != nil {
 			return Result{}, err
 		}
 		return Result{Path: stored, Cached: true}, nil
@@ -265,6 +265,15 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 	}
 	defer in.Close()
 
+	// The extraction reads the archive, and writes into dest, before the
+	// download is verified. Nothing can use or keep that tree before the
+	// verification succeeds: the growing file ends (io.EOF) only once the
+	// checksum matched, and hands the extraction the failure otherwise;
+	// unpack returns only after both the verification and the extraction
+	// ended, and with an error on a mismatch, whereupon UnpackFiltered
+	// removes dest (a directory of the caller's own, which it commits
+	// only after success); the archive enters the store only after the
+	// verification, below.
 	g := newGrowing(in)
 	extracted := make(chan error, 1)
 	go func() {
@@ -290,19 +299,6 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 	// The download is verified: keep it even when it does not extract.
 	if rerr := os.Rename(tmp.Name(), stored); rerr != nil {
 		return Result{}, fmt.Errorf("storing %s: %w", url, rerr)
-	}
-	if xerr != nil && ctx.Err() == nil {
-		// The archive matches its checksum but did not extract. kiln's
-		// decoder may have refused it (a gzip feature it leaves out, such
-		// as several members) or, through a fault of its own, handed the
-		// tar reader bad data. dest is the caller's own directory: start
-		// it again, once, with klauspost/compress, which reads every gzip
-		// file. An archive that is itself at fault fails again, with the
-		// same error.
-		if rerr := os.RemoveAll(dest); rerr != nil {
-			return Result{Path: stored, Transfer: transfer}, rerr
-		}
-		xerr = extractTarGz(stored, dest, strip, keep)
 	}
 	if xerr != nil {
 		return Result{Path: stored, Transfer: transfer}, xerr
@@ -407,17 +403,15 @@ func (e expand) Read(p []byte) (int, error) {
 }
 
 // extract unpacks the growing archive into dest, decompressing it with
-// kiln's own gzip decoder (internal/inflate: about twice as fast as
-// klauspost/compress on a Node.js archive, which puts 0.3-0.4 s less on a
-// cold build's path to npm); when the extraction of a verified archive
-// fails, unpack does it again with klauspost/compress. After an error it
-// drains nothing: the download goes on into the file regardless.
+// klauspost/compress. After an error it drains nothing: the download goes on
+// into the file regardless.
 func (g *growing) extract(dest string, strip int, keep Filter) error {
-	gz, err := inflate.NewReader(g)
+	gz, err := gzip.NewReader(g)
 	if err != nil {
 		return fmt.Errorf("reading archive: %w", err)
 	}
-	if err := extractTar(expand{g: g, r: gz}, dest, strip, keep); err != nil {
+	defer gz.Close()
+	if err := extractTar(expand{g: g, r: gz}, dest, strip, extractOptions{keep: keep}); err != nil {
 		return err
 	}
 	// Read to the end, so that the gzip trailer (its CRC) is checked too.

@@ -23,16 +23,17 @@ const noFollow = syscall.O_NOFOLLOW
 // (absolute paths, "..", links pointing out, or paths through a symbolic
 // link) are rejected.
 func ExtractTarGz(archive, dest string, strip int) error {
-	return extractTarGz(archive, dest, strip, nil)
+	return extractTarGz(archive, dest, strip, extractOptions{})
 }
 
-func extractTarGz(archive, dest string, strip int, keep Filter) error {
+// extractTarGz is ExtractTarGz with options.
+func extractTarGz(archive, dest string, strip int, opts extractOptions) error {
 	in, closeArchive, err := openTarGz(archive)
 	if err != nil {
 		return err
 	}
 	defer closeArchive()
-	return extractTar(in, dest, strip, keep)
+	return extractTar(in, dest, strip, opts)
 }
 
 // openTarGz opens a .tar.gz file and returns its decompressed stream, and
@@ -64,12 +65,22 @@ func Under(dir string) Filter {
 // Not returns the Filter that selects what f does not.
 func Not(f Filter) Filter { return func(rel string) bool { return !f(rel) } }
 
-// extractWorkers is how many goroutines write regular files during an
+// defaultWorkers is how many goroutines write regular files during an
 // extraction. On the build machines creating a directory entry costs
 // 40-130 µs of mostly waiting in the kernel, so a few writers in parallel
 // keep the decompressing reader busy; more than a handful brings nothing on
-// two cores. Tests set it to 1 to compare against a serial extraction.
-var extractWorkers = 4
+// two cores.
+const defaultWorkers = 4
+
+// extractOptions adjusts an extraction; the zero value extracts every entry
+// with defaultWorkers writers.
+type extractOptions struct {
+	// keep, when set, selects the entries to extract.
+	keep Filter
+	// workers is how many goroutines write regular files; 0 means
+	// defaultWorkers (tests use 1 to compare with a serial extraction).
+	workers int
+}
 
 const (
 	// smallFile is the size up to which a regular file is read into memory
@@ -103,16 +114,15 @@ const (
 // then remembered); files are created with O_EXCL|O_NOFOLLOW after removing
 // whatever was at their path, so they never write through a link.
 func ExtractTar(r io.Reader, dest string, strip int) error {
-	return extractTar(r, dest, strip, nil)
+	return extractTar(r, dest, strip, extractOptions{})
 }
 
-// extractTar is ExtractTar of the entries keep selects.
-func extractTar(r io.Reader, dest string, strip int, keep Filter) error {
+// extractTar is ExtractTar with options.
+func extractTar(r io.Reader, dest string, strip int, opts extractOptions) error {
 	if err := os.MkdirAll(dest, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", dest, err)
 	}
-	x := newExtractor(dest)
-	x.keep = keep
+	x := newExtractor(dest, opts)
 	err := x.run(tar.NewReader(r), strip)
 	if werr := x.close(); err == nil {
 		err = werr
@@ -154,17 +164,23 @@ type fileJob struct {
 	chunks chan []byte
 }
 
-func newExtractor(dest string) *extractor {
+// newExtractor returns an extractor into dest whose writers are running.
+func newExtractor(dest string, opts extractOptions) *extractor {
 	x := &extractor{
 		dest:   dest,
 		dirs:   map[string]bool{"": true},
 		links:  map[string]bool{},
 		seen:   map[string]bool{},
+		keep:   opts.keep,
 		jobs:   make(chan fileJob, 64),
 		chunks: make(chan []byte, spareChunks),
 	}
 	x.cond = sync.NewCond(&x.mu)
-	for range max(1, extractWorkers) {
+	workers := opts.workers
+	if workers <= 0 {
+		workers = defaultWorkers
+	}
+	for range workers {
 		x.workers.Add(1)
 		go func() {
 			defer x.workers.Done()

@@ -1,4 +1,0 @@
-package inflate
-
-// Accept -update, so that `go test ./... -update` works in every package.
-import _ "github.com/kiln-dev/kiln/internal/goldenflag"
