@@ -11,23 +11,23 @@ import (
 
 // installAPM installs the APM agents extra.paas switches on. Each archive
 // holds <ext>.so (and optionally <ext>.ini with the agent's settings); kiln
-// unpacks it into vendor/apm/<ext>/ and loads it from .kiln/php/conf.d.
+// unpacks it into vendor/apm/<ext>/ and loads it from .kiln/php/conf.d. The
+// agents are extensions: PHP loads more after the step (changesModules).
 func (c *compiler) installAPM() error {
 	for _, a := range apmAgents() {
-		if !contains(splitList(c.set[setAPM]), a.Key) {
+		if !contains(c.set.APM, a.Key) {
 			continue
 		}
 		if err := c.installAgent(a); err != nil {
 			return err
 		}
 	}
-	c.mods = nil // the agents are extensions: PHP loads more now
 	return nil
 }
 
 func (c *compiler) installAgent(a apmAgent) error {
 	c.ctx.Log.Header("Installing the %s agent", a.Name)
-	url := strings.ReplaceAll(c.set["apm_"+a.Ext+"_url"], "${PHP_API}", zendAPI(c.phpVersion))
+	url := strings.ReplaceAll(c.set.APMURLs[a.Ext], "${PHP_API}", zendAPI(c.phpVersion))
 	res, err := c.fetch(a.Name+" agent", url)
 	if err != nil {
 		return &buildpack.UserError{

@@ -14,10 +14,10 @@ import (
 // additions and boot.json into the slug.
 func (c *compiler) writeConfig() error {
 	name := "PHP"
-	if fw := frameworkByKey(c.set[setFramework]); fw != nil && fw.Key != "default" {
+	if fw := frameworkByKey(c.set.Framework); fw != nil && fw.Key != "default" {
 		name = fw.Name
 	}
-	c.ctx.Log.Header("Configuring nginx and PHP-FPM for %s (document root /%s)", name, c.set[setDocumentRoot])
+	c.ctx.Log.Header("Configuring nginx and PHP-FPM for %s (document root /%s)", name, c.set.DocumentRoot)
 	app := c.ctx.AppDir
 	for _, d := range []string{phpConfDir, phpScanDir, fpmIncDir} {
 		if err := os.RemoveAll(filepath.Join(app, d)); d != phpConfDir && err != nil {
@@ -27,8 +27,8 @@ func (c *compiler) writeConfig() error {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
-	ini := boot.PHPIni{Config: splitLines(c.set[setPHPConfig])}
-	if c.set[setRuntimeSource] == sourceRepository {
+	ini := boot.PHPIni{Config: c.set.PHPConfig}
+	if c.set.RuntimeSource == sourceRepository {
 		ini.ExtensionDir = "${KILN_APP_DIR}/vendor/php/lib/php/extensions/no-debug-non-zts-" + zendAPI(c.phpVersion)
 	}
 	text, err := boot.RenderPHPIni(ini)
@@ -38,13 +38,13 @@ func (c *compiler) writeConfig() error {
 	if err := writeFileAtomic(filepath.Join(app, phpIniPath), []byte(strings.TrimRight(text, "\n")+"\n"), 0o644); err != nil {
 		return fmt.Errorf("writing php.ini: %w", err)
 	}
-	if err := c.copyIncludes(splitList(c.set[setPHPIncludes]), phpScanDir, ".ini"); err != nil {
+	if err := c.copyIncludes(c.set.PHPIncludes, phpScanDir, ".ini"); err != nil {
 		return err
 	}
-	if err := c.copyIncludes(splitList(c.set[setPHPFPMIncludes]), fpmIncDir, ".conf"); err != nil {
+	if err := c.copyIncludes(c.set.PHPFPMIncludes, fpmIncDir, ".conf"); err != nil {
 		return err
 	}
-	if lines := splitLines(c.set[setPHPFPMConfig]); len(lines) > 0 {
+	if lines := c.set.PHPFPMConfig; len(lines) > 0 {
 		body := "; extra.paas.php-fpm-config\n[web]\n" + strings.Join(lines, "\n") + "\n"
 		if err := writeFileAtomic(filepath.Join(app, fpmIncDir, "90-php-fpm-config.conf"), []byte(body), 0o644); err != nil {
 			return fmt.Errorf("writing the PHP-FPM configuration: %w", err)
@@ -79,24 +79,24 @@ func (c *compiler) copyIncludes(files []string, dir, suffix string) error {
 // bootConfig gathers the plan's settings for the boot command, with the
 // nginx rules of the framework (the default ones for an unknown key).
 func (c *compiler) bootConfig() *boot.Config {
-	fw := frameworkByKey(c.set[setFramework])
+	fw := frameworkByKey(c.set.Framework)
 	if fw == nil {
 		d := defaultFramework()
 		fw = &d
 	}
 	return &boot.Config{
-		RuntimeSource:     c.set[setRuntimeSource],
+		RuntimeSource:     c.set.RuntimeSource,
 		PHPFPM:            c.phpFPM,
 		Nginx:             c.nginx,
-		Framework:         c.set[setFramework],
+		Framework:         c.set.Framework,
 		Site:              fw.site(),
-		DocumentRoot:      c.set[setDocumentRoot],
-		IndexDocument:     c.set[setIndexDocument],
-		NginxIncludes:     splitList(c.set[setNginxIncludes]),
-		NginxHTTPIncludes: splitList(c.set[setNginxHTTPInc]),
-		AccessLogFormat:   c.set[setAccessLogFormat],
-		LogFiles:          splitList(c.set[setLogFiles]),
-		APM:               splitList(c.set[setAPM]),
+		DocumentRoot:      c.set.DocumentRoot,
+		IndexDocument:     c.set.IndexDocument,
+		NginxIncludes:     c.set.NginxIncludes,
+		NginxHTTPIncludes: c.set.NginxHTTPIncludes,
+		AccessLogFormat:   c.set.AccessLogFormat,
+		LogFiles:          c.set.LogFiles,
+		APM:               c.set.APM,
 	}
 }
 
@@ -116,7 +116,7 @@ func (c *compiler) installBoot() error {
 // writeProfile writes .profile.d/php.sh and removes the WEB_CONCURRENCY
 // script a Node.js step may have left: the boot command sizes PHP-FPM.
 func (c *compiler) writeProfile() error {
-	src := c.set[setRuntimeSource]
+	src := c.set.RuntimeSource
 	dirs := binDirs(src, "$HOME")
 	lines := []string{
 		"# Written by kiln's PHP buildpack.",

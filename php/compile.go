@@ -13,32 +13,23 @@ import (
 )
 
 // Compile implements buildpack.Buildpack: it carries out the plan's steps in
-// order, running commands through ctx.Runner and doing the built-in steps
-// itself. The step of the Node.js assets part hands that part to the asset
-// builder.
+// order, each as the step table says (steps): built-in steps itself,
+// commands through ctx.Runner, the step of the Node.js assets part by
+// handing that part to the asset builder.
 func (b Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
+	set, err := decodeSettings(p.Settings)
+	if err != nil {
+		return fmt.Errorf("reading the PHP plan: %w", err)
+	}
 	tmp, err := os.MkdirTemp("", "kiln-php-build-")
 	if err != nil {
 		return fmt.Errorf("creating build temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	c := &compiler{ctx: ctx, plan: p, set: p.Settings, tmp: tmp}
+	c := &compiler{ctx: ctx, plan: p, set: set, tmp: tmp, assets: b.Assets, steps: steps(), headed: map[string]bool{}}
 	defer c.waitVendorSpare(true)
 	for _, s := range p.Steps {
-		if part := p.Part(s.Name); part != nil {
-			if b.Assets == nil {
-				return fmt.Errorf("plan step %q: the PHP buildpack has no asset builder", s.Name)
-			}
-			ctx.Log.Header("Building the Node.js assets")
-			if err := b.Assets.Compile(ctx, part.Plan); err != nil {
-				return err
-			}
-			continue
-		}
-		start := time.Now()
-		err := c.step(s)
-		ctx.Report.Step(s.Name, time.Since(start))
-		if err != nil {
+		if err := c.step(s); err != nil {
 			return err
 		}
 	}
@@ -51,15 +42,21 @@ func (b Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 type compiler struct {
 	ctx  *buildpack.Context
 	plan buildpack.Plan
-	set  map[string]string
-	tmp  string
+	// set is the plan's settings, decoded.
+	set settings
+	tmp string
+	// assets builds the plan's Node.js assets part (Buildpack.Assets).
+	assets buildpack.AssetBuilder
+	// steps is the step table.
+	steps map[string]stepSpec
+	// headed holds the entries of the step table whose header is printed
+	// once (stepSpec.headerOnce) and was.
+	headed map[string]bool
 	// phpVersion is the installed PHP's version.
 	phpVersion string
 	// phpFPM and nginx are the programs the boot command starts: slug
 	// relative for the repository, absolute host paths for the system.
 	phpFPM, nginx string
-	// compileHeader is set once the compile commands' header is printed.
-	compileHeader bool
 	// sharedVendor is set when vendor/ shares files with the saved tree
 	// (saved or restored by this build).
 	sharedVendor *vendorCache
@@ -74,47 +71,69 @@ type compiler struct {
 	mods map[string]bool
 }
 
-// builtins maps built-in step names to their implementation.
-func builtins() map[string]func(*compiler) error {
-	return map[string]func(*compiler) error{
-		stepInstallPHP:        (*compiler).installPHP,
-		stepInstallNginx:      (*compiler).installNginx,
-		stepInstallComposer:   (*compiler).installComposer,
-		stepWriteConfig:       (*compiler).writeConfig,
-		stepInstallExtensions: (*compiler).installExtensions,
-		stepInstallAPM:        (*compiler).installAPM,
-		stepInstallBoot:       (*compiler).installBoot,
-		stepWriteProfile:      (*compiler).writeProfile,
+// step carries out one step as its entry of the step table says, and
+// reports its time.
+func (c *compiler) step(s buildpack.Step) error {
+	key, spec, _ := stepFor(c.steps, s.Name)
+	if spec.part {
+		return c.buildPart(s, spec)
 	}
+	start := time.Now()
+	err := c.carryOut(s, key, spec)
+	c.ctx.Report.Step(s.Name, time.Since(start))
+	return err
 }
 
-// step carries out one step.
-func (c *compiler) step(s buildpack.Step) error {
-	if len(s.Command) == 0 {
-		fn, ok := builtins()[s.Name]
-		if !ok {
-			return fmt.Errorf("plan step %q has no command and is not a PHP build step", s.Name)
-		}
-		return fn(c)
+// carryOut runs a step's built-in function, or its command (through the
+// entry's runner when it has one). A command step the table does not know
+// runs as it is.
+func (c *compiler) carryOut(s buildpack.Step, key string, spec stepSpec) error {
+	if len(s.Command) == 0 && spec.builtin == nil {
+		return fmt.Errorf("plan step %q has no command and is not a PHP build step", s.Name)
 	}
+	if spec.header != "" && !c.headed[key] {
+		c.ctx.Log.Header("%s", spec.header)
+		if spec.headerOnce {
+			c.headed[key] = true
+		}
+	}
+	var err error
 	switch {
-	case s.Name == stepComposerInstall:
-		return c.composerInstall(s)
-	case strings.HasPrefix(s.Name, stepCompilePrefix):
-		if !c.compileHeader {
-			c.ctx.Log.Header("Running compile commands")
-			c.compileHeader = true
-		}
-		c.ctx.Log.Info("Running '%s'", s.Command[len(s.Command)-1])
-	case s.Name == stepSymfonyWarmup:
-		c.ctx.Log.Header("Warming up the Symfony cache")
+	case len(s.Command) == 0:
+		err = spec.builtin(c)
+	case spec.command != nil:
+		err = spec.command(c, s)
+	default:
+		err = c.run(s, nil)
 	}
-	err := c.run(s, nil)
-	if err != nil && s.Name == stepSymfonyWarmup {
-		c.ctx.Log.Warn("Warming up the Symfony cache failed (%v); the app warms it on first use.", err)
+	if err != nil && spec.failureWarning != "" {
+		c.ctx.Log.Warn(spec.failureWarning, err)
 		return nil
 	}
+	if err == nil && spec.changesModules {
+		c.mods = nil
+	}
 	return err
+}
+
+// buildPart hands the plan's part of the step to the asset builder.
+func (c *compiler) buildPart(s buildpack.Step, spec stepSpec) error {
+	part := c.plan.Part(s.Name)
+	if part == nil {
+		return fmt.Errorf("plan step %q has no part of the plan to carry out", s.Name)
+	}
+	if c.assets == nil {
+		return fmt.Errorf("plan step %q: the PHP buildpack has no asset builder", s.Name)
+	}
+	c.ctx.Log.Header("%s", spec.header)
+	return c.assets.Compile(c.ctx, part.Plan)
+}
+
+// compileCommand runs one of extra.paas's compile commands, naming it
+// first.
+func (c *compiler) compileCommand(s buildpack.Step) error {
+	c.ctx.Log.Info("Running '%s'", s.Command[len(s.Command)-1])
+	return c.run(s, nil)
 }
 
 // run executes a command step; stdout, when given, captures its output
@@ -172,8 +191,8 @@ func (c *compiler) phpStep(name string, cmd ...string) buildpack.Step {
 	env := map[string]string{
 		"KILN_APP_DIR":     app,
 		"PHPRC":            app + "/" + phpIniPath,
-		"PHP_INI_SCAN_DIR": scanDirs(c.set[setRuntimeSource], app),
-		"PATH":             strings.Join(append(binDirs(c.set[setRuntimeSource], app), "${PATH}"), ":"),
+		"PHP_INI_SCAN_DIR": scanDirs(c.set.RuntimeSource, app),
+		"PATH":             strings.Join(append(binDirs(c.set.RuntimeSource, app), "${PATH}"), ":"),
 	}
 	return buildpack.Step{Name: name, Command: cmd, Env: env}
 }

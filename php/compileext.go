@@ -15,14 +15,14 @@ import (
 // installExtensions checks that the runtime has every required extension.
 // The repository source installs missing ones from its ext/<api>/ packages.
 func (c *compiler) installExtensions() error {
-	required := splitList(c.set[setExtensions])
+	required := c.set.Extensions
 	c.ctx.Log.Header("Checking PHP extensions: %s", strings.Join(required, ", "))
 	mods, err := c.modules()
 	if err != nil {
 		return err
 	}
 	missing := missingExtensions(required, mods)
-	if len(missing) > 0 && c.set[setRuntimeSource] == sourceRepository {
+	if len(missing) > 0 && c.set.RuntimeSource == sourceRepository {
 		for _, ext := range missing {
 			if err := c.installExtension(ext); err != nil {
 				return err
@@ -34,7 +34,7 @@ func (c *compiler) installExtensions() error {
 		missing = missingExtensions(required, mods)
 	}
 	if len(missing) > 0 {
-		return missingError(missing, mods, c.set[setRuntimeSource], c.phpVersion)
+		return missingError(missing, mods, c.set.RuntimeSource, c.phpVersion)
 	}
 	c.mods = mods
 	return nil
@@ -52,7 +52,7 @@ func (c *compiler) modules() (map[string]bool, error) {
 // installExtension fetches a prebuilt extension into vendor/php.
 func (c *compiler) installExtension(ext string) error {
 	api := zendAPI(c.phpVersion)
-	url := extensionURL(c.set[setPHPBaseURL], c.plan.Stack, api, ext)
+	url := extensionURL(c.set.PHPBaseURL, c.plan.Stack, api, ext)
 	c.ctx.Log.Info("Installing PHP extension %s", ext)
 	res, err := c.fetch("PHP extension "+ext, url)
 	if err != nil {

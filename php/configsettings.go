@@ -52,7 +52,7 @@ func apmAgents() []apmAgent {
 // configSettings records the PHP, PHP-FPM and nginx configuration.
 func (pl *planner) configSettings() error {
 	c := pl.paas
-	s := pl.p.Settings
+	s := &pl.set
 	for _, lines := range [][]string{c.PHPConfig, c.PHPFPMConfig} {
 		for _, l := range lines {
 			if strings.ContainsAny(l, "\n\r") {
@@ -61,8 +61,8 @@ func (pl *planner) configSettings() error {
 			}
 		}
 	}
-	s[setPHPConfig] = strings.Join(c.PHPConfig, "\n")
-	s[setPHPFPMConfig] = strings.Join(c.PHPFPMConfig, "\n")
+	s.PHPConfig = c.PHPConfig
+	s.PHPFPMConfig = c.PHPFPMConfig
 	for _, inc := range []struct {
 		key   string
 		files []string
@@ -73,23 +73,23 @@ func (pl *planner) configSettings() error {
 			}
 		}
 	}
-	s[setPHPIncludes] = joinPaths(c.PHPIncludes)
-	s[setPHPFPMIncludes] = joinPaths(c.PHPFPMIncludes)
-	s[setNginxIncludes] = joinPaths(c.NginxIncludes)
-	s[setNginxHTTPInc] = joinPaths(c.NginxHTTPIncludes)
+	s.PHPIncludes = cleanPaths(c.PHPIncludes)
+	s.PHPFPMIncludes = cleanPaths(c.PHPFPMIncludes)
+	s.NginxIncludes = cleanPaths(c.NginxIncludes)
+	s.NginxHTTPIncludes = cleanPaths(c.NginxHTTPIncludes)
 	for _, f := range append(append([]string(nil), c.NginxIncludes...), c.NginxHTTPIncludes...) {
 		if !fileExists(pl.ctx.AppDir, f) {
 			pl.p.Warn(fmt.Sprintf("The nginx include %s is not in the app yet; it must exist when the app starts.", f))
 		}
 	}
-	s[setLogFiles] = joinPaths(dedupe(append(append([]string(nil), pl.fw.LogFiles...), c.LogFiles...)))
+	s.LogFiles = cleanPaths(dedupe(append(append([]string(nil), pl.fw.LogFiles...), c.LogFiles...)))
 	if strings.ContainsAny(c.AccessLogFormat, "\n\r") {
 		return buildpack.Userf("composer.json: extra.%s.access-log-format must fit on one line", c.key)
 	}
-	s[setAccessLogFormat] = c.AccessLogFormat
-	s[setAppEnv] = pl.env.Default("APP_ENV", "prod")
+	s.AccessLogFormat = c.AccessLogFormat
+	s.AppEnv = pl.env.Default("APP_ENV", "prod")
 	if pl.composerApp() {
-		s[setExtensions] = strings.Join(requiredExtensions(pl.proj, pl.env.Bool("COMPOSER_DEV")), " ")
+		s.Extensions = requiredExtensions(pl.proj, pl.env.Bool("COMPOSER_DEV"))
 	}
 	return pl.apmSettings()
 }
@@ -116,7 +116,7 @@ func (pl *planner) apmSettings() error {
 		if version == "0" {
 			if a.Key == "datadog" {
 				on["datadog-appsec"] = false
-				pl.p.Settings["apm_datadog"] = "off: DATADOG_TRACER_VERSION=0 (no tracer, so no APM and no ASM)"
+				pl.set.DatadogOff = true
 				if v := pl.env.Get("DATADOG_APPSEC_VERSION"); v != "" && v != "0" {
 					pl.p.Warn("DATADOG_APPSEC_VERSION=" + v + " has no effect: DATADOG_TRACER_VERSION=0 turns the Datadog tracer off, and ASM needs it.")
 				}
@@ -125,12 +125,15 @@ func (pl *planner) apmSettings() error {
 		}
 		keys = append(keys, a.Key)
 		url, overridden := pl.apmURL(a, version)
-		pl.p.Settings["apm_"+a.Ext+"_url"] = url
+		if pl.set.APMURLs == nil {
+			pl.set.APMURLs = map[string]string{}
+		}
+		pl.set.APMURLs[a.Ext] = url
 		if overridden && a.VersionVar != "" && pl.env.Get(a.VersionVar) != "" {
 			pl.p.Warn(fmt.Sprintf("%s is set, so %s=%s is not used to choose the %s archive.", a.URLVar, a.VersionVar, pl.env.Get(a.VersionVar), a.Name))
 		}
 	}
-	pl.p.Settings[setAPM] = strings.Join(keys, " ")
+	pl.set.APM = keys
 	if pl.paas.NewRelic && pl.env.Get("NEW_RELIC_LICENSE_KEY") == "" {
 		pl.p.Warn("New Relic is enabled but NEW_RELIC_LICENSE_KEY is not set: the agent reports nothing until it is.")
 	}
@@ -179,12 +182,13 @@ func (pl *planner) apmURL(a apmAgent, version string) (string, bool) {
 	return extensionURL(base, pl.stack.Name, api, name), false
 }
 
-func joinPaths(paths []string) string {
-	out := make([]string, 0, len(paths))
+// cleanPaths cleans app-relative paths (boot.CleanRel).
+func cleanPaths(paths []string) []string {
+	var out []string
 	for _, p := range paths {
 		out = append(out, boot.CleanRel(p))
 	}
-	return strings.Join(out, " ")
+	return out
 }
 
 func dedupe(list []string) []string {

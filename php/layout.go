@@ -42,9 +42,9 @@ func (pl *planner) layout() error {
 	if err := boot.CheckIndexDocument(index); err != nil {
 		return err
 	}
-	pl.p.Settings[setFramework] = fw.Key
-	pl.p.Settings[setDocumentRoot] = docroot
-	pl.p.Settings[setIndexDocument] = index
+	pl.set.Framework = fw.Key
+	pl.set.DocumentRoot = docroot
+	pl.set.IndexDocument = index
 	if docroot != "" && !dirExists(pl.ctx.AppDir, docroot) {
 		pl.p.Warn(fmt.Sprintf("The document root %s/ does not exist in the app; it must exist when the app starts.", docroot))
 	}
@@ -61,7 +61,7 @@ func (pl *planner) warnVendor() {
 // warnHtaccess warns about .htaccess files under the document root: nginx
 // ignores them.
 func (pl *planner) warnHtaccess() {
-	root := filepath.Join(pl.ctx.AppDir, pl.p.Settings[setDocumentRoot])
+	root := filepath.Join(pl.ctx.AppDir, pl.set.DocumentRoot)
 	var found []string
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

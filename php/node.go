@@ -2,10 +2,6 @@ package php
 
 import "github.com/kiln-dev/kiln/buildpack"
 
-// stepBuildAssets carries out the plan's Node.js assets part. It stands for
-// the part's steps, which take its place in the flat form of the plan.
-const stepBuildAssets = "build-assets"
-
 // nodeSettingPrefix is put before the Node.js part's settings keys in the
 // flat form of the plan.
 const nodeSettingPrefix = "node."

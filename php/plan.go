@@ -33,7 +33,9 @@ type planner struct {
 	source string
 	// assets plans the front-end assets (Buildpack.Assets).
 	assets buildpack.AssetBuilder
-	p      buildpack.Plan
+	// set is the settings, encoded into the plan once planning is done.
+	set settings
+	p   buildpack.Plan
 }
 
 // read loads and checks the inputs: stack, composer files, extra.paas.
@@ -89,19 +91,8 @@ func (pl *planner) build() error {
 	}
 	pl.warnVendor()
 	pl.warnHtaccess()
-	pl.dropEmptySettings()
+	pl.p.Settings = pl.set.encode()
 	return nil
-}
-
-// dropEmptySettings keeps the plan readable: optional settings appear only
-// when they say something.
-func (pl *planner) dropEmptySettings() {
-	always := map[string]bool{setFramework: true, setDocumentRoot: true, setIndexDocument: true, setRuntimeSource: true, setAppEnv: true}
-	for k, v := range pl.p.Settings {
-		if v == "" && !always[k] {
-			delete(pl.p.Settings, k)
-		}
-	}
 }
 
 // composerApp reports whether the app uses Composer.
@@ -112,15 +103,15 @@ func (pl *planner) runtimeSource() error {
 	switch v := strings.ToLower(strings.TrimSpace(pl.env.Get("KILN_PHP_RUNTIME"))); v {
 	case "", sourceRepository:
 		pl.source = sourceRepository
-		pl.p.Settings[setPHPBaseURL] = strings.TrimRight(pl.env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/")
-		pl.p.Settings[setNginxBaseURL] = strings.TrimRight(pl.env.Default("NGINX_BASE_URL", DefaultNginxBaseURL), "/")
+		pl.set.PHPBaseURL = strings.TrimRight(pl.env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/")
+		pl.set.NginxBaseURL = strings.TrimRight(pl.env.Default("NGINX_BASE_URL", DefaultNginxBaseURL), "/")
 	case sourceSystem:
 		pl.source = sourceSystem
 	default:
 		return buildpack.Userf("KILN_PHP_RUNTIME=%q is not a runtime source", v).
 			WithHint(`Use "repository" (the default: runtimes downloaded for the stack) or "system" (the host's php, php-fpm, nginx and composer).`)
 	}
-	pl.p.Settings[setRuntimeSource] = pl.source
+	pl.set.RuntimeSource = pl.source
 	return nil
 }
 
@@ -150,9 +141,9 @@ func (pl *planner) systemRuntimes(php, nginx, composer stacks.Request) error {
 			return buildpack.Userf("PHP version %q requested in %s is not a Composer version constraint", php.Value, php.Source).
 				WithHint("Write a Composer constraint such as ^8.2 or ~8.3.0.")
 		}
-		pl.p.Settings[setPHPCheck] = "host php must satisfy " + php.Value + " (" + php.Source + ")"
+		pl.set.PHPCheck = "host php must satisfy " + php.Value + " (" + php.Source + ")"
 	} else {
-		pl.p.Settings[setPHPCheck] = "any host php (no request)"
+		pl.set.PHPCheck = "any host php (no request)"
 	}
 	pl.p.Runtimes = []buildpack.Runtime{
 		{Name: "php", Version: sourceSystem, Requested: php.Value, Source: php.Source},

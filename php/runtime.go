@@ -22,11 +22,11 @@ import (
 // host's PHP and PHP-FPM.
 func (c *compiler) installPHP() error {
 	rt := c.plan.Runtime("php")
-	if c.set[setRuntimeSource] == sourceSystem {
+	if c.set.RuntimeSource == sourceSystem {
 		return c.systemPHP(rt)
 	}
 	c.ctx.Log.Header("Installing PHP %s %s", rt.Version, runtimeDesc(rt))
-	url := fmt.Sprintf("%s/%s/php-%s.tgz", c.set[setPHPBaseURL], c.plan.Stack, rt.Version)
+	url := fmt.Sprintf("%s/%s/php-%s.tgz", c.set.PHPBaseURL, c.plan.Stack, rt.Version)
 	if err := c.installRuntime("php", rt.Version, url, "vendor/php"); err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (c *compiler) installPHP() error {
 // installNginx installs nginx from the repository, or finds the host's.
 func (c *compiler) installNginx() error {
 	rt := c.plan.Runtime("nginx")
-	if c.set[setRuntimeSource] == sourceSystem {
+	if c.set.RuntimeSource == sourceSystem {
 		p, err := boot.FindProgram(c.ctx.Env, "nginx")
 		if err != nil {
 			return hostMissing("nginx", "nginx")
@@ -48,7 +48,7 @@ func (c *compiler) installNginx() error {
 		return nil
 	}
 	c.ctx.Log.Header("Installing nginx %s %s", rt.Version, runtimeDesc(rt))
-	url := fmt.Sprintf("%s/%s/nginx-%s.tgz", c.set[setNginxBaseURL], c.plan.Stack, rt.Version)
+	url := fmt.Sprintf("%s/%s/nginx-%s.tgz", c.set.NginxBaseURL, c.plan.Stack, rt.Version)
 	if err := c.installRuntime("nginx", rt.Version, url, "vendor/nginx"); err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func (c *compiler) installNginx() error {
 // host's composer.
 func (c *compiler) installComposer() error {
 	rt := c.plan.Runtime("composer")
-	if c.set[setRuntimeSource] == sourceSystem {
+	if c.set.RuntimeSource == sourceSystem {
 		p, err := boot.FindProgram(c.ctx.Env, "composer")
 		if err != nil {
 			return hostMissing("composer", "composer")
@@ -79,7 +79,7 @@ func (c *compiler) installComposer() error {
 	}
 	c.composerVersion = rt.Version
 	c.ctx.Log.Header("Installing Composer %s %s", rt.Version, runtimeDesc(rt))
-	url := fmt.Sprintf("%s/%s/composer-%s.phar", c.set[setPHPBaseURL], c.plan.Stack, rt.Version)
+	url := fmt.Sprintf("%s/%s/composer-%s.phar", c.set.PHPBaseURL, c.plan.Stack, rt.Version)
 	what := "Composer " + rt.Version
 	sum, _, err := c.checksum(what, url, true)
 	if err != nil {

@@ -1,13 +1,68 @@
 package php
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/kiln-dev/kiln/php/boot"
 )
 
-// Setting keys of the plan. Lists are joined with spaces (paths are checked
-// to hold none) and configuration lines with newlines.
+// settings are the PHP buildpack's decisions: what the planner settles and
+// the compiler carries out. Code works with this struct; the plan carries
+// it as its stable `settings` object of strings (encode), which the
+// compiler reads back once (decodeSettings). Lists are joined with spaces
+// (paths are checked to hold none), configuration lines with newlines;
+// booleans become the sentence that says them to people.
+type settings struct {
+	// Framework is the framework's key (frameworkByKey), "default" for none.
+	Framework string
+	// DocumentRoot is the app-relative document root, "" for the app root.
+	DocumentRoot string
+	// IndexDocument is the script unknown paths are sent to.
+	IndexDocument string
+	// RuntimeSource is sourceRepository or sourceSystem.
+	RuntimeSource string
+	// AppEnv is APP_ENV, "prod" unless set.
+	AppEnv string
+	// PHPBaseURL and NginxBaseURL are the runtime repository's base URLs
+	// (repository source only).
+	PHPBaseURL, NginxBaseURL string
+	// PHPCheck says, for people, what the host's PHP must satisfy (system
+	// source only).
+	PHPCheck string
+	// Extensions are the PHP extensions the app requires.
+	Extensions []string
+	// PHPConfig and PHPFPMConfig are extra.paas's php.ini and PHP-FPM
+	// pool lines.
+	PHPConfig, PHPFPMConfig []string
+	// PHPIncludes, PHPFPMIncludes, NginxIncludes and NginxHTTPIncludes are
+	// the app's configuration files, cleaned app-relative paths.
+	PHPIncludes, PHPFPMIncludes, NginxIncludes, NginxHTTPIncludes []string
+	// LogFiles are the app's log files the web process follows.
+	LogFiles []string
+	// AccessLogFormat is nginx's access log format, "" for the default.
+	AccessLogFormat string
+	// APM are the keys of the APM agents to install (apmAgent.Key).
+	APM []string
+	// APMURLs maps an agent's extension name (apmAgent.Ext) to its
+	// archive's URL.
+	APMURLs map[string]string
+	// DatadogOff records that DATADOG_TRACER_VERSION=0 switched the
+	// Datadog tracer, and so ASM, off.
+	DatadogOff bool
+	// VendorCache is whether composer-install may restore vendor/ from an
+	// earlier build (planVendorCache).
+	VendorCache bool
+	// VendorCacheOff says why it may not; "" when it may, or when the app
+	// does not use Composer.
+	VendorCacheOff string
+	// DepKeyAlways, DepKeyComposer, DepKeyEnv and DepKeyPaths are the
+	// inputs of the dependency key: those every key has, the composer.json
+	// sections, the environment variables and the path repositories.
+	DepKeyAlways, DepKeyComposer, DepKeyEnv, DepKeyPaths []string
+}
+
+// Setting keys of the plan.
 const (
 	setFramework       = "framework"
 	setDocumentRoot    = "document_root"
@@ -27,6 +82,7 @@ const (
 	setAccessLogFormat = "access_log_format"
 	setAppEnv          = "app_env"
 	setAPM             = "apm"
+	setDatadogOff      = "apm_datadog"
 	setDepCache        = "dependency_cache"
 	setDepKeyAlways    = "dependency_key_always"
 	setDepKeyComposer  = "dependency_key_composer_json"
@@ -34,19 +90,179 @@ const (
 	setDepKeyPaths     = "dependency_key_path_repositories"
 )
 
+// The sentences of the boolean settings.
+const (
+	datadogOffText = "off: DATADOG_TRACER_VERSION=0 (no tracer, so no APM and no ASM)"
+	vendorCacheOn  = "restore vendor/ when the dependency key matches the saved one, " +
+		"then run " + stepComposerInstall + " over it (it installs nothing, regenerates the autoloader, runs the scripts); " +
+		"else run " + stepComposerInstall + " and save vendor/ right after it"
+	vendorCacheOffPrefix = "off: "
+)
+
+// apmURLKey is the key of an agent's archive URL: apm_<ext>_url.
+func apmURLKey(ext string) string { return "apm_" + ext + "_url" }
+
 // Runtime sources, recorded in boot.json for the boot command.
 const (
 	sourceRepository = boot.SourceRepository
 	sourceSystem     = boot.SourceSystem
 )
 
-// splitList undoes the space-joined form of a list setting.
-func splitList(s string) []string { return strings.Fields(s) }
+// setting is one key of the settings object: how the struct's field
+// becomes its string and back. always keeps the key in the plan when
+// its value is empty (optional settings appear only when they say
+// something).
+type setting struct {
+	key    string
+	always bool
+	encode func() string
+	decode func(string) error
+}
 
-// splitLines undoes the newline-joined form of a configuration setting.
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
+// fields lists the settings that are one key each, pointing into s.
+func (s *settings) fields() []setting {
+	return []setting{
+		textSetting(setFramework, true, &s.Framework),
+		textSetting(setDocumentRoot, true, &s.DocumentRoot),
+		textSetting(setIndexDocument, true, &s.IndexDocument),
+		{key: setRuntimeSource, always: true, encode: func() string { return s.RuntimeSource },
+			decode: func(v string) error {
+				if v != sourceRepository && v != sourceSystem {
+					return fmt.Errorf("%q is not a runtime source", v)
+				}
+				s.RuntimeSource = v
+				return nil
+			}},
+		textSetting(setAppEnv, true, &s.AppEnv),
+		textSetting(setPHPBaseURL, false, &s.PHPBaseURL),
+		textSetting(setNginxBaseURL, false, &s.NginxBaseURL),
+		textSetting(setPHPCheck, false, &s.PHPCheck),
+		listSetting(setExtensions, &s.Extensions),
+		linesSetting(setPHPConfig, &s.PHPConfig),
+		listSetting(setPHPIncludes, &s.PHPIncludes),
+		linesSetting(setPHPFPMConfig, &s.PHPFPMConfig),
+		listSetting(setPHPFPMIncludes, &s.PHPFPMIncludes),
+		listSetting(setNginxIncludes, &s.NginxIncludes),
+		listSetting(setNginxHTTPInc, &s.NginxHTTPIncludes),
+		listSetting(setLogFiles, &s.LogFiles),
+		textSetting(setAccessLogFormat, false, &s.AccessLogFormat),
+		listSetting(setAPM, &s.APM),
+		{key: setDatadogOff, encode: func() string { return sentence(s.DatadogOff, datadogOffText) },
+			decode: func(v string) error {
+				if v != datadogOffText {
+					return fmt.Errorf("%q is not %q", v, datadogOffText)
+				}
+				s.DatadogOff = true
+				return nil
+			}},
+		{key: setDepCache, encode: s.encodeVendorCache, decode: s.decodeVendorCache},
+		listSetting(setDepKeyAlways, &s.DepKeyAlways),
+		listSetting(setDepKeyComposer, &s.DepKeyComposer),
+		listSetting(setDepKeyEnv, &s.DepKeyEnv),
+		listSetting(setDepKeyPaths, &s.DepKeyPaths),
 	}
-	return strings.Split(s, "\n")
+}
+
+// encode writes the settings as the plan's settings object.
+func (s *settings) encode() map[string]string {
+	out := map[string]string{}
+	for _, f := range s.fields() {
+		if v := f.encode(); v != "" || f.always {
+			out[f.key] = v
+		}
+	}
+	for ext, url := range s.APMURLs {
+		if url != "" {
+			out[apmURLKey(ext)] = url
+		}
+	}
+	return out
+}
+
+// decodeSettings reads the plan's settings object back. The planner wrote
+// it, so a key it does not know or a value it cannot have is a bug, named
+// by its key.
+func decodeSettings(m map[string]string) (settings, error) {
+	var s settings
+	fields := map[string]setting{}
+	for _, f := range s.fields() {
+		fields[f.key] = f
+	}
+	agents := map[string]bool{}
+	for _, a := range apmAgents() {
+		agents[apmURLKey(a.Ext)] = true
+	}
+	for key, v := range m {
+		if f, ok := fields[key]; ok {
+			if err := f.decode(v); err != nil {
+				return settings{}, fmt.Errorf("plan setting %s: %w", key, err)
+			}
+			continue
+		}
+		if !agents[key] {
+			return settings{}, fmt.Errorf("plan setting %s: not a setting of the PHP buildpack", key)
+		}
+		if s.APMURLs == nil {
+			s.APMURLs = map[string]string{}
+		}
+		s.APMURLs[strings.TrimSuffix(strings.TrimPrefix(key, "apm_"), "_url")] = v
+	}
+	return s, nil
+}
+
+// encodeVendorCache says what composer-install does with vendor/.
+func (s *settings) encodeVendorCache() string {
+	switch {
+	case s.VendorCache:
+		return vendorCacheOn
+	case s.VendorCacheOff != "":
+		return vendorCacheOffPrefix + s.VendorCacheOff
+	}
+	return ""
+}
+
+func (s *settings) decodeVendorCache(v string) error {
+	switch {
+	case v == vendorCacheOn:
+		s.VendorCache = true
+	case strings.HasPrefix(v, vendorCacheOffPrefix) && v != vendorCacheOffPrefix:
+		s.VendorCacheOff = strings.TrimPrefix(v, vendorCacheOffPrefix)
+	case v != "":
+		return fmt.Errorf("%q says neither %q nor %q", v, vendorCacheOn, vendorCacheOffPrefix+"<reason>")
+	}
+	return nil
+}
+
+// sentence is text when b holds, else "".
+func sentence(b bool, text string) string {
+	if b {
+		return text
+	}
+	return ""
+}
+
+func textSetting(key string, always bool, p *string) setting {
+	return setting{key: key, always: always,
+		encode: func() string { return *p },
+		decode: func(v string) error { *p = v; return nil }}
+}
+
+// listSetting is a list joined with spaces.
+func listSetting(key string, p *[]string) setting {
+	return setting{key: key,
+		encode: func() string { return strings.Join(*p, " ") },
+		decode: func(v string) error { *p = strings.Fields(v); return nil }}
+}
+
+// linesSetting is configuration lines joined with newlines.
+func linesSetting(key string, p *[]string) setting {
+	return setting{key: key,
+		encode: func() string { return strings.Join(*p, "\n") },
+		decode: func(v string) error {
+			*p = nil
+			if v != "" {
+				*p = strings.Split(v, "\n")
+			}
+			return nil
+		}}
 }

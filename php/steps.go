@@ -8,21 +8,6 @@ import (
 	"github.com/kiln-dev/kiln/php/boot"
 )
 
-// Built-in step names: compile carries them out itself.
-const (
-	stepInstallPHP        = "install-php"
-	stepInstallNginx      = "install-nginx"
-	stepInstallComposer   = "install-composer"
-	stepWriteConfig       = "write-config"
-	stepInstallExtensions = "install-extensions"
-	stepInstallAPM        = "install-apm"
-	stepComposerInstall   = "composer-install"
-	stepSymfonyWarmup     = "symfony-cache-warmup"
-	stepInstallBoot       = "install-boot"
-	stepWriteProfile      = "write-profile"
-	stepCompilePrefix     = "compile-"
-)
-
 // Placeholders in step environments, expanded by compile.
 const (
 	phAppDir   = "${APP_DIR}"
@@ -30,7 +15,8 @@ const (
 	phBuildTmp = "${BUILD_TMP}"
 )
 
-// steps lays out the build in order.
+// steps lays out the build in order; the step table (steptable.go) says
+// how compile carries out each step.
 func (pl *planner) steps() error {
 	add := func(s ...buildpack.Step) { pl.p.Steps = append(pl.p.Steps, s...) }
 	add(buildpack.Step{Name: stepInstallPHP}, buildpack.Step{Name: stepInstallNginx})
@@ -38,19 +24,18 @@ func (pl *planner) steps() error {
 		add(buildpack.Step{Name: stepInstallComposer})
 	}
 	add(buildpack.Step{Name: stepWriteConfig})
-	if pl.p.Settings[setExtensions] != "" {
+	if len(pl.set.Extensions) > 0 {
 		add(buildpack.Step{Name: stepInstallExtensions})
 	}
-	if pl.p.Settings[setAPM] != "" {
+	if len(pl.set.APM) > 0 {
 		add(buildpack.Step{Name: stepInstallAPM})
 	}
 	if err := pl.nodeSteps(); err != nil {
 		return err
 	}
 	if pl.composerApp() {
-		install := pl.composerStep()
-		add(install)
-		pl.planVendorCache(install)
+		add(pl.composerStep())
+		pl.planVendorCache()
 		pl.p.Caches = append(pl.p.Caches, "composer")
 	}
 	for i, cmd := range pl.paas.Compile {
@@ -58,7 +43,7 @@ func (pl *planner) steps() error {
 	}
 	if pl.fw.Family == "symfony" && fileExists(pl.ctx.AppDir, "bin/console") {
 		add(buildpack.Step{Name: stepSymfonyWarmup, Env: pl.phpEnv(),
-			Command: []string{"php", "bin/console", "cache:warmup", "--env=" + pl.p.Settings[setAppEnv], "--no-debug"}})
+			Command: []string{"php", "bin/console", "cache:warmup", "--env=" + pl.set.AppEnv, "--no-debug"}})
 	}
 	add(buildpack.Step{Name: stepInstallBoot}, buildpack.Step{Name: stepWriteProfile})
 	if pl.source == sourceRepository {

@@ -59,7 +59,7 @@ func TestVendorKeyInputs(t *testing.T) {
 			merged[k] = v
 		}
 		app, p := planApp(t, merged, env)
-		k, err := computeVendorKey(app, p, buildpack.Env{"KILN_PHP_RUNTIME": "system"}.Merge(env), in)
+		k, err := computeVendorKey(app, p, decoded(t, p), buildpack.Env{"KILN_PHP_RUNTIME": "system"}.Merge(env), in)
 		require.NoError(t, err)
 		return k
 	}

@@ -20,10 +20,9 @@ import (
 // install that started without a restore it saves vendor/ with its key,
 // before compile commands can change it.
 func (c *compiler) composerInstall(s buildpack.Step) error {
-	c.ctx.Log.Header("Installing application dependencies with Composer")
-	if strings.HasPrefix(c.set[setDepCache], "off") || c.set[setDepCache] == "" {
-		if c.set[setDepCache] != "" {
-			c.ctx.Log.Info("vendor/ is not cached: %s", strings.TrimPrefix(c.set[setDepCache], "off: "))
+	if !c.set.VendorCache {
+		if c.set.VendorCacheOff != "" {
+			c.ctx.Log.Info("vendor/ is not cached: %s", c.set.VendorCacheOff)
 		}
 		return c.run(s, nil)
 	}
@@ -35,7 +34,7 @@ func (c *compiler) composerInstall(s buildpack.Step) error {
 	if err != nil {
 		return err
 	}
-	key, err := computeVendorKey(c.ctx.AppDir, c.plan, c.ctx.Env, vendorKeyInputs{
+	key, err := computeVendorKey(c.ctx.AppDir, c.plan, c.set, c.ctx.Env, vendorKeyInputs{
 		PHP: c.phpVersion, Composer: c.composerVersion, Extensions: mods, Command: s.Command})
 	if err != nil {
 		return err

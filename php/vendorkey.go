@@ -117,7 +117,7 @@ type vendorKeyInputs struct {
 
 // computeVendorKey reads the key inputs the plan names from the app and the
 // build environment.
-func computeVendorKey(app string, p buildpack.Plan, env buildpack.Env, in vendorKeyInputs) (vendorKey, error) {
+func computeVendorKey(app string, p buildpack.Plan, set settings, env buildpack.Env, in vendorKeyInputs) (vendorKey, error) {
 	k := vendorKey{
 		Format: vendorKeyFormat, Stack: p.Stack, Arch: runtime.GOOS + "/" + runtime.GOARCH,
 		Command: strings.Join(in.Command, " "), PHP: in.PHP, Composer: in.Composer,
@@ -137,10 +137,10 @@ func computeVendorKey(app string, p buildpack.Plan, env buildpack.Env, in vendor
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return k, fmt.Errorf("reading composer.json: %w", err)
 	}
-	for _, sec := range splitList(p.Settings[setDepKeyComposer]) {
+	for _, sec := range set.DepKeyComposer {
 		k.ComposerJSON[sec] = sectionSum(doc[sec], sec == "extra")
 	}
-	for _, name := range splitList(p.Settings[setDepKeyEnv]) {
+	for _, name := range set.DepKeyEnv {
 		v, ok := env.Lookup(name)
 		switch {
 		case name == "COMPOSER_DEV":
@@ -150,7 +150,7 @@ func computeVendorKey(app string, p buildpack.Plan, env buildpack.Env, in vendor
 		}
 		k.Env[name] = v
 	}
-	for _, repo := range splitList(p.Settings[setDepKeyPaths]) {
+	for _, repo := range set.DepKeyPaths {
 		if k.PathRepos == nil {
 			k.PathRepos = map[string]string{}
 		}

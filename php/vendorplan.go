@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-
-	"github.com/kiln-dev/kiln/buildpack"
 )
 
 // planVendorCache records whether the composer-install step may start from
@@ -42,20 +40,18 @@ import (
 // points outside the app (its contents could not be keyed). Path
 // repositories inside the app are keyed by their contents, since Composer
 // copies them into vendor/ while the lock keeps the same reference.
-func (pl *planner) planVendorCache(install buildpack.Step) {
-	s := pl.p.Settings
+func (pl *planner) planVendorCache() {
+	s := &pl.set
 	paths, reason := pl.vendorCacheOff()
 	if reason != "" {
-		s[setDepCache] = "off: " + reason
+		s.VendorCacheOff = reason
 		return
 	}
-	s[setDepCache] = "restore vendor/ when the dependency key matches the saved one, " +
-		"then run " + install.Name + " over it (it installs nothing, regenerates the autoloader, runs the scripts); " +
-		"else run " + install.Name + " and save vendor/ right after it"
-	s[setDepKeyAlways] = "composer.lock stack architecture php-version php-extensions composer-version install-command"
-	s[setDepKeyComposer] = strings.Join(vendorKeyComposerSections(), " ")
-	s[setDepKeyEnv] = strings.Join(vendorKeyEnv(pl.env), " ")
-	s[setDepKeyPaths] = strings.Join(paths, " ")
+	s.VendorCache = true
+	s.DepKeyAlways = []string{"composer.lock", "stack", "architecture", "php-version", "php-extensions", "composer-version", "install-command"}
+	s.DepKeyComposer = vendorKeyComposerSections()
+	s.DepKeyEnv = vendorKeyEnv(pl.env)
+	s.DepKeyPaths = paths
 }
 
 // vendorCacheOff returns the app's path repositories, and says why vendor/
