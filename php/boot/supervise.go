@@ -122,6 +122,7 @@ func (rt *bootRuntime) waitSocket(ctx context.Context, fpm *server) <-chan error
 			case <-time.After(50 * time.Millisecond):
 			}
 		}
+		//lint:ignore ST1005 the platform's "Boot failed:" line, printed as it is
 		ch <- fmt.Errorf("Boot failed: PHP-FPM did not open %s within %s", rt.socket, rt.opts.StartTimeout)
 	}()
 	return ch
