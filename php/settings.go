@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/php/boot"
 )
 
@@ -108,69 +109,53 @@ const (
 	sourceSystem     = boot.SourceSystem
 )
 
-// setting is one key of the settings object: how the struct's field
-// becomes its string and back. always keeps the key in the plan when
-// its value is empty (optional settings appear only when they say
-// something).
-type setting struct {
-	key    string
-	always bool
-	encode func() string
-	decode func(string) error
-}
-
 // fields lists the settings that are one key each, pointing into s.
-func (s *settings) fields() []setting {
-	return []setting{
-		textSetting(setFramework, true, &s.Framework),
-		textSetting(setDocumentRoot, true, &s.DocumentRoot),
-		textSetting(setIndexDocument, true, &s.IndexDocument),
-		{key: setRuntimeSource, always: true, encode: func() string { return s.RuntimeSource },
-			decode: func(v string) error {
+func (s *settings) fields() []buildpack.Setting {
+	return []buildpack.Setting{
+		buildpack.TextSetting(setFramework, true, &s.Framework),
+		buildpack.TextSetting(setDocumentRoot, true, &s.DocumentRoot),
+		buildpack.TextSetting(setIndexDocument, true, &s.IndexDocument),
+		{Key: setRuntimeSource, Always: true, Encode: func() string { return s.RuntimeSource },
+			Decode: func(v string) error {
 				if v != sourceRepository && v != sourceSystem {
 					return fmt.Errorf("%q is not a runtime source", v)
 				}
 				s.RuntimeSource = v
 				return nil
 			}},
-		textSetting(setAppEnv, true, &s.AppEnv),
-		textSetting(setPHPBaseURL, false, &s.PHPBaseURL),
-		textSetting(setNginxBaseURL, false, &s.NginxBaseURL),
-		textSetting(setPHPCheck, false, &s.PHPCheck),
-		listSetting(setExtensions, &s.Extensions),
-		linesSetting(setPHPConfig, &s.PHPConfig),
-		listSetting(setPHPIncludes, &s.PHPIncludes),
-		linesSetting(setPHPFPMConfig, &s.PHPFPMConfig),
-		listSetting(setPHPFPMIncludes, &s.PHPFPMIncludes),
-		listSetting(setNginxIncludes, &s.NginxIncludes),
-		listSetting(setNginxHTTPInc, &s.NginxHTTPIncludes),
-		listSetting(setLogFiles, &s.LogFiles),
-		textSetting(setAccessLogFormat, false, &s.AccessLogFormat),
-		listSetting(setAPM, &s.APM),
-		{key: setDatadogOff, encode: func() string { return sentence(s.DatadogOff, datadogOffText) },
-			decode: func(v string) error {
+		buildpack.TextSetting(setAppEnv, true, &s.AppEnv),
+		buildpack.TextSetting(setPHPBaseURL, false, &s.PHPBaseURL),
+		buildpack.TextSetting(setNginxBaseURL, false, &s.NginxBaseURL),
+		buildpack.TextSetting(setPHPCheck, false, &s.PHPCheck),
+		buildpack.ListSetting(setExtensions, &s.Extensions),
+		buildpack.LinesSetting(setPHPConfig, &s.PHPConfig),
+		buildpack.ListSetting(setPHPIncludes, &s.PHPIncludes),
+		buildpack.LinesSetting(setPHPFPMConfig, &s.PHPFPMConfig),
+		buildpack.ListSetting(setPHPFPMIncludes, &s.PHPFPMIncludes),
+		buildpack.ListSetting(setNginxIncludes, &s.NginxIncludes),
+		buildpack.ListSetting(setNginxHTTPInc, &s.NginxHTTPIncludes),
+		buildpack.ListSetting(setLogFiles, &s.LogFiles),
+		buildpack.TextSetting(setAccessLogFormat, false, &s.AccessLogFormat),
+		buildpack.ListSetting(setAPM, &s.APM),
+		{Key: setDatadogOff, Encode: func() string { return buildpack.Sentence(s.DatadogOff, datadogOffText) },
+			Decode: func(v string) error {
 				if v != datadogOffText {
 					return fmt.Errorf("%q is not %q", v, datadogOffText)
 				}
 				s.DatadogOff = true
 				return nil
 			}},
-		{key: setDepCache, encode: s.encodeVendorCache, decode: s.decodeVendorCache},
-		listSetting(setDepKeyAlways, &s.DepKeyAlways),
-		listSetting(setDepKeyComposer, &s.DepKeyComposer),
-		listSetting(setDepKeyEnv, &s.DepKeyEnv),
-		listSetting(setDepKeyPaths, &s.DepKeyPaths),
+		{Key: setDepCache, Encode: s.encodeVendorCache, Decode: s.decodeVendorCache},
+		buildpack.ListSetting(setDepKeyAlways, &s.DepKeyAlways),
+		buildpack.ListSetting(setDepKeyComposer, &s.DepKeyComposer),
+		buildpack.ListSetting(setDepKeyEnv, &s.DepKeyEnv),
+		buildpack.ListSetting(setDepKeyPaths, &s.DepKeyPaths),
 	}
 }
 
 // encode writes the settings as the plan's settings object.
 func (s *settings) encode() map[string]string {
-	out := map[string]string{}
-	for _, f := range s.fields() {
-		if v := f.encode(); v != "" || f.always {
-			out[f.key] = v
-		}
-	}
+	out := buildpack.EncodeSettings(s.fields())
 	for ext, url := range s.APMURLs {
 		if url != "" {
 			out[apmURLKey(ext)] = url
@@ -184,28 +169,22 @@ func (s *settings) encode() map[string]string {
 // by its key.
 func decodeSettings(m map[string]string) (settings, error) {
 	var s settings
-	fields := map[string]setting{}
-	for _, f := range s.fields() {
-		fields[f.key] = f
-	}
 	agents := map[string]bool{}
 	for _, a := range apmAgents() {
 		agents[apmURLKey(a.Ext)] = true
 	}
-	for key, v := range m {
-		if f, ok := fields[key]; ok {
-			if err := f.decode(v); err != nil {
-				return settings{}, fmt.Errorf("plan setting %s: %w", key, err)
-			}
-			continue
-		}
+	err := buildpack.DecodeSettings(s.fields(), m, func(key, v string) (bool, error) {
 		if !agents[key] {
-			return settings{}, fmt.Errorf("plan setting %s: not a setting of the PHP buildpack", key)
+			return false, nil
 		}
 		if s.APMURLs == nil {
 			s.APMURLs = map[string]string{}
 		}
 		s.APMURLs[strings.TrimSuffix(strings.TrimPrefix(key, "apm_"), "_url")] = v
+		return true, nil
+	})
+	if err != nil {
+		return settings{}, err
 	}
 	return s, nil
 }
@@ -231,38 +210,4 @@ func (s *settings) decodeVendorCache(v string) error {
 		return fmt.Errorf("%q says neither %q nor %q", v, vendorCacheOn, vendorCacheOffPrefix+"<reason>")
 	}
 	return nil
-}
-
-// sentence is text when b holds, else "".
-func sentence(b bool, text string) string {
-	if b {
-		return text
-	}
-	return ""
-}
-
-func textSetting(key string, always bool, p *string) setting {
-	return setting{key: key, always: always,
-		encode: func() string { return *p },
-		decode: func(v string) error { *p = v; return nil }}
-}
-
-// listSetting is a list joined with spaces.
-func listSetting(key string, p *[]string) setting {
-	return setting{key: key,
-		encode: func() string { return strings.Join(*p, " ") },
-		decode: func(v string) error { *p = strings.Fields(v); return nil }}
-}
-
-// linesSetting is configuration lines joined with newlines.
-func linesSetting(key string, p *[]string) setting {
-	return setting{key: key,
-		encode: func() string { return strings.Join(*p, "\n") },
-		decode: func(v string) error {
-			*p = nil
-			if v != "" {
-				*p = strings.Split(v, "\n")
-			}
-			return nil
-		}}
 }

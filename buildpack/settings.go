@@ -1,0 +1,103 @@
+package buildpack
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Setting is one key of a buildpack's typed settings as the plan's
+// settings object of strings holds it: how a field of the struct becomes
+// its string (Encode) and back (Decode). Each buildpack lists its fields
+// once, pointing into its settings struct, and both directions follow
+// from that list (EncodeSettings, DecodeSettings).
+type Setting struct {
+	// Key is the key in the plan's settings object.
+	Key string
+	// Always keeps the key in the plan when its value is empty; optional
+	// settings appear only when they say something.
+	Always bool
+	// Encode returns the field's value as the plan records it.
+	Encode func() string
+	// Decode sets the field from the plan's value.
+	Decode func(string) error
+}
+
+// TextSetting is a string field, recorded as it is.
+func TextSetting(key string, always bool, p *string) Setting {
+	return Setting{Key: key, Always: always,
+		Encode: func() string { return *p },
+		Decode: func(v string) error { *p = v; return nil }}
+}
+
+// ListSetting is a list of words (names, paths without spaces), joined
+// with spaces.
+func ListSetting(key string, p *[]string) Setting {
+	return Setting{Key: key,
+		Encode: func() string { return strings.Join(*p, " ") },
+		Decode: func(v string) error { *p = strings.Fields(v); return nil }}
+}
+
+// LinesSetting is a list of lines (configuration lines, sentences), joined
+// with newlines.
+func LinesSetting(key string, p *[]string) Setting {
+	return Setting{Key: key,
+		Encode: func() string { return strings.Join(*p, "\n") },
+		Decode: func(v string) error {
+			*p = nil
+			if v != "" {
+				*p = strings.Split(v, "\n")
+			}
+			return nil
+		}}
+}
+
+// Sentence is text when b holds, else "": a boolean that the plan says to
+// people.
+func Sentence(b bool, text string) string {
+	if b {
+		return text
+	}
+	return ""
+}
+
+// EncodeSettings writes the fields as a plan's settings object.
+func EncodeSettings(fields []Setting) map[string]string {
+	out := map[string]string{}
+	for _, f := range fields {
+		if v := f.Encode(); v != "" || f.Always {
+			out[f.Key] = v
+		}
+	}
+	return out
+}
+
+// DecodeSettings reads a plan's settings object back into the fields. A
+// key of none of them goes to other, which reports whether it knew the
+// key (other may be nil). The planner wrote the object, so a key nobody
+// knows or a value a field cannot have is a bug, and the error names the
+// key.
+func DecodeSettings(fields []Setting, m map[string]string, other func(key, value string) (bool, error)) error {
+	byKey := make(map[string]Setting, len(fields))
+	for _, f := range fields {
+		byKey[f.Key] = f
+	}
+	for key, v := range m {
+		if err := decodeSetting(byKey, other, key, v); err != nil {
+			return fmt.Errorf("plan setting %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+func decodeSetting(byKey map[string]Setting, other func(key, value string) (bool, error), key, v string) error {
+	if f, ok := byKey[key]; ok {
+		return f.Decode(v)
+	}
+	if other != nil {
+		if known, err := other(key, v); err != nil || known {
+			return err
+		}
+	}
+	return errors.New("not a setting of this buildpack")
+}
