@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/classic"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // BuildOptions configure a local build.

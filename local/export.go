@@ -13,7 +13,7 @@ import (
 
 	cp "github.com/otiai10/copy"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // exportSlug moves the built directory to its final place (or writes the

@@ -4,7 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // cloneTree recreates the dependency tree src at dst and returns the number

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // isInstallStep reports whether a step installs the app's dependencies.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // Saving the installed tree for the next build is a hard link per file and

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // Most of a large node_modules is devDependencies: 85% of the 23,000

@@ -12,8 +12,8 @@ import (
 	"sync"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // nodeSource is one place Node.js can be installed from. fetch leaves a

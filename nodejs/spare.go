@@ -4,7 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // Spares take the placement of large cached trees off the build's critical

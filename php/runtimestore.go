@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // runtimeStore keeps the repository runtimes (PHP and nginx) unpacked under

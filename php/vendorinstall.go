@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // composerInstall carries out the composer-install step as the plan's

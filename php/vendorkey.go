@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // vendorKeyFormat changes whenever the key or the saved tree changes meaning;

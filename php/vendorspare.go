@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	treecache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // A spare takes the restore of vendor/ off the build's critical path, as

@@ -6,7 +6,7 @@
 // The ecosystems decide what goes into a tree, which of its files may be
 // linked and what the key is made of; this package only stores, swaps,
 // reads back and clones.
-package treecache
+package cache
 
 import (
 	"encoding/json"
