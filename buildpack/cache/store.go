@@ -1,11 +1,3 @@
-// Package treecache keeps a directory tree in the build cache together with
-// the key it was produced from, saved atomically so that a build killed at
-// any moment leaves either a complete save or none, and places trees by hard
-// links where that is safe (see CloneTree).
-//
-// The ecosystems decide what goes into a tree, which of its files may be
-// linked and what the key is made of; this package only stores, swaps,
-// reads back and clones.
 package cache
 
 import (
@@ -33,27 +25,24 @@ var ErrNoManifest = errors.New("the saved tree has no " + ManifestFile)
 // in place). An error aborts the save there as a kill would. Tests use it.
 type Hook func(point string) error
 
-// Store is a keyed tree saved under Root:
-//
-//	<Name>/key.json       the manifest, written last
-//	<Name>/tree/          the saved tree
-//	.<Name>-new-*, .<Name>-old-*
-//	                      a save in progress, or what a killed one left
-//	                      (see RemoveLeftovers)
-//
-// A save builds the new <Name> directory under a temporary name, the
-// manifest last, then swaps it in with two renames: <Name> is at every
-// moment the previous complete save, the new complete save, or absent
-// (killed between the renames). A restore reads the manifest first (Load),
-// so a tree is only used together with the key it was produced from.
+// Store is a keyed tree saved under Root, as the package documentation
+// lays out. The policy (policy.go) makes the stores of the build cache;
+// tests make others.
 type Store struct {
 	// Root is the directory the store lives in, such as CACHE_DIR/node.
 	Root string
-	// Name is the saved directory's name under Root, such as "deps"; the
-	// temporary directories of a save are named after it.
+	// Name is the saved directory's name under Root, such as "deps".
 	Name string
 	// Noun names the saved tree in errors: "the saved dependencies".
 	Noun string
+	// temp begins the names of a save's temporary directories in Root:
+	// "." + Name + "-" when empty.
+	temp string
+	// copy reports which files of the tree are placed by copy (nil: none).
+	copy func(rel string) bool
+	// leave reports the paths of a placed tree the store never holds
+	// (nil: none).
+	leave func(rel string) bool
 }
 
 // Dir is the saved directory: Root/Name.
@@ -61,6 +50,95 @@ func (s Store) Dir() string { return filepath.Join(s.Root, s.Name) }
 
 // Tree is the saved tree: Root/Name/tree.
 func (s Store) Tree() string { return filepath.Join(s.Dir(), "tree") }
+
+// Copied reports whether the file at rel (slash separated, relative to the
+// tree) is placed by copy rather than by hard link (see policy.go).
+func (s Store) Copied(rel string) bool { return s.copy != nil && s.copy(rel) }
+
+// Left reports whether the path rel (slash separated, relative to the
+// tree) is one the store never holds (see policy.go).
+func (s Store) Left(rel string) bool { return s.leave != nil && s.leave(rel) }
+
+// Status is what opening a store found.
+type Status int
+
+const (
+	// Miss: nothing is saved, or it was produced from other inputs
+	// (Result.Changed names them).
+	Miss Status = iota
+	// Hit: the saved tree was produced from the inputs of this build.
+	Hit
+	// Damaged: the saved directory is unreadable, incomplete or
+	// inconsistent (Result.Err says how); the build ignores it.
+	Damaged
+)
+
+// Result is what Open found.
+type Result struct {
+	Status Status
+	// Changed names the inputs that differ from the saved ones (a Miss;
+	// empty when nothing is saved).
+	Changed []string
+	// Err is what is wrong with the saved directory (Damaged).
+	Err error
+}
+
+// Open reads the saved manifest into m (a pointer, as for json.Unmarshal)
+// and, when there is one, calls compare, which checks the saved tree
+// against m (an error is damage) and names the inputs of m that differ
+// from this build's (none: a hit).
+func (s Store) Open(m any, compare func() (changed []string, err error)) Result {
+	err := s.Load(m)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Result{Status: Miss}
+	case err != nil:
+		return Result{Status: Damaged, Err: err}
+	}
+	changed, err := compare()
+	switch {
+	case err != nil:
+		return Result{Status: Damaged, Err: err}
+	case len(changed) > 0:
+		return Result{Status: Miss, Changed: changed}
+	}
+	return Result{Status: Hit}
+}
+
+// Clone recreates src at dst (which may exist: directories are merged
+// into, files never overwritten) and returns the number of regular files
+// it placed, by the store's policy: hard links, except the files the store
+// copies (Copied), and without the paths it never holds (Left). at is
+// where src sits in the store's tree (slash separated, "" for the whole
+// tree): the policy sees paths relative to the tree. skip, when not nil,
+// leaves out more (paths relative to the tree too). It serves both ways:
+// from the app into a tree being saved, and from the saved tree (or a
+// part of it) into the app or a spare. See CloneTree.
+func (s Store) Clone(src, dst, at string, skip func(rel string) bool) (int, error) {
+	inTree := func(rel string) string {
+		if at == "" {
+			return rel
+		}
+		return at + "/" + rel
+	}
+	var skipRel func(string) bool
+	if skip != nil || s.leave != nil {
+		skipRel = func(rel string) bool { r := inTree(rel); return s.Left(r) || (skip != nil && skip(r)) }
+	}
+	return CloneTree(src, dst, skipRel, func(rel string) bool { return !s.Copied(inTree(rel)) })
+}
+
+// Spare is the store's ready-made copy of its tree for variant ("" for
+// the tree as saved; another variant for a copy that leaves paths out,
+// such as a slug's excludes): Root/Name/spare or Root/Name/spare-<variant>.
+// It lives in the saved directory, so a new save or a drop takes it along.
+func (s Store) Spare(variant string) Spare {
+	name := "spare"
+	if variant != "" {
+		name += "-" + variant
+	}
+	return Spare{Path: filepath.Join(s.Dir(), name)}
+}
 
 // Load reads the saved manifest into m (a pointer, as for json.Unmarshal).
 // An absent store is an error satisfying errors.Is(err, fs.ErrNotExist); a
@@ -140,7 +218,7 @@ func (s Store) swap(staged string, hook Hook) error {
 // rename, so that from then on nothing reaches it by its name: a build
 // moving entries into a spare inside it at that moment sees the spare
 // vanish, instead of racing with the removal. A killed build leaves it for
-// RemoveLeftovers.
+// Sweep.
 func (s Store) Drop() error {
 	aside, err := os.MkdirTemp(s.Root, s.oldPrefix())
 	if err != nil {
@@ -153,13 +231,19 @@ func (s Store) Drop() error {
 	return nil
 }
 
-// RemoveLeftovers deletes what killed saves left behind: the temporary
-// directories of saves in progress and of replaced saves.
-func (s Store) RemoveLeftovers() {
-	for _, prefix := range []string{s.newPrefix(), s.oldPrefix()} {
-		RemoveLeftovers(s.Root, prefix)
+// tempPrefix begins the names of the store's temporary directories in Root.
+func (s Store) tempPrefix() string {
+	if s.temp != "" {
+		return s.temp
 	}
+	return "." + s.Name + "-"
 }
 
-func (s Store) newPrefix() string { return "." + s.Name + "-new-" }
-func (s Store) oldPrefix() string { return "." + s.Name + "-old-" }
+func (s Store) newPrefix() string { return s.tempPrefix() + "new-" }
+func (s Store) oldPrefix() string { return s.tempPrefix() + "old-" }
+
+// temporaries lists, as glob patterns, the store's temporary directories:
+// saves (in Root) and spares (in the saved directory).
+func (s Store) temporaries() []string {
+	return []string{filepath.Join(s.Root, s.tempPrefix()+"*"), filepath.Join(s.Dir(), SparePrefix+"*")}
+}
