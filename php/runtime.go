@@ -204,15 +204,15 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 	if err != nil {
 		return err
 	}
-	store := runtimeStore{dir: filepath.Join(c.ctx.CacheDir, "php", "runtimes")}
+	store := runtimeStore{cacheDir: c.ctx.CacheDir}
 	dest := filepath.Join(c.ctx.AppDir, rel)
-	tree, reason := store.find(name, version, sum)
+	st, ok, reason := store.find(name, version, sum)
 	if reason != "" {
 		c.ctx.Log.Info("%s: %s; unpacking it again", what, reason)
 	}
-	if tree != "" {
+	if ok {
 		start := time.Now()
-		n, err := placeRuntime(tree, dest)
+		n, err := placeRuntime(st, dest)
 		if err == nil {
 			from := "checksum from " + path.Base(url) + ".sha256"
 			if remembered {
@@ -226,13 +226,13 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 		}
 		c.ctx.Log.Info("Could not place the unpacked %s from the cache (%v): unpacking it again", what, err)
 	}
-	tree, err = store.add(name, version, url, sum, func(dir string) error {
+	st, err = store.add(name, version, url, sum, func(dir string) error {
 		return c.unpack(what, url, sum, dir)
 	})
 	if err != nil {
 		return err
 	}
-	if _, err := placeRuntime(tree, dest); err != nil {
+	if _, err := placeRuntime(st, dest); err != nil {
 		return fmt.Errorf("installing %s: %w", what, err)
 	}
 	return nil

@@ -102,3 +102,15 @@ func (s Store) CheckSharedSince(t time.Time, visit Visitor) (string, error) {
 	}
 	return rel, nil
 }
+
+// ModifiedSinceSave returns the path, relative to the tree, of a file of
+// the saved tree modified after the save (see ModifiedAfter), or "": for a
+// store whose tree is placed by links and checked before each use rather
+// than after each build.
+func (s Store) ModifiedSinceSave() (string, error) {
+	saved, err := s.SavedAt()
+	if err != nil {
+		return "", err
+	}
+	return ModifiedAfter(s.Tree(), saved)
+}
