@@ -72,6 +72,17 @@ func inode(t *testing.T, path string) os.FileInfo {
 	return fi
 }
 
+// pinned is inode for a directory the test expects to be removed: it stays
+// open until the test ends, so that its inode number cannot be given to a
+// new directory (which would make os.SameFile report the new one as it).
+func pinned(t *testing.T, path string) os.FileInfo {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return inode(t, path)
+}
+
 // warmRestore saves pruneApp's tree in a new cache, then restores it into
 // a new app with the same lockfile, as the install step of a warm build
 // whose prune moves devDependencies first (discard is its discard
@@ -123,7 +134,7 @@ func TestWarmPruneFillsTheNextSpare(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	untouched := inode(t, filepath.Join(nm, "express", "node_modules", "ms"))
-	changed := inode(t, filepath.Join(nm, "mkdirp"))
+	changed := pinned(t, filepath.Join(nm, "mkdirp"))
 
 	check := c.checkSharedDependencies() // the build is over
 	m, err := c.moveDevPackages(lock)
@@ -351,7 +362,7 @@ func TestSpareWaitsForALaterCheck(t *testing.T) {
 	assert.True(t, os.SameFile(untouched, inode(t, filepath.Join(spare, "mkdirp"))), "recycled after the later check")
 
 	root, lock, c = warmRestore(t, t.TempDir())
-	untouched = inode(t, filepath.Join(c.ctx.AppDir, "node_modules", "mkdirp"))
+	untouched = pinned(t, filepath.Join(c.ctx.AppDir, "node_modules", "mkdirp"))
 	_, err = c.moveDevPackages(lock)
 	require.NoError(t, err)
 	c.finishDevSpare()
