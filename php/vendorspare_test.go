@@ -12,13 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	kcache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // spareFixture saves a vendor/ of three files (a package file, linked, and
 // two of Composer's, copied) and returns the cache and its manifest.
 func spareFixture(t *testing.T) (vendorCache, vendorManifest) {
 	t.Helper()
-	cache := vendorCache{root: t.TempDir()}
+	cache := newVendorCache(t.TempDir())
 	app := t.TempDir()
 	for _, f := range []string{"php/bin/php", "composer/bin/composer", "composer/installed.json", "autoload.php", "acme/lib/a.php"} {
 		p := filepath.Join(app, "vendor", f)
@@ -187,7 +188,7 @@ func TestVendorSpareLeftoversAndAbandon(t *testing.T) {
 	for _, d := range []string{spareTmpPrefix + "1/t/acme/lib", spareTmpPrefix + "2/t/composer"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(cache.dir(), d), 0o755))
 	}
-	cache.removeLeftovers()
+	kcache.Sweep(filepath.Dir(cache.store.Root)) // the engine's sweep of CACHE_DIR
 	assert.Empty(t, leftovers(t, cache))
 	_, spare, err := cache.restore(t.TempDir(), m)
 	require.NoError(t, err)
