@@ -88,7 +88,7 @@ func (c *compiler) placeNode(st cache.Store) error {
 			return err
 		}
 	}
-	c.prepareSpare(spare.Path, func(dst string) error {
+	spare.Prepare(c.deps.Jobs(), c.ctx.AppDir, func(dst string) error {
 		_, err := st.Clone(st.Tree(), dst, "", excluder(excludes))
 		return err
 	})

@@ -75,8 +75,8 @@ func Vendor(cacheDir string) Store {
 	return Store{Root: filepath.Join(cacheDir, "php"), Name: "vendor", Noun: "the saved vendor/", copy: vendorCopied, leave: vendorKiln}
 }
 
-// stores are the four stores, any of their names standing for a store of
-// many (Sweep looks into each).
+// stores are the four stores of the build cache cacheDir, the name "*"
+// standing for every store of many (Sweep looks into each).
 func stores(cacheDir string) []Store {
 	return []Store{NodeRuntime(cacheDir, "*"), NodeModules(cacheDir), PHPRuntime(cacheDir, "*"), Vendor(cacheDir)}
 }
@@ -145,16 +145,13 @@ func vendorKiln(rel string) bool {
 }
 
 // leftovers lists, as glob patterns relative to CACHE_DIR, what killed
-// builds leave behind: the temporary directories of every store (saves in
-// progress, replaced saves, spares being built, taken or discarded), a
-// save of the app's cacheDirectories in progress (node/.save-*), and the
-// Node.js spares of the layout before this package (runtimes/.spare-*).
+// builds leave behind besides the temporary directories of the stores
+// (saves in progress, replaced saves, spares being built, taken or
+// discarded): a save of the app's cacheDirectories in progress
+// (node/.save-*), and the Node.js spares of the layout before this package
+// (runtimes/.spare-*).
 func leftovers() []string {
-	var out []string
-	for _, s := range stores("") {
-		out = append(out, s.temporaries()...)
-	}
-	return append(out, filepath.Join("node", ".save-*"), filepath.Join("runtimes", ".spare-*"))
+	return []string{filepath.Join("node", ".save-*"), filepath.Join("runtimes", ".spare-*")}
 }
 
 // formerLayouts lists, as glob patterns relative to CACHE_DIR, the marker

@@ -74,7 +74,7 @@ func TestSaveAndLoad(t *testing.T) {
 // leaves a distinct state, keeping what a kill would leave behind (the
 // deferred clean-up does not run in a killed process): the store then
 // holds the previous complete save or none, never a mix, and
-// RemoveLeftovers deletes the rest.
+// the sweep deletes the rest.
 func TestSaveKilled(t *testing.T) {
 	for _, point := range []string{"staged", "swapped-out"} {
 		t.Run(point, func(t *testing.T) {
@@ -107,7 +107,7 @@ func TestSaveKilled(t *testing.T) {
 			}
 			left, _ := filepath.Glob(filepath.Join(s.Root, ".vendor-*"))
 			assert.NotEmpty(t, left)
-			s.RemoveLeftovers()
+			s.sweep()
 			left, _ = filepath.Glob(filepath.Join(s.Root, ".vendor-*"))
 			assert.Empty(t, left, "leftovers of the killed save are removed")
 

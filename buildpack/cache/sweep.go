@@ -16,6 +16,9 @@ func Sweep(cacheDir string) {
 	if cacheDir == "" {
 		return
 	}
+	for _, s := range stores(cacheDir) {
+		s.sweep()
+	}
 	for _, pattern := range leftovers() {
 		removeMatches(filepath.Join(cacheDir, pattern))
 	}
@@ -24,6 +27,14 @@ func Sweep(cacheDir string) {
 		for _, m := range matches {
 			_ = os.RemoveAll(filepath.Dir(m))
 		}
+	}
+}
+
+// sweep deletes the store's temporary directories (a store of many, named
+// "*", sweeps them all).
+func (s Store) sweep() {
+	for _, pattern := range s.temporaries() {
+		removeMatches(pattern)
 	}
 }
 
