@@ -18,7 +18,12 @@ import (
 // A save replaces the store atomically and a restore reads key.json
 // first, so a tree is only used together with the key it was installed
 // with (see package cache).
-type vendorCache struct{ store cache.Store }
+type vendorCache struct {
+	store cache.Store
+	// rename moves an entry of the spare into vendor/ (os.Rename when
+	// nil); tests make it fail part way.
+	rename func(from, to string) error
+}
 
 // newVendorCache is the vendor/ cache of the build cache cacheDir.
 func newVendorCache(cacheDir string) vendorCache { return vendorCache{store: cache.Vendor(cacheDir)} }

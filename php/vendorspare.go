@@ -33,10 +33,6 @@ const spareTmpPrefix = cache.SparePrefix
 // errSpareStopped is returned by fillSpare when its build was abandoned.
 var errSpareStopped = errors.New("abandoned")
 
-// renameSpareEntry moves an entry of the spare into vendor/; tests replace
-// it to fail part way.
-var renameSpareEntry = os.Rename
-
 // spare is the ready-made copy of the tree for the next restore.
 func (v vendorCache) spare() string { return v.store.Spare("").Path }
 
@@ -89,8 +85,12 @@ func (v vendorCache) takeSpare(vendor string) error {
 	if err := os.MkdirAll(vendor, 0o755); err != nil {
 		return err
 	}
+	rename := v.rename
+	if rename == nil {
+		rename = os.Rename
+	}
 	for i, m := range moves {
-		if err := renameSpareEntry(m.from, m.to); err != nil {
+		if err := rename(m.from, m.to); err != nil {
 			for _, placed := range moves[:i] {
 				_ = os.RemoveAll(placed.to)
 			}

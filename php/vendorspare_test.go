@@ -139,13 +139,12 @@ func TestVendorSpareConflictsAndFailures(t *testing.T) {
 	// discarded, and the restore links the tree instead.
 	require.NoError(t, cache.fillSpare(new(atomic.Bool)))
 	calls := 0
-	renameSpareEntry = func(from, to string) error {
+	cache.rename = func(from, to string) error {
 		if calls++; calls == 2 {
 			return errors.New("injected")
 		}
 		return os.Rename(from, to)
 	}
-	t.Cleanup(func() { renameSpareEntry = os.Rename })
 	app = runtimeVendor(t)
 	require.Error(t, cache.takeSpare(filepath.Join(app, "vendor")))
 	assert.Equal(t, kiln, vendorFiles(t, app), "only kiln's paths are left")
@@ -162,7 +161,7 @@ func TestVendorSpareConflictsAndFailures(t *testing.T) {
 	assert.NoDirExists(t, cache.spare())
 
 	// A spare holding one of kiln's paths is not taken.
-	renameSpareEntry = os.Rename
+	cache.rename = nil
 	require.NoError(t, os.MkdirAll(filepath.Join(cache.spare(), "php/bin"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(cache.spare(), "php/bin/php"), []byte("not kiln's"), 0o755))
 	app = runtimeVendor(t)
