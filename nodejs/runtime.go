@@ -30,7 +30,7 @@ func (c *compiler) fetcher() downloader {
 	if client == nil {
 		client = sharedClient()
 	}
-	return downloader{f: &fetch.Fetcher{Client: client, Dir: filepath.Join(c.cacheDir(), "downloads")}, report: c.ctx.Report}
+	return downloader{f: &fetch.Fetcher{Client: client, Dir: cache.Downloads(c.cacheDir())}, report: c.ctx.Report}
 }
 
 // sharedClient is the HTTP client of builds that bring none: one for the

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 	"github.com/kiln-dev/kiln/stacks"
 )
@@ -140,7 +141,7 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 
 // fetcher is the build's store of verified downloads.
 func (c *compiler) fetcher() *fetch.Fetcher {
-	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
+	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: cache.Downloads(c.cacheDir())}
 }
 
 // get downloads url and verifies it against sum, or takes the verified

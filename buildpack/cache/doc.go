@@ -14,6 +14,28 @@
 // where each store lives, what it leaves out and which of its files are
 // copied is the policy of this package (policy.go), in one place.
 //
+// # What CACHE_DIR keeps
+//
+// Decided by policy.go; the stores are marked with the function of
+// policy.go that makes them.
+//
+//	downloads/         verified archives as downloaded, by checksum (buildpack/fetch):
+//	                   Node.js, npm, Yarn, pnpm, PHP, nginx, Composer, extensions
+//	runtimes/<name>-<version>/
+//	                   NodeRuntime: Node.js (without its C headers), the Meteor tool,
+//	                   Yarn and pnpm, unpacked
+//	runtimes/headers/  Node.js C headers tarballs, made from the verified archive on demand
+//	node/deps/         NodeModules: node_modules as the install left it, with its key
+//	node/npm-cache/, node/yarn-cache/, node/yarn-berry/, node/pnpm-store/
+//	                   the package managers' own caches, used in place by the build
+//	node/dirs/, node/signature
+//	                   the app's cacheDirectories and what they were built with
+//	php/runtimes/<name>-<version>-<checksum>/
+//	                   PHPRuntime: PHP and nginx, unpacked
+//	php/vendor/        Vendor: vendor/ as composer install left it, with its key
+//	php/checksums.json the checksums of versioned runtime archives, per URL
+//	composer/          Composer's download cache, used in place by the build
+//
 // # Layout of a store
 //
 //	<Root>/<Name>/key.json        the manifest: the key and what the ecosystem records with it; written last

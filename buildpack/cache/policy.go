@@ -14,22 +14,8 @@ import (
 // builds pays for every byte kept here, so a change of what is kept, or of
 // its form, is a change of this file.
 //
-// What CACHE_DIR keeps (see the package documentation for the layout of a
-// store):
-//
-//	downloads/         verified archives as downloaded, by checksum (buildpack/fetch):
-//	                   Node.js, npm, Yarn, pnpm, PHP, nginx, Composer, extensions
-//	runtimes/          NodeRuntime: Node.js and the Meteor tool unpacked, one store per version
-//	runtimes/headers/  Node.js C headers tarballs made from the verified archive, on demand
-//	node/deps/         NodeModules: node_modules as the install left it, with its key
-//	node/npm-cache/, node/yarn-cache/, node/yarn-berry/, node/pnpm-store/
-//	                   the package managers' own caches, used in place by the build
-//	node/dirs/, node/signature
-//	                   the app's cacheDirectories and what they were built with
-//	php/runtimes/      PHPRuntime: PHP and nginx unpacked, one store per version and checksum
-//	php/vendor/        Vendor: vendor/ as composer install left it, with its key
-//	php/checksums.json the checksums of versioned runtime archives, per URL
-//	composer/          Composer's download cache, used in place by the build
+// What it keeps, and in which form, is drawn in the package documentation
+// (doc.go), which changes with this file.
 //
 // Every tree of a store is placed into the app by hard links, except the
 // files its copy rule names, which are copied: a hard link shares the file
@@ -41,6 +27,18 @@ import (
 // generated files, which the rules below name. What a rule misses is caught
 // after the build: CheckShared finds a saved file modified after the save
 // and drops the store.
+
+// Downloads is where verified archives are kept as downloaded, named by
+// their checksum (the Dir of a buildpack/fetch.Fetcher): CACHE_DIR/downloads.
+// A runtime unpacked into its store keeps its archive here as well (the
+// Node.js C headers are made from it on demand).
+func Downloads(cacheDir string) string { return filepath.Join(cacheDir, "downloads") }
+
+// The package managers' own caches (npm's, Yarn's, the pnpm store) are
+// kept as the package managers leave them, under CACHE_DIR/node, where the
+// Node.js plan points them; the Node.js C headers tarballs made on demand,
+// under CACHE_DIR/runtimes/headers; Composer's download cache under
+// CACHE_DIR/composer.
 
 // NodeRuntime is the store of an unpacked Node.js tool named name (such as
 // "node-24.18.0" or "meteor-3.1.2"): CACHE_DIR/runtimes/<name>. The tree
