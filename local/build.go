@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/classic"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // BuildOptions configure a local build.
@@ -180,7 +180,7 @@ func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
 	if opts.Tar == "" {
 		if out, err := slugPath(app, opts); err == nil {
 			parent := filepath.Dir(out)
-			if os.MkdirAll(parent, 0o755) == nil && treecache.SameFilesystem(parent, cacheDir) {
+			if os.MkdirAll(parent, 0o755) == nil && cache.SameFilesystem(parent, cacheDir) {
 				places = append(places, place{parent, "." + filepath.Base(out) + ".build-"})
 			}
 		}
@@ -190,7 +190,7 @@ func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
 		if !workDirAllowed(app, p.parent) {
 			continue
 		}
-		treecache.RemoveLeftovers(p.parent, p.prefix)
+		cache.RemoveTemporaries(p.parent, p.prefix)
 		if work, err := os.MkdirTemp(p.parent, p.prefix); err == nil {
 			return work, nil
 		}

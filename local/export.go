@@ -13,7 +13,7 @@ import (
 
 	cp "github.com/otiai10/copy"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // exportSlug moves the built directory to its final place (or writes the
@@ -165,7 +165,7 @@ func addTarEntry(tw *tar.Writer, path, name string) error {
 // dirSize is the total size of the regular files under dir.
 func dirSize(dir string) (int64, error) {
 	var total atomic.Int64
-	err := treecache.WalkParallel(dir, treecache.WalkWorkers, func(_ string, d fs.DirEntry) error {
+	err := cache.WalkParallel(dir, cache.WalkWorkers, func(_ string, d fs.DirEntry) error {
 		if d.Type().IsRegular() {
 			fi, err := d.Info()
 			if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 func mkdirs(t *testing.T, dirs ...string) {
@@ -71,7 +71,7 @@ func TestWorkDirIsNextToTheCacheWhenTheSlugGoesToAnotherFilesystem(t *testing.T)
 	}
 	defer os.RemoveAll(shm)
 	root := t.TempDir()
-	if treecache.SameFilesystem(shm, root) {
+	if cache.SameFilesystem(shm, root) {
 		t.Skipf("/dev/shm and %s are one filesystem here", root)
 	}
 	app, cache := filepath.Join(root, "app"), filepath.Join(root, "caches", "app-1234")

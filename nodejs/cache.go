@@ -19,7 +19,8 @@ import (
 //	npm-cache, yarn-cache, yarn-berry, pnpm-store
 //	               package manager caches, used in place during the build
 //
-// Saving builds dirs/ in a temporary directory and renames it into place
+// Saving builds dirs/ in a temporary directory (.save-*, swept by
+// cache.Sweep when a build is killed) and renames it into place
 // after removing the signature, and writes the new signature last: a build
 // killed while saving leaves either no signature (the next build starts
 // afresh) or a complete, matching cache.
@@ -29,7 +30,6 @@ func (c *compiler) cacheRoot() string { return filepath.Join(c.cacheDir(), "node
 // matches, and clears the cache when it does not.
 func (c *compiler) restoreCache(buildpack.Step) error {
 	root := c.cacheRoot()
-	removeLeftovers(root)
 	c.log.Header("Restoring cache")
 	old, err := os.ReadFile(filepath.Join(root, "signature"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -156,16 +156,8 @@ func commitCache(root, staged, signature string) error {
 	return os.Rename(tmp, sig)
 }
 
-// removeLeftovers deletes what a killed save may have left behind.
-func removeLeftovers(root string) {
-	matches, _ := filepath.Glob(filepath.Join(root, ".save-*"))
-	for _, m := range matches {
-		_ = os.RemoveAll(m)
-	}
-}
-
 // clearCache empties the cache root except the saved dependency tree, which
-// carries its own key (see depCache) and says itself what changed.
+// carries its own key (see package depcache) and says itself what changed.
 func clearCache(root string) error {
 	entries, err := os.ReadDir(root)
 	if err != nil {

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/nodejs/depcache"
 	"github.com/kiln-dev/kiln/nodejs/headers"
 	"github.com/kiln-dev/kiln/nodejs/prefetch"
 )
@@ -22,20 +22,9 @@ type compiler struct {
 	env  buildpack.Env // the build environment, grown by the environment step
 	tmp  string        // scratch directory ($TMP), removed at the end
 	log  *buildpack.Logger
-	// background tracks the spares being prepared for the next build.
-	background sync.WaitGroup
-	// sharedDeps is set when node_modules shares files with the saved
-	// dependency tree (saved or restored by this build).
-	sharedDeps *depCache
-	// depSave is the background save of the tree the install step made
-	// (depsave.go), if any.
-	depSave *depSave
-	// depSpare is closed when the spare of the saved dependency tree is
-	// ready (nil when none is being prepared).
-	depSpare <-chan struct{}
-	// devSpare is that spare when it waits for the prune step to move the
-	// devDependencies into it (devspare.go).
-	devSpare *devSpare
+	// deps is the dependency cache of the build, and all the background
+	// work on the build cache (see package depcache).
+	deps *depcache.Session
 	// headers serves the Node.js headers to node-gyp (nil when the plan
 	// does not point NODEJS_ORG_MIRROR at it).
 	headers *headers.Server
@@ -60,12 +49,9 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	}
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
-	defer c.background.Wait()
-	defer c.endDevSpare()
-	defer c.stopPrefetch()
-	defer c.serveHeaders(headers.Loopback)()
+	c.deps = depcache.New(depcache.Options{App: ctx.AppDir, CacheDir: c.cacheDir(), Log: log, Report: ctx.Report, DevDirs: c.devDirs()})
+	defer c.finish(c.serveHeaders(headers.Loopback))
 	last := dependencyCheckStep(p)
-	var check func()
 	for i, s := range p.Steps {
 		start := time.Now()
 		err := c.step(s)
@@ -73,16 +59,24 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 		if err != nil {
 			return err
 		}
-		if i >= last && check == nil && c.sharedDeps != nil {
+		if i >= last {
 			// Nothing after this step writes into node_modules: check the
 			// saved tree while the remaining steps run.
-			check = c.checkSharedDependencies()
+			c.deps.StartCheck()
 		}
 	}
-	if check != nil {
-		check()
-	}
+	c.deps.EndCheck()
 	return nil
+}
+
+// finish is the one tear-down of a build, failed or not, in this order:
+// the header server (stopHeaders) and the prefetch stop (no step needs
+// them any more), then the dependency cache waits for its background work
+// (depcache.Session.Close).
+func (c *compiler) finish(stopHeaders func()) {
+	stopHeaders()
+	c.stopPrefetch()
+	c.deps.Close()
 }
 
 // step runs one step as the step table says: its command, or its built-in
@@ -93,7 +87,7 @@ func (c *compiler) step(s buildpack.Step) error {
 		return fmt.Errorf("nodejs: unknown plan step %q", s.Name)
 	}
 	if !spec.overlapsSave {
-		c.awaitDependencySave()
+		c.deps.AwaitSave()
 	}
 	switch {
 	case len(s.Command) > 0 && spec.command != nil:

@@ -1,97 +1,48 @@
 package nodejs
 
 import (
-	"errors"
-	"io/fs"
+	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // installDependencies carries out an install step as the plan's
 // dependency_cache setting says: it computes the dependency key from the
 // inputs the plan names and restores the saved tree when the key matches;
 // otherwise it runs the step's command and saves the tree it produced, with
-// the key, before the build script and pruning change it.
+// the key, before the build script and pruning change it (see package
+// depcache).
 func (c *compiler) installDependencies(s buildpack.Step) error {
 	c.log.Header("%s", header(s.Name))
 	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.env, s.Command)
 	if err != nil {
 		return err
 	}
-	cache := depCache{root: c.cacheRoot()}
-	cache.removeLeftovers()
-	if c.restoreDependencies(cache, key, s) {
+	if c.deps.Restore(key, s.Command) {
 		c.stopPrefetch()
-		c.sharedDeps = &cache
 		return nil
 	}
-	c.ctx.Report.CacheMiss("node_modules")
 	if err := c.exec(s); err != nil {
 		return err
 	}
-	c.saveDependenciesInBackground(cache, key)
-	c.sharedDeps = &cache
+	c.deps.Save(key)
 	return nil
 }
 
-// checkSharedDependencies starts, in the background, the check of the saved
-// tree, once the build's programs that may write into node_modules are done
-// (see lastDependencyWriter), and returns the function that waits for it and
-// reports. The saved tree shares its package files with node_modules (hard
-// links, see treecache.CloneTree); when a build script rewrote one of them
-// in place, the saved copy changed too, and it is dropped rather than handed
-// to the next build. The walk costs one stat per saved file (0.2 s for
-// 20,000 files here), which the pruning that usually follows hides.
-func (c *compiler) checkSharedDependencies() func() {
-	var rel string
-	var err error
-	done := make(chan struct{})
-	spare, save, ds := c.depSpare, c.depSave, c.devSpare
-	var visit treecache.Visitor
-	if ds != nil {
-		// The spare waiting for the devDependencies needs the listing of
-		// the saved tree (devspare.go): this walk makes it.
-		visit = ds.visit
+// devDirs is, when the prune step moves the lockfile's devDependencies out
+// of node_modules first (devprune.go), what lists them for the dependency
+// cache, whose next spare then waits for them; else nil.
+func (c *compiler) devDirs() func() []string {
+	if c.plan.Settings[setPruneFirst] == "" {
+		return nil
 	}
-	go func() {
-		defer close(done)
-		walked := false
-		if ds != nil {
-			defer func() { ds.endListing(walked && err == nil && rel == "") }()
+	return func() []string {
+		lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, c.plan.Settings[setLockfile]))
+		if err != nil || !plainTree(lock) {
+			return nil
 		}
-		// The spare is linked inside the store's directory: let it finish
-		// before the check may remove that directory. A background save
-		// includes its spare.
-		if spare != nil {
-			<-spare
-		}
-		if save == nil {
-			rel, err = c.sharedDeps.store().CheckShared(visit)
-			walked = true
-			return
-		}
-		<-save.done
-		if save.err == nil {
-			// The listed files are as old as its newest at most.
-			rel, err = c.sharedDeps.store().CheckSharedSince(save.newest, visit)
-			walked = true
-		}
-	}()
-	return func() {
-		<-done
-		switch {
-		case err != nil:
-			c.log.Warn("Could not check the saved dependencies (%v); the next build may reinstall", err)
-		case rel != "":
-			c.log.Warn("The build changed %s in place, a file the dependency cache shares with node_modules: "+
-				"the cached dependencies are dropped and the next build installs from scratch. "+
-				"Tools that patch packages should write new files (or run in a postinstall script, which turns the dependency cache off).",
-				filepath.ToSlash(rel))
-		}
+		return devPackageDirs(lock)
 	}
 }
 
@@ -126,65 +77,4 @@ func dependencyCheckStep(p buildpack.Plan) int {
 		}
 	}
 	return -1
-}
-
-// restoreDependencies restores the saved tree when its key matches, and
-// otherwise says why it installs.
-func (c *compiler) restoreDependencies(cache depCache, key depKey, s buildpack.Step) bool {
-	m, err := cache.load()
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		c.log.Info("No installed dependencies in the cache: installing")
-		return false
-	case err != nil:
-		c.log.Info("Ignoring the cached dependencies (%v): installing", err)
-		return false
-	}
-	if changed := key.changes(m.Key); len(changed) > 0 {
-		c.log.Info("Dependencies changed since the cached build (%s): installing", strings.Join(changed, ", "))
-		return false
-	}
-	start := time.Now()
-	_, err = cache.restore(c.ctx.AppDir, m)
-	if err != nil {
-		c.log.Info("Could not restore the cached dependencies (%v): installing", err)
-		return false
-	}
-	c.log.Info("Dependencies unchanged since the cached build: restored %s in %s instead of running %s",
-		strings.Join(m.Tree, ", "), buildpack.Elapsed(start), s.Command[0]+" "+s.Command[1])
-	c.ctx.Report.CacheHit("node_modules")
-	treecache.DiscardSpare(cache.spare())
-	c.depSpare = c.prepareDepSpare(cache, m, start)
-	return true
-}
-
-// prepareDepSpare links, in the background, the next spare of the saved
-// tree m: without the devDependencies when the prune will move them into
-// it (devspare.go; since is when the build may first have changed them),
-// else whole. It returns what prepareSpare does.
-func (c *compiler) prepareDepSpare(cache depCache, m depManifest, since time.Time) <-chan struct{} {
-	ds := c.newDevSpare(cache, m, since)
-	if ds == nil {
-		return c.prepareSpare(cache.spare(), cache.fillSpare(m))
-	}
-	c.devSpare = ds
-	c.background.Go(ds.link)
-	return ds.ready
-}
-
-// saveDependencies keeps the installed tree for the next build. A failure
-// only costs the next build its shortcut: it is reported, not fatal.
-func (c *compiler) saveDependencies(cache depCache, key depKey, hook treecache.Hook) {
-	trees := findTrees(c.ctx.AppDir)
-	if len(trees) == 0 {
-		return
-	}
-	start := time.Now()
-	n, err := cache.save(c.ctx.AppDir, key, trees, hook)
-	if err != nil {
-		c.log.Warn("Could not save node_modules for the next build: %v", err)
-		return
-	}
-	c.log.Info("Saved %s (%d files) for the next build in %s", strings.Join(trees, ", "), n, buildpack.Elapsed(start))
-	c.depSpare = c.prepareSpare(cache.spare(), cache.fillSpare(depManifest{Key: key, Tree: trees}))
 }

@@ -14,36 +14,9 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
+	"github.com/kiln-dev/kiln/nodejs/depcache"
 )
-
-// depKeyFormat changes whenever the key or the saved tree changes meaning;
-// a cache with another format is ignored.
-const depKeyFormat = 1
-
-// depKey is everything that decides what a dependency installation
-// produces. Two builds with equal keys install the same tree, so the second
-// can restore the first's instead of installing again. It is stored as JSON
-// next to the saved tree (CACHE_DIR/node/deps/key.json) and compared field by
-// field, so the build can say which input changed.
-type depKey struct {
-	Format int    `json:"format"`
-	Stack  string `json:"stack"`
-	Arch   string `json:"architecture"`
-	// Command is the install command, placeholders unexpanded: it carries
-	// npm ci vs npm install and --include/--omit=dev.
-	Command string `json:"command"`
-	// Runtimes are the versions of node, npm, yarn and pnpm as installed.
-	Runtimes map[string]string `json:"runtimes"`
-	// Files maps each key file to the SHA-256 of its bytes, "absent" when
-	// the app has no such file.
-	Files map[string]string `json:"files"`
-	// Package maps each dependency section of package.json to the SHA-256 of
-	// its canonical JSON, "absent" when missing.
-	Package map[string]string `json:"package_json"`
-	// Env maps each key variable to its value, "<unset>" when unset.
-	Env map[string]string `json:"env"`
-}
 
 // depKeyPackageSections are the parts of package.json that change what gets
 // installed. Scripts, description, version and the like do not.
@@ -113,15 +86,15 @@ func depKeyIgnored(name string) bool {
 
 // computeDepKey reads the key inputs the plan names from the app, the build
 // environment and the installed runtimes. command is the install step's.
-func computeDepKey(app, nodeHome string, p buildpack.Plan, env buildpack.Env, command []string) (depKey, error) {
-	k := depKey{
-		Format: depKeyFormat, Stack: p.Stack, Arch: runtime.GOOS + "/" + runtime.GOARCH,
+func computeDepKey(app, nodeHome string, p buildpack.Plan, env buildpack.Env, command []string) (depcache.Key, error) {
+	k := depcache.Key{
+		Format: depcache.KeyFormat, Stack: p.Stack, Arch: runtime.GOOS + "/" + runtime.GOARCH,
 		Command:  strings.Join(command, " "),
 		Runtimes: installedVersions(nodeHome, p), Files: map[string]string{},
 		Package: map[string]string{}, Env: map[string]string{},
 	}
 	for _, f := range splitList(p.Settings[setDepKeyFiles]) {
-		sum, err := treecache.FileSum(filepath.Join(app, f))
+		sum, err := cache.FileSum(filepath.Join(app, f))
 		if err != nil {
 			return k, err
 		}
@@ -169,7 +142,7 @@ func installedVersions(nodeHome string, p buildpack.Plan) map[string]string {
 func sectionSum(pkg []byte, section string) string {
 	v := gjson.GetBytes(pkg, gjson.Escape(section))
 	if !v.Exists() {
-		return treecache.Absent
+		return cache.Absent
 	}
 	var parsed any
 	canon := []byte(v.Raw)
@@ -178,30 +151,6 @@ func sectionSum(pkg []byte, section string) string {
 	}
 	sum := sha256.Sum256(canon)
 	return hex.EncodeToString(sum[:])
-}
-
-// changes names the inputs that differ between an old key and k, in a
-// stable order: "package-lock.json", "package.json engines", "node version",
-// "NPM_CONFIG_PRODUCTION", ...
-func (k depKey) changes(old depKey) []string {
-	var out []string
-	if old.Format != k.Format {
-		return []string{"the cache format"}
-	}
-	if old.Stack != k.Stack {
-		out = append(out, "stack")
-	}
-	if old.Arch != k.Arch {
-		out = append(out, "architecture")
-	}
-	out = append(out, treecache.MapChanges(old.Runtimes, k.Runtimes, "", " version")...)
-	out = append(out, treecache.MapChanges(old.Files, k.Files, "", "")...)
-	out = append(out, treecache.MapChanges(old.Package, k.Package, "package.json ", "")...)
-	out = append(out, treecache.MapChanges(old.Env, k.Env, "", "")...)
-	if old.Command != k.Command {
-		out = append(out, "install command")
-	}
-	return out
 }
 
 // splitList undoes the space-joined form of a list setting.

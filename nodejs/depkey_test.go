@@ -11,13 +11,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/nodejs/depcache"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
 // keyFor plans a copy of the node-e2e-npm fixture, changed by edit, on a
 // stack with extra variables, and computes its dependency key the way the
 // install step does.
-func keyFor(t *testing.T, stack string, env map[string]string, edit func(app string)) depKey {
+func keyFor(t *testing.T, stack string, env map[string]string, edit func(app string)) depcache.Key {
 	t.Helper()
 	app := filepath.Join(t.TempDir(), "app")
 	require.NoError(t, copy.Copy("../fixtures/node-e2e-npm", app, copy.Options{
@@ -56,7 +57,7 @@ func rewrite(t *testing.T, name, old, new string) func(app string) {
 
 func TestDependencyKeyInputs(t *testing.T) {
 	base := keyFor(t, stacks.DefaultName, nil, nil)
-	assert.Empty(t, keyFor(t, stacks.DefaultName, nil, nil).changes(base), "the key is deterministic")
+	assert.Empty(t, keyFor(t, stacks.DefaultName, nil, nil).Changes(base), "the key is deterministic")
 
 	changed := []struct {
 		name  string
@@ -88,7 +89,7 @@ func TestDependencyKeyInputs(t *testing.T) {
 				stack = stacks.DefaultName
 			}
 			k := keyFor(t, stack, tc.env, tc.edit)
-			assert.Equal(t, tc.want, strings.Join(k.changes(base), ", "))
+			assert.Equal(t, tc.want, strings.Join(k.Changes(base), ", "))
 		})
 	}
 
@@ -108,20 +109,20 @@ func TestDependencyKeyInputs(t *testing.T) {
 	}
 	for _, tc := range unchanged {
 		t.Run("not "+tc.name, func(t *testing.T) {
-			assert.Empty(t, keyFor(t, stacks.DefaultName, tc.env, tc.edit).changes(base))
+			assert.Empty(t, keyFor(t, stacks.DefaultName, tc.env, tc.edit).Changes(base))
 		})
 	}
 }
 
 func TestDependencyKeyArchitectureAndRuntimes(t *testing.T) {
-	k := depKey{Format: depKeyFormat, Arch: "linux/amd64", Runtimes: map[string]string{"node": "24.18.0", "npm": "11.16.0"}}
+	k := depcache.Key{Format: depcache.KeyFormat, Arch: "linux/amd64", Runtimes: map[string]string{"node": "24.18.0", "npm": "11.16.0"}}
 	other := k
 	other.Arch = "linux/arm64"
 	other.Runtimes = map[string]string{"node": "24.18.0", "npm": "11.17.0"}
-	assert.Equal(t, []string{"architecture", "npm version"}, other.changes(k))
+	assert.Equal(t, []string{"architecture", "npm version"}, other.Changes(k))
 	old := k
 	old.Format = 0
-	assert.Equal(t, []string{"the cache format"}, k.changes(old))
+	assert.Equal(t, []string{"the cache format"}, k.Changes(old))
 }
 
 func TestDependencyCacheOffReasons(t *testing.T) {

@@ -23,7 +23,7 @@ import (
 // packages are devDependencies ("dev": true), so kiln moves those
 // directories out of node_modules first, a rename each: into the next
 // build's copy of the dependency cache when one waits for them
-// (devspare.go), else to be removed outside the build's time when it can
+// (package depcache), else to be removed outside the build's time when it can
 // (kiln build: after the slug is in place) or while npm runs (see also
 // pruneskip.go). `npm prune` still runs and stays the authority:
 // it removes what else should go (packages the build added, their links),
@@ -94,7 +94,7 @@ type movedPackages struct {
 
 // moveDevPackages moves the installed devDependencies listed in the
 // lockfile out of node_modules: into the next build's spare when it waits
-// for them (devspare.go), else into a fresh directory, under the build's
+// for them (package depcache), else into a fresh directory, under the build's
 // discard directory when there is one on the app's filesystem, else a
 // hidden one in the app that the caller removes. Then it removes the links
 // of node_modules/.bin (at every level) that pointed into them, as npm
@@ -118,14 +118,12 @@ func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 		if err != nil || !fi.IsDir() {
 			continue // not installed here (another platform's optional package), or a link
 		}
-		if c.devSpare != nil {
-			// Into the next build's spare, when it has a hole for it
-			// (devspare.go); else discarded.
-			if c.devSpare.fill(src, rel, fi) {
-				moved = append(moved, rel)
-				kept++
-				continue
-			}
+		if c.deps.FillHole(src, rel, fi) {
+			// Into the next build's spare, which has a hole for it
+			// (depcache); else discarded.
+			moved = append(moved, rel)
+			kept++
+			continue
 		}
 		if dest == "" {
 			parent, prefix := app, ".kiln-devDependencies-"
@@ -217,7 +215,7 @@ func (c *compiler) pruneNPM(s buildpack.Step) error {
 	case m.count > 0:
 		c.log.Info("Moved the %d devDependencies of %s out of node_modules in %s%s", m.count, lockName, m.took.Round(time.Millisecond), keptNote(m))
 	}
-	c.finishDevSpare()
+	c.deps.PruneDone()
 	removed := make(chan error, 1)
 	if m.dir != "" && filepath.Dir(m.dir) == c.ctx.AppDir {
 		// In the slug: removed while npm runs.

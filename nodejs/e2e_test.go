@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	kcache "github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
@@ -97,7 +98,8 @@ func seedCache(t *testing.T, cache string) {
 		p.Steps = []buildpack.Step{{Name: stepInstallNode}}
 		require.NoError(t, Buildpack{}.Compile(ctx, p))
 	})
-	require.NoError(t, linkTree(filepath.Join(shared, "runtimes"), filepath.Join(cache, "runtimes")))
+	_, err := kcache.CloneTree(filepath.Join(shared, "runtimes"), filepath.Join(cache, "runtimes"), nil, func(string) bool { return true })
+	require.NoError(t, err)
 }
 
 // serve starts the app's web process as the platform does (HOME = the slug,

@@ -113,8 +113,9 @@ func TestHeadersServedFromTheArchive(t *testing.T) {
 	assert.Regexp(t, `^http://127\.0\.0\.1:\d+$`, mirror)
 	assert.Equal(t, map[string]string{"node-v24.18.0/include/node/node.h": "/* header */\n"}, got)
 	assert.Contains(t, out, "Serving the C headers of Node.js 24.18.0 to node-gyp (made from the verified Node.js archive")
-	tree, info, ok := runtimeStore{dir: filepath.Join(cache, "runtimes")}.find("node", "24.18.0")
+	st, info, ok := findRuntime(cache, "node", "24.18.0")
 	require.True(t, ok)
+	tree := st.Tree()
 	assert.NoDirExists(t, filepath.Join(tree, "include"), "the runtime cache has no headers")
 	assert.Equal(t, srv.URL+"/dist/v24.18.0/node-v24.18.0-linux-x64.tar.gz", info.Archive)
 

@@ -25,36 +25,38 @@ func (c *compiler) meteorBootstrap(buildpack.Step) error {
 		return fmt.Errorf("step %s: the plan has no checksum for the Meteor bootstrap archive", stepMeteorInstall)
 	}
 	home := filepath.Join(c.ctx.AppDir, ".meteor-install")
-	tree, info, ok := c.store().find("meteor", release)
+	st, info, ok := findRuntime(c.cacheDir(), "meteor", release)
 	if ok && info.Checksum == "sha256:"+want {
 		c.log.Info("Using the Meteor tool from the cache")
 		c.ctx.Report.CacheHit("meteor " + release)
-		return placeTree(tree, home)
+		return placeRuntime(st, home)
 	}
 	c.ctx.Report.CacheMiss("meteor " + release)
 	url := c.plan.Settings[setMeteorURL]
 	c.log.Info("Downloading %s", url)
-	staged, err := c.store().staging()
-	if err != nil {
-		return err
-	}
-	err = c.fetchMeteor(c.ctx.Context(), url, want, staged)
-	if err == nil && !fileExists(staged, ".meteor/meteor") {
-		err = fmt.Errorf("the archive holds no .meteor/meteor launcher")
-	}
-	if err != nil {
-		_ = os.RemoveAll(staged)
+	fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
+		err := os.MkdirAll(tree, 0o755)
+		if err == nil {
+			err = c.fetchMeteor(c.ctx.Context(), url, want, tree)
+		}
+		if err == nil && !fileExists(tree, ".meteor/meteor") {
+			err = fmt.Errorf("the archive holds no .meteor/meteor launcher")
+		}
+		if err == nil {
+			c.log.Info("Verified the archive against METEOR_BOOTSTRAP_SHA256")
+		}
+		return runtimeInfo{Name: "meteor", Version: release, Checksum: "sha256:" + want, Source: url}, err
+	})
+	if fetchErr != nil {
 		return &buildpack.UserError{
-			Msg:  fmt.Sprintf("Unable to install Meteor %s: %v", release, err),
+			Msg:  fmt.Sprintf("Unable to install Meteor %s: %v", release, fetchErr),
 			Hint: "Check .meteor/release, METEOR_BOOTSTRAP_URL and METEOR_BOOTSTRAP_SHA256.",
 		}
 	}
-	c.log.Info("Verified the archive against METEOR_BOOTSTRAP_SHA256")
-	tree, err = c.store().commit(staged, runtimeInfo{Name: "meteor", Version: release, Checksum: "sha256:" + want, Source: url})
 	if err != nil {
 		return err
 	}
-	return placeTree(tree, home)
+	return placeRuntime(st, home)
 }
 
 // fetchMeteor downloads the bootstrap archive, verifies it against want

@@ -46,8 +46,9 @@ func TestE2ENativeAddonCold(t *testing.T) {
 	assert.FileExists(t, filepath.Join(home, ".cache", "node-gyp", "24.18.0", "include", "node", "node_api.h"), "node-gyp downloaded the headers")
 	assertAddonLoads(t, app)
 
-	tree, _, ok := runtimeStore{dir: filepath.Join(cache, "runtimes")}.find("node", "24.18.0")
+	st, _, ok := findRuntime(cache, "node", "24.18.0")
 	require.True(t, ok, "the runtime is committed")
+	tree := st.Tree()
 	assert.NoDirExists(t, filepath.Join(tree, "include"), "the runtime cache has no headers either")
 	assert.FileExists(t, filepath.Join(tree, "bin", "node"))
 	made, _ := filepath.Glob(filepath.Join(cache, "runtimes", "headers", "node-v24.18.0-*-headers.tar.gz"))

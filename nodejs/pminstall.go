@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 )
 
@@ -23,60 +24,55 @@ func (c *compiler) installPackageManager(s buildpack.Step) error {
 	}
 	hash := c.plan.Settings[setPMIntegrity]
 	c.log.Header("Installing %s %s (%s)", name, rt.Version, describeRequest(*rt))
-	storeName := filepath.Base(pkg)
-	tree, info, ok := c.store().find(storeName, rt.Version)
+	st, info, ok := findRuntime(c.cacheDir(), filepath.Base(pkg), rt.Version)
 	if ok && info.Verified == hash {
 		c.log.Info("Using %s@%s from the cache", pkg, rt.Version)
 		c.ctx.Report.CacheHit(name + " " + rt.Version)
-		tree = filepath.Join(tree, "p") // as downloadPackage stores it
 	} else {
 		c.ctx.Report.CacheMiss(name + " " + rt.Version)
-		var err error
-		if tree, err = c.downloadPackage(pkg, storeName, rt.Version, hash); err != nil {
+		if err := c.downloadPackage(st, pkg, rt.Version, hash); err != nil {
 			return err
 		}
 	}
 	pkgDir := filepath.Join(c.nodeHome(), "lib", "node_modules", filepath.FromSlash(pkg))
-	if err := placeTree(tree, pkgDir); err != nil {
+	if err := placeRuntime(st, pkgDir); err != nil {
 		return fmt.Errorf("installing %s: %w", pkg, err)
 	}
 	return linkBins(pkgDir, filepath.Join(c.nodeHome(), "bin"))
 }
 
-// downloadPackage fetches, verifies and stores pkg@version.
-func (c *compiler) downloadPackage(pkg, storeName, version, hash string) (string, error) {
+// downloadPackage fetches, verifies and saves pkg@version in st: the
+// package itself is the store's tree.
+func (c *compiler) downloadPackage(st cache.Store, pkg, version, hash string) error {
 	registry := c.plan.Settings[setRegistry]
-	staged, err := c.store().staging()
-	if err != nil {
-		return "", err
-	}
-	d, err := c.installRegistryPackage(c.ctx.Context(), registry, pkg, version, hash, staged)
-	if err != nil {
-		_ = os.RemoveAll(staged)
-		if u, ok := buildpack.AsUserError(err); ok {
-			return "", u
+	fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
+		// installRegistryPackage lays the package out under
+		// lib/node_modules of a prefix: one next to the tree, in the
+		// store's staging directory.
+		prefix := filepath.Join(filepath.Dir(tree), "prefix")
+		defer os.RemoveAll(prefix)
+		d, err := c.installRegistryPackage(c.ctx.Context(), registry, pkg, version, hash, prefix)
+		if err == nil {
+			err = os.Rename(filepath.Join(prefix, "lib", "node_modules", filepath.FromSlash(pkg)), tree)
 		}
-		return "", &buildpack.UserError{
-			Msg:  fmt.Sprintf("Unable to install %s@%s from %s: %v", pkg, version, registry, err),
+		return runtimeInfo{Name: filepath.Base(pkg), Version: version, Checksum: d.Integrity.String(), Source: registry, Verified: hash}, err
+	})
+	if fetchErr != nil {
+		if u, ok := buildpack.AsUserError(fetchErr); ok {
+			return u
+		}
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf("Unable to install %s@%s from %s: %v", pkg, version, registry, fetchErr),
 			Hint: "Check that this version exists and that the registry is reachable from the build.",
 		}
+	}
+	if err != nil {
+		return err
 	}
 	if hash != "" {
 		c.log.Info("Verified %s@%s against the packageManager hash", pkg, version)
 	}
-	// Keep only the package itself: installRegistryPackage laid it out
-	// under lib/node_modules of the staging prefix.
-	inner := filepath.Join(staged, "lib", "node_modules", filepath.FromSlash(pkg))
-	flat, err := c.store().staging()
-	if err != nil {
-		return "", err
-	}
-	if err := os.Rename(inner, filepath.Join(flat, "p")); err != nil {
-		return "", fmt.Errorf("storing %s: %w", pkg, err)
-	}
-	_ = os.RemoveAll(staged)
-	tree, err := c.store().commit(flat, runtimeInfo{Name: storeName, Version: version, Checksum: d.Integrity.String(), Source: registry, Verified: hash})
-	return filepath.Join(tree, "p"), err
+	return nil
 }
 
 // verifyPMHash checks a packageManager hash ("sha512.<hex>"). Corepack

@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/nodejs/depcache"
 	"github.com/kiln-dev/kiln/nodejs/prefetch"
 )
 
@@ -116,10 +117,10 @@ func (c *compiler) dependenciesLikelyRestored() bool {
 			install = s.Command
 		}
 	}
-	m, err := depCache{root: c.cacheRoot()}.load()
-	if err != nil || install == nil {
+	saved, ok := depcache.SavedKey(c.cacheDir())
+	if !ok || install == nil {
 		return false
 	}
 	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.env, install)
-	return err == nil && len(key.changes(m.Key)) == 0
+	return err == nil && len(key.Changes(saved)) == 0
 }

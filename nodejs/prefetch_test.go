@@ -20,6 +20,7 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/nodejs/depcache"
 	"github.com/kiln-dev/kiln/nodejs/prefetch"
 )
 
@@ -240,8 +241,9 @@ func TestPrefetchSkippedWhenDependenciesWillBeRestored(t *testing.T) {
 	key, err := computeDepKey(app, c.nodeHome(), p, c.env, install)
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules", "t0"), 0o755))
-	_, err = depCache{root: c.cacheRoot()}.save(app, key, []string{"node_modules"}, nil)
-	require.NoError(t, err)
+	saved := depcache.New(depcache.Options{App: app, CacheDir: ctx.CacheDir})
+	saved.SaveNow(key, nil)
+	saved.Close()
 	assert.Equal(t, int32(0), prefetch(), "node_modules will be restored: nothing fetched")
 
 	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(fmt.Sprintf(

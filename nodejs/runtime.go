@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
 )
 
 // nodeSource is one place Node.js can be installed from. fetch leaves a
@@ -25,12 +25,7 @@ type nodeSource struct {
 
 // fetcher returns the download store of this build, reporting downloads.
 func (c *compiler) fetcher() downloader {
-	return downloader{f: &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}, report: c.ctx.Report}
-}
-
-// store returns the store of extracted runtimes.
-func (c *compiler) store() runtimeStore {
-	return runtimeStore{dir: filepath.Join(c.cacheDir(), "runtimes")}
+	return downloader{f: &fetch.Fetcher{Client: c.ctx.HTTP, Dir: cache.Downloads(c.cacheDir())}, report: c.ctx.Report}
 }
 
 // installNode places the planned Node.js into the app: from the runtime
@@ -42,8 +37,7 @@ func (c *compiler) installNode(buildpack.Step) error {
 		return fmt.Errorf("plan has no node runtime")
 	}
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
-	c.store().removeLeftovers()
-	tree, info, ok := c.store().find("node", rt.Version)
+	st, info, ok := findRuntime(c.cacheDir(), "node", rt.Version)
 	archive, err := archiveOf(info)
 	switch {
 	case ok && err == nil:
@@ -55,14 +49,14 @@ func (c *compiler) installNode(buildpack.Step) error {
 			c.log.Info("The cached Node.js %s has an older layout: installing it again", rt.Version)
 		}
 		c.ctx.Report.CacheMiss("node runtime " + rt.Version)
-		if tree, archive, err = c.downloadNode(rt.Version); err != nil {
+		if archive, err = c.downloadNode(st, rt.Version); err != nil {
 			return err
 		}
 	}
 	if c.headers != nil {
 		c.headers.Use(archive.forHeaders())
 	}
-	if err := c.placeNode(tree); err != nil {
+	if err := c.placeNode(st); err != nil {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
 	}
 	return nil
@@ -71,20 +65,22 @@ func (c *compiler) installNode(buildpack.Step) error {
 // placeNode puts the cached Node.js tree, without the slug's excludes, into
 // the app: by taking its spare when there is one, else link by link; then
 // prepares the next build's spare.
-func (c *compiler) placeNode(tree string) error {
+func (c *compiler) placeNode(st cache.Store) error {
 	excludes := splitList(c.plan.Settings[setSlugExcludes])
 	sum := sha256.Sum256([]byte(strings.Join(excludes, " ")))
-	spare := filepath.Join(filepath.Dir(tree), fmt.Sprintf(".spare-%s-%x", filepath.Base(tree), sum[:4]))
-	treecache.RemoveSpareLeftovers(filepath.Dir(tree))
+	spare := st.Spare(fmt.Sprintf("%x", sum[:4]))
 	if err := os.RemoveAll(c.nodeHome()); err != nil {
 		return err
 	}
-	if !takeSpare(spare, c.nodeHome()) {
-		if err := placeTree(tree, c.nodeHome(), excludes...); err != nil {
+	if !spare.Take(c.nodeHome()) {
+		if err := placeRuntime(st, c.nodeHome(), excludes...); err != nil {
 			return err
 		}
 	}
-	c.prepareSpare(spare, func(dst string) error { return linkTree(tree, dst, excludes...) })
+	spare.Prepare(c.deps.Jobs(), c.ctx.AppDir, func(dst string) error {
+		_, err := st.Clone(st.Tree(), dst, "", excluder(excludes))
+		return err
+	})
 	return nil
 }
 
@@ -105,30 +101,32 @@ func shortSum(s string) string {
 	return s
 }
 
-// downloadNode tries each source in turn and stores the first verified tree.
-func (c *compiler) downloadNode(version string) (string, nodeArchive, error) {
+// downloadNode tries each source in turn and saves the first verified tree
+// in st.
+func (c *compiler) downloadNode(st cache.Store, version string) (nodeArchive, error) {
 	var failures []string
 	for _, src := range c.nodeSources() {
 		c.log.Info("Downloading and verifying Node.js %s from %s", version, src.name)
-		staged, err := c.store().staging()
-		if err != nil {
-			return "", nodeArchive{}, err
-		}
-		a, err := src.fetch(c.ctx.Context(), version, staged)
-		if err != nil {
-			_ = os.RemoveAll(staged)
-			c.log.Info("%s failed: %v", src.name, err)
-			failures = append(failures, fmt.Sprintf("- %s: %v", src.name, err))
+		var a nodeArchive
+		fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
+			err := os.MkdirAll(tree, 0o755)
+			if err == nil {
+				a, err = src.fetch(c.ctx.Context(), version, tree)
+			}
+			return runtimeInfo{Name: "node", Version: version, Checksum: a.sum.String(), Source: src.name, Archive: a.url}, err
+		})
+		if fetchErr != nil {
+			c.log.Info("%s failed: %v", src.name, fetchErr)
+			failures = append(failures, fmt.Sprintf("- %s: %v", src.name, fetchErr))
 			continue
 		}
-		tree, err := c.store().commit(staged, runtimeInfo{Name: "node", Version: version, Checksum: a.sum.String(), Source: src.name, Archive: a.url})
 		if err != nil {
-			return "", nodeArchive{}, err
+			return nodeArchive{}, err
 		}
 		c.log.Info("Node.js %s served by %s (%s verified)", version, src.name, a.sum.Algo)
-		return tree, a, nil
+		return a, nil
 	}
-	return "", nodeArchive{}, &buildpack.UserError{
+	return nodeArchive{}, &buildpack.UserError{
 		Msg:  fmt.Sprintf("Unable to download Node.js %s. Every source failed:\n%s", version, strings.Join(failures, "\n")),
 		Hint: "Check the network access of the build, or point NODEJS_ORG_MIRROR or NPM_CONFIG_REGISTRY to a reachable mirror.",
 	}

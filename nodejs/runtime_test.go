@@ -22,6 +22,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
+	kcache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // tarGz builds a .tar.gz holding files (path → content; executables end in
@@ -115,6 +116,7 @@ func compileInstallNode(t *testing.T, cache string, p buildpack.Plan) (string, s
 	app := t.TempDir()
 	var out bytes.Buffer
 	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil), Runner: &buildpacktest.RecordingRunner{}}
+	kcache.Sweep(cache) // as the engine does before each build
 	err := Buildpack{}.Compile(ctx, p)
 	return app, out.String(), err
 }
@@ -128,7 +130,7 @@ func TestInstallNodeFromDistThenCache(t *testing.T) {
 	assert.Contains(t, out, "Node.js 24.18.0 served by the official distribution ("+srv.URL+"/dist)")
 	assert.FileExists(t, filepath.Join(app, nodeDir, "bin", "node"))
 	assert.FileExists(t, filepath.Join(app, nodeDir, "lib/node_modules/npm/package.json"))
-	assert.NoFileExists(t, filepath.Join(app, nodeDir, runtimeMarker))
+	assert.NoFileExists(t, filepath.Join(app, nodeDir, kcache.ManifestFile))
 	hits := srv.hits.Load()
 
 	// What a build killed while extracting leaves is removed by the next.

@@ -1,20 +1,14 @@
 package nodejs
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
-// runtimeMarker is written into a runtime tree of the cache once it is
-// complete; its presence makes the tree usable.
-const runtimeMarker = ".kiln-runtime.json"
-
-// runtimeInfo describes a cached, extracted runtime.
+// runtimeInfo describes an unpacked runtime of the cache: the key.json of
+// its cache.NodeRuntime store.
 type runtimeInfo struct {
 	Name     string `json:"name"`
 	Version  string `json:"version"`
@@ -27,77 +21,63 @@ type runtimeInfo struct {
 	Verified string `json:"verified,omitempty"`
 }
 
-// runtimeStore keeps extracted runtimes keyed by name, version and checksum
-// of the archive they came from.
-type runtimeStore struct{ dir string }
+// runtimeStore is the store of the unpacked tool name at version
+// (CACHE_DIR/runtimes/<name>-<version>).
+func runtimeStore(cacheDir, name, version string) cache.Store {
+	return cache.NodeRuntime(cacheDir, name+"-"+version)
+}
 
-// find returns a complete tree for name@version, if any.
-func (s runtimeStore) find(name, version string) (string, runtimeInfo, bool) {
-	matches, _ := filepath.Glob(filepath.Join(s.dir, name+"-"+version+"-*", runtimeMarker))
-	for _, m := range matches {
-		b, err := os.ReadFile(m)
-		var info runtimeInfo
-		if err == nil && json.Unmarshal(b, &info) == nil && info.Version == version {
-			return filepath.Dir(m), info, true
+// findRuntime opens the store of name at version in the cache cacheDir. It
+// reports whether the store holds a complete tree of that version, and
+// what its key.json says; a damaged store is dropped.
+func findRuntime(cacheDir, name, version string) (cache.Store, runtimeInfo, bool) {
+	st := runtimeStore(cacheDir, name, version)
+	var info runtimeInfo
+	r := st.Open(&info, func() ([]string, error) {
+		if info.Name != name || info.Version != version {
+			return nil, fmt.Errorf("its key.json describes %s %s", info.Name, info.Version)
 		}
+		return nil, nil
+	})
+	if r.Status == cache.Damaged {
+		_ = st.Drop()
 	}
-	return "", runtimeInfo{}, false
+	return st, info, r.Status == cache.Hit
 }
 
-// removeLeftovers deletes the staging directories of builds killed while
-// they extracted or stored a runtime (a build's own staging directories are
-// committed or removed before it ends; one build uses a cache at a time).
-func (s runtimeStore) removeLeftovers() {
-	treecache.RemoveLeftovers(s.dir, ".staging-")
+// saveRuntime stores the tree fetch makes at the path it is given (which
+// does not exist yet), with what fetch returns. fetchErr is fetch's error,
+// as it came, so that the caller can try another source or blame the
+// archive; err is a failure to store. Either way the previous save, if
+// any, stays.
+func saveRuntime(st cache.Store, fetch func(tree string) (runtimeInfo, error)) (fetchErr, err error) {
+	_, err = st.Save(func(tree string) (any, int, error) {
+		var info runtimeInfo
+		info, fetchErr = fetch(tree)
+		return info, 0, fetchErr
+	}, nil)
+	if fetchErr != nil {
+		return fetchErr, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storing the unpacked %s: %w", st.Name, err)
+	}
+	return nil, nil
 }
 
-// staging returns a fresh directory in the store to build a tree in.
-func (s runtimeStore) staging() (string, error) {
-	if err := os.MkdirAll(s.dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating runtime store: %w", err)
-	}
-	return os.MkdirTemp(s.dir, ".staging-")
-}
-
-// commit marks the staged tree complete and moves it to its final name.
-func (s runtimeStore) commit(staged string, info runtimeInfo) (string, error) {
-	b, _ := json.Marshal(info)
-	if err := os.WriteFile(filepath.Join(staged, runtimeMarker), b, 0o644); err != nil {
-		return "", fmt.Errorf("writing runtime marker: %w", err)
-	}
-	sum := strings.NewReplacer(":", "-").Replace(info.Checksum)
-	if len(sum) > 30 {
-		sum = sum[:30]
-	}
-	final := filepath.Join(s.dir, info.Name+"-"+info.Version+"-"+sum)
-	_ = os.RemoveAll(final)
-	if err := os.Rename(staged, final); err != nil {
-		return "", fmt.Errorf("storing runtime: %w", err)
-	}
-	return final, nil
-}
-
-// placeTree makes dst a copy of src, leaving out the excluded paths
-// (slash-separated, relative to src). Files are hard-linked when both are on
-// the same filesystem: placing a 100 MB Node.js tree then costs one link per
-// file instead of a full copy (no rename: the cache keeps its tree for the
-// next build; no reflink: ext4 and most build filesystems have none). That is
-// safe because nothing the build runs rewrites Node.js files in place (npm,
-// Yarn and pnpm write new files and rename them), and the cache copy is never
-// modified after its marker is written. Across filesystems it copies (see
-// treecache.CloneTree).
-func placeTree(src, dst string, excludes ...string) error {
+// placeRuntime makes dst a copy of the store's tree, leaving out the
+// excluded paths (slash-separated, relative to the tree), by hard links:
+// placing a 100 MB Node.js tree then costs one link per file instead of a
+// full copy (see cache.NodeRuntime for why that is safe).
+func placeRuntime(st cache.Store, dst string, excludes ...string) error {
 	if err := os.RemoveAll(dst); err != nil {
 		return fmt.Errorf("clearing %s: %w", dst, err)
 	}
-	return linkTree(src, dst, excludes...)
+	_, err := st.Clone(st.Tree(), dst, "", excluder(excludes))
+	return err
 }
 
-// linkTree recreates src at the new directory dst with directories,
-// symlinks and hard links, leaving out the runtime marker and the excluded
-// paths.
-func linkTree(src, dst string, excludes ...string) error {
-	skip := func(rel string) bool { return rel == runtimeMarker || excluded(rel, excludes) }
-	_, err := treecache.CloneTree(src, dst, skip, func(string) bool { return true })
-	return err
+// excluder reports the excluded paths and what is under them.
+func excluder(excludes []string) func(rel string) bool {
+	return func(rel string) bool { return excluded(rel, excludes) }
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 	"github.com/kiln-dev/kiln/php/boot"
 	"github.com/kiln-dev/kiln/stacks"
@@ -140,7 +141,7 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 
 // fetcher is the build's store of verified downloads.
 func (c *compiler) fetcher() *fetch.Fetcher {
-	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: filepath.Join(c.cacheDir(), "downloads")}
+	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: cache.Downloads(c.cacheDir())}
 }
 
 // get downloads url and verifies it against sum, or takes the verified
@@ -204,15 +205,15 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 	if err != nil {
 		return err
 	}
-	store := runtimeStore{dir: filepath.Join(c.ctx.CacheDir, "php", "runtimes")}
+	store := runtimeStore{cacheDir: c.ctx.CacheDir}
 	dest := filepath.Join(c.ctx.AppDir, rel)
-	tree, reason := store.find(name, version, sum)
+	st, ok, reason := store.find(name, version, sum)
 	if reason != "" {
 		c.ctx.Log.Info("%s: %s; unpacking it again", what, reason)
 	}
-	if tree != "" {
+	if ok {
 		start := time.Now()
-		n, err := placeRuntime(tree, dest)
+		n, err := placeRuntime(st, dest)
 		if err == nil {
 			from := "checksum from " + path.Base(url) + ".sha256"
 			if remembered {
@@ -226,13 +227,13 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 		}
 		c.ctx.Log.Info("Could not place the unpacked %s from the cache (%v): unpacking it again", what, err)
 	}
-	tree, err = store.add(name, version, url, sum, func(dir string) error {
+	st, err = store.add(name, version, url, sum, func(dir string) error {
 		return c.unpack(what, url, sum, dir)
 	})
 	if err != nil {
 		return err
 	}
-	if _, err := placeRuntime(tree, dest); err != nil {
+	if _, err := placeRuntime(st, dest); err != nil {
 		return fmt.Errorf("installing %s: %w", what, err)
 	}
 	return nil

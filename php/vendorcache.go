@@ -6,28 +6,27 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
-// vendorCache is the saved vendor/ of the last install, under
-// CACHE_DIR/php (a treecache.Store named vendor):
-//
-//	vendor/key.json        the vendorKey it was installed with
-//	vendor/tree/           vendor/ as composer install left it, without the
-//	                       runtimes kiln places there (see kilnVendorPath)
-//	vendor/spare/          a ready-made copy of the tree for the next restore
-//	                       (see vendorspare.go)
-//	vendor/.spare-tmp-*    a spare being built, taken or discarded, or what a
-//	                       killed build left (removed)
-//	.vendor-new-*, .vendor-old-*
-//	                       a save in progress, or what a killed one left (removed)
-//
-// A save replaces CACHE_DIR/php/vendor atomically and a restore reads
-// key.json first, so a tree is only used together with the key it was
-// installed with (see treecache.Store).
-type vendorCache struct{ root string }
+// vendorCache is the saved vendor/ of the last install: the cache.Vendor
+// store, CACHE_DIR/php/vendor, whose key.json holds the vendorKey it was
+// installed with and whose tree is vendor/ as composer install left it,
+// without the runtimes kiln places there. Its spare (vendor/spare, see
+// vendorspare.go) is a ready-made copy of the tree for the next restore.
+// A save replaces the store atomically and a restore reads key.json
+// first, so a tree is only used together with the key it was installed
+// with (see package cache).
+type vendorCache struct {
+	store cache.Store
+	// rename moves an entry of the spare into vendor/ (os.Rename when
+	// nil); tests make it fail part way.
+	rename func(from, to string) error
+}
+
+// newVendorCache is the vendor/ cache of the build cache cacheDir.
+func newVendorCache(cacheDir string) vendorCache { return vendorCache{store: cache.Vendor(cacheDir)} }
 
 // vendorManifest is the content of vendor/key.json.
 type vendorManifest struct {
@@ -36,58 +35,37 @@ type vendorManifest struct {
 	Files int `json:"files"`
 }
 
-func (v vendorCache) store() treecache.Store {
-	return treecache.Store{Root: v.root, Name: "vendor", Noun: "the saved vendor/"}
-}
+func (v vendorCache) dir() string  { return v.store.Dir() }
+func (v vendorCache) tree() string { return v.store.Tree() }
 
-func (v vendorCache) dir() string  { return v.store().Dir() }
-func (v vendorCache) tree() string { return v.store().Tree() }
-
-// kilnVendorPath reports whether a path of vendor/ (slash separated,
-// relative to vendor/) belongs to kiln rather than to Composer: the
-// repository runtimes (php, nginx, composer/bin with Composer's phar) and
-// the APM agents. They are placed by their own steps, never saved with the
-// dependencies, and never overwritten by a restore.
-func kilnVendorPath(rel string) bool {
-	for _, p := range []string{"php", "nginx", "apm", "composer/bin"} {
-		if rel == p || strings.HasPrefix(rel, p+"/") {
-			return true
+// open reads the saved manifest and checks the saved tree; changes names
+// the inputs of the saved key that differ from this build's (nil: none).
+func (v vendorCache) open(changes func(saved vendorKey) []string) (vendorManifest, cache.Result) {
+	var m vendorManifest
+	r := v.store.Open(&m, func() ([]string, error) {
+		if fi, err := os.Stat(v.tree()); err != nil || !fi.IsDir() {
+			return nil, errors.New("the saved vendor/ tree is missing")
 		}
+		if changes == nil {
+			return nil, nil
+		}
+		return changes(m.Key), nil
+	})
+	if errors.Is(r.Err, cache.ErrNoManifest) {
+		r.Err = errors.New("the saved vendor/ has no key.json")
 	}
-	return false
-}
-
-// vendorMutable reports whether a file of vendor/ (relative to vendor/) may
-// be rewritten in place by a build, and so is copied rather than hard-linked
-// between the app and the cache. Composer replaces a package's files by
-// deleting and unpacking (and never touches an installed package on a
-// restore, where it finds every package in place), so package files are
-// linked: that is what makes a restore cheap. But Composer rewrites its own
-// files with file_put_contents, which truncates and writes the same inode:
-// the autoloader and metadata in vendor/composer/, vendor/autoload.php (and
-// plugins' siblings such as autoload_runtime.php, all directly in vendor/),
-// and the proxies in vendor/bin. Those are copied.
-//
-// What stays linked could still be rewritten in place by an app's own
-// script or compile command (`echo >> vendor/x/y.php`); such a build would
-// change the cached copy too. Replacing a file (sed -i, patch, cp over a
-// new name, deleting) does not.
-func vendorMutable(rel string) bool {
-	return !strings.Contains(rel, "/") || strings.HasPrefix(rel, "composer/") || strings.HasPrefix(rel, "bin/")
+	return m, r
 }
 
 // load returns the saved manifest. An absent cache is fs.ErrNotExist; an
 // unreadable or inconsistent one is another error.
 func (v vendorCache) load() (vendorManifest, error) {
-	var m vendorManifest
-	if err := v.store().Load(&m); err != nil {
-		if errors.Is(err, treecache.ErrNoManifest) {
-			return m, errors.New("the saved vendor/ has no key.json")
-		}
-		return m, err
-	}
-	if fi, err := os.Stat(v.tree()); err != nil || !fi.IsDir() {
-		return m, errors.New("the saved vendor/ tree is missing")
+	m, r := v.open(nil)
+	switch r.Status {
+	case cache.Miss:
+		return m, fs.ErrNotExist
+	case cache.Damaged:
+		return m, r.Err
 	}
 	return m, nil
 }
@@ -114,9 +92,9 @@ func (v vendorCache) restore(app string, m vendorManifest) (int, bool, error) {
 	if v.takeSpare(vendor) == nil {
 		return m.Files, true, nil
 	}
-	n, err := cloneVendor(v.tree(), vendor)
+	n, err := v.store.Clone(v.tree(), vendor, "", nil)
 	if err != nil {
-		removeRestored(vendor, entries)
+		v.removeRestored(vendor, entries)
 		return 0, false, err
 	}
 	return n, false, nil
@@ -124,7 +102,7 @@ func (v vendorCache) restore(app string, m vendorManifest) (int, bool, error) {
 
 // removeRestored deletes what a failed restore placed: the tree's entries,
 // except kiln's own paths.
-func removeRestored(vendor string, entries []fs.DirEntry) {
+func (v vendorCache) removeRestored(vendor string, entries []fs.DirEntry) {
 	for _, e := range entries {
 		if e.Name() != "composer" {
 			_ = os.RemoveAll(filepath.Join(vendor, e.Name()))
@@ -132,7 +110,7 @@ func removeRestored(vendor string, entries []fs.DirEntry) {
 		}
 		inner, _ := os.ReadDir(filepath.Join(vendor, "composer"))
 		for _, i := range inner {
-			if !kilnVendorPath("composer/" + i.Name()) {
+			if !v.store.Left("composer/" + i.Name()) {
 				_ = os.RemoveAll(filepath.Join(vendor, "composer", i.Name()))
 			}
 		}
@@ -141,26 +119,9 @@ func removeRestored(vendor string, entries []fs.DirEntry) {
 
 // save stores app's vendor/ (without kiln's paths) with its key, replacing
 // the previous save atomically. It returns the number of files saved.
-func (v vendorCache) save(app string, key vendorKey, hook treecache.Hook) (int, error) {
-	return v.store().Save(func(tree string) (any, int, error) {
-		n, err := cloneVendor(filepath.Join(app, "vendor"), tree)
+func (v vendorCache) save(app string, key vendorKey, hook cache.Hook) (int, error) {
+	return v.store.Save(func(tree string) (any, int, error) {
+		n, err := v.store.Clone(filepath.Join(app, "vendor"), tree, "", nil)
 		return vendorManifest{Key: key, Files: n}, n, err
 	}, hook)
-}
-
-// removeLeftovers deletes what killed saves and spares left behind.
-func (v vendorCache) removeLeftovers() {
-	treecache.RemoveSpareLeftovers(v.dir())
-	v.store().RemoveLeftovers()
-}
-
-// cloneVendor recreates the vendor/ tree src at dst without kiln's paths:
-// package files hard-linked, Composer's generated files copied.
-func cloneVendor(src, dst string) (int, error) { return cloneVendorSkip(src, dst, nil) }
-
-// cloneVendorSkip is cloneVendor leaving out, as well, what skip (when not
-// nil) reports.
-func cloneVendorSkip(src, dst string, skip func(rel string) bool) (int, error) {
-	return treecache.CloneTree(src, dst, func(rel string) bool { return kilnVendorPath(rel) || (skip != nil && skip(rel)) },
-		func(rel string) bool { return !vendorMutable(rel) })
 }

@@ -209,7 +209,7 @@ func TestVendorCacheRestoresAndStillRunsComposer(t *testing.T) {
 }
 
 func TestVendorCacheLeavesKilnPathsAlone(t *testing.T) {
-	cache := vendorCache{root: t.TempDir()}
+	cache := newVendorCache(t.TempDir())
 	app := t.TempDir()
 	for _, f := range []string{"php/bin/php", "nginx/sbin/nginx", "apm/ddtrace/ddtrace.so", "composer/bin/composer",
 		"composer/installed.json", "autoload.php", "acme/lib/a.php"} {
@@ -252,7 +252,7 @@ func TestVendorCacheLeavesKilnPathsAlone(t *testing.T) {
 }
 
 func TestVendorCacheLoadDamaged(t *testing.T) {
-	cache := vendorCache{root: t.TempDir()}
+	cache := newVendorCache(t.TempDir())
 	app := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(app, "vendor/acme/lib"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(app, "vendor/acme/lib/a.php"), []byte("a"), 0o644))

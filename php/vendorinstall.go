@@ -1,8 +1,6 @@
 package php
 
 import (
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // composerInstall carries out the composer-install step as the plan's
@@ -39,9 +37,8 @@ func (c *compiler) composerInstall(s buildpack.Step) error {
 	if err != nil {
 		return err
 	}
-	cache := vendorCache{root: filepath.Join(c.ctx.CacheDir, "php")}
-	cache.removeLeftovers()
-	restored := c.restoreVendor(cache, key)
+	vc := newVendorCache(c.ctx.CacheDir)
+	restored := c.restoreVendor(vc, key)
 	if !restored {
 		c.ctx.Report.CacheMiss("vendor")
 	}
@@ -50,28 +47,28 @@ func (c *compiler) composerInstall(s buildpack.Step) error {
 			// The saved tree may be what made Composer fail: the next build
 			// installs from scratch.
 			c.waitVendorSpare(true)
-			_ = os.RemoveAll(cache.dir())
+			_ = vc.store.Drop()
 			c.ctx.Log.Warn("Composer failed on the restored vendor/; the cached copy is dropped and the next build installs from scratch.")
 		}
 		return err
 	}
 	if !restored {
-		c.saveVendor(cache, key, nil)
+		c.saveVendor(vc, key, nil)
 	}
-	c.sharedVendor = &cache
+	c.sharedVendor = &vc
 	return nil
 }
 
 // checkSharedVendor runs once the build's programs are done. The saved
 // vendor/ shares its package files with the app's (hard links, see
-// treecache.CloneTree); when a compile command or a Composer script rewrote
+// cache.Vendor); when a compile command or a Composer script rewrote
 // one of them in place, the saved copy changed too, and it is dropped rather
 // than handed to the next build.
 func (c *compiler) checkSharedVendor() {
 	if c.sharedVendor == nil {
 		return
 	}
-	rel, err := c.sharedVendor.store().CheckShared(nil)
+	rel, err := c.sharedVendor.store.CheckShared(nil)
 	switch {
 	case err != nil:
 		c.ctx.Log.Warn("Could not check the saved vendor/ (%v); the next build may reinstall", err)
@@ -85,22 +82,21 @@ func (c *compiler) checkSharedVendor() {
 
 // restoreVendor restores the saved vendor/ when its key matches, and
 // otherwise says why it installs.
-func (c *compiler) restoreVendor(cache vendorCache, key vendorKey) bool {
-	m, err := cache.load()
+func (c *compiler) restoreVendor(vc vendorCache, key vendorKey) bool {
+	m, r := vc.open(key.changes)
 	switch {
-	case errors.Is(err, fs.ErrNotExist):
+	case r.Status == cache.Damaged:
+		c.ctx.Log.Info("Ignoring the cached vendor/ (%v): installing", r.Err)
+		return false
+	case r.Status == cache.Miss && len(r.Changed) == 0:
 		c.ctx.Log.Info("No installed dependencies in the cache: installing")
 		return false
-	case err != nil:
-		c.ctx.Log.Info("Ignoring the cached vendor/ (%v): installing", err)
-		return false
-	}
-	if changed := key.changes(m.Key); len(changed) > 0 {
-		c.ctx.Log.Info("Dependencies changed since the cached build (%s): installing", strings.Join(changed, ", "))
+	case r.Status == cache.Miss:
+		c.ctx.Log.Info("Dependencies changed since the cached build (%s): installing", strings.Join(r.Changed, ", "))
 		return false
 	}
 	start := time.Now()
-	n, spare, err := cache.restore(c.ctx.AppDir, m)
+	n, spare, err := vc.restore(c.ctx.AppDir, m)
 	if err != nil {
 		c.ctx.Log.Info("Could not restore the cached vendor/ (%v): installing", err)
 		return false
@@ -112,24 +108,24 @@ func (c *compiler) restoreVendor(cache vendorCache, key vendorKey) bool {
 	c.ctx.Log.Info("Dependencies unchanged since the cached build: restored vendor/ (%d files)%s in %s; "+
 		"Composer now only regenerates the autoloader and runs the scripts", n, how, buildpack.Elapsed(start))
 	c.ctx.Report.CacheHit("vendor")
-	c.prepareVendorSpare(cache)
+	c.prepareVendorSpare(vc)
 	return true
 }
 
 // saveVendor keeps the installed vendor/ for the next build. A failure only
 // costs the next build its shortcut: it is reported, not fatal.
-func (c *compiler) saveVendor(cache vendorCache, key vendorKey, hook treecache.Hook) {
+func (c *compiler) saveVendor(vc vendorCache, key vendorKey, hook cache.Hook) {
 	if _, err := os.Stat(filepath.Join(c.ctx.AppDir, "vendor")); err != nil {
 		return
 	}
 	start := time.Now()
-	n, err := cache.save(c.ctx.AppDir, key, hook)
+	n, err := vc.save(c.ctx.AppDir, key, hook)
 	if err != nil {
 		c.ctx.Log.Warn("Could not save vendor/ for the next build: %v", err)
 		return
 	}
 	c.ctx.Log.Info("Saved vendor/ (%d files) for the next build in %s", n, buildpack.Elapsed(start))
-	c.prepareVendorSpare(cache)
+	c.prepareVendorSpare(vc)
 }
 
 // loadedModules lists the extensions PHP loads with the app's

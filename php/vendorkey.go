@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // vendorKeyFormat changes whenever the key or the saved tree changes meaning;
@@ -124,7 +124,7 @@ func computeVendorKey(app string, p buildpack.Plan, set settings, env buildpack.
 		Extensions: slices.Sorted(slices.Values(in.Extensions)),
 		Files:      map[string]string{}, ComposerJSON: map[string]string{}, Env: map[string]string{},
 	}
-	sum, err := treecache.FileSum(filepath.Join(app, "composer.lock"))
+	sum, err := cache.FileSum(filepath.Join(app, "composer.lock"))
 	if err != nil {
 		return k, err
 	}
@@ -168,7 +168,7 @@ func computeVendorKey(app string, p buildpack.Plan, set settings, env buildpack.
 // For extra, kiln's own extra.paas and extra.heroku are left out.
 func sectionSum(raw json.RawMessage, extra bool) string {
 	if raw == nil {
-		return treecache.Absent
+		return cache.Absent
 	}
 	var parsed any
 	canon := []byte(raw)
@@ -260,10 +260,10 @@ func (k vendorKey) changes(old vendorKey) []string {
 	if old.Composer != k.Composer {
 		out = append(out, fmt.Sprintf("Composer version %s → %s", old.Composer, k.Composer))
 	}
-	out = append(out, treecache.MapChanges(old.Files, k.Files, "", "")...)
-	out = append(out, treecache.MapChanges(old.ComposerJSON, k.ComposerJSON, "composer.json ", "")...)
-	out = append(out, treecache.MapChanges(old.Env, k.Env, "", "")...)
-	out = append(out, treecache.MapChanges(old.PathRepos, k.PathRepos, "path repository ", "")...)
+	out = append(out, cache.MapChanges(old.Files, k.Files, "", "")...)
+	out = append(out, cache.MapChanges(old.ComposerJSON, k.ComposerJSON, "composer.json ", "")...)
+	out = append(out, cache.MapChanges(old.Env, k.Env, "", "")...)
+	out = append(out, cache.MapChanges(old.PathRepos, k.PathRepos, "path repository ", "")...)
 	if old.Command != k.Command {
 		out = append(out, "install command")
 	}

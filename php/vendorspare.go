@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"sync/atomic"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // A spare takes the restore of vendor/ off the build's critical path, as
-// it does for Node.js (see nodejs/spare.go). Restoring the saved tree link
+// it does for Node.js (see cache.Spare). Restoring the saved tree link
 // by link costs one link per file (20-200 µs depending on the disk and its
 // load: 0.15-1.4 s for the 8,000 files of a Laravel vendor/). A ready-made
 // copy of the tree, vendor/spare next to vendor/tree, holds the same hard
@@ -24,31 +24,27 @@ import (
 // temporary name (.spare-tmp-*) and renamed when complete, and it is taken,
 // or discarded, by first renaming it to such a name: a build killed at any
 // moment leaves either a complete spare or a leftover that the next build
-// removes (removeLeftovers).
+// removes (cache.Sweep).
 
 // spareTmpPrefix names, in the store's directory, spares being built,
 // taken or discarded.
-const spareTmpPrefix = treecache.SparePrefix
+const spareTmpPrefix = cache.SparePrefix
 
 // errSpareStopped is returned by fillSpare when its build was abandoned.
 var errSpareStopped = errors.New("abandoned")
 
-// renameSpareEntry moves an entry of the spare into vendor/; tests replace
-// it to fail part way.
-var renameSpareEntry = os.Rename
-
 // spare is the ready-made copy of the tree for the next restore.
-func (v vendorCache) spare() string { return filepath.Join(v.dir(), "spare") }
+func (v vendorCache) spare() string { return v.store.Spare("").Path }
 
 // takeSpare moves the spare's entries into vendor (the app's vendor/,
 // which may already hold kiln's runtimes): each top-level entry by one
 // rename, and for vendor/composer, which holds kiln's composer/bin, each
 // entry inside it when the app already has that directory. Nothing of the
 // spare may exist in vendor yet; on failure what was placed is removed and
-// the spare is discarded. It returns treecache.ErrNoSpare when there is no
+// the spare is discarded. It returns cache.ErrNoSpare when there is no
 // spare.
 func (v vendorCache) takeSpare(vendor string) error {
-	claimed, err := treecache.ClaimSpare(v.spare())
+	claimed, err := v.store.Spare("").Claim()
 	if err != nil {
 		return err
 	}
@@ -62,7 +58,7 @@ func (v vendorCache) takeSpare(vendor string) error {
 	type move struct{ rel, from, to string }
 	var moves []move
 	for _, e := range entries {
-		if kilnVendorPath(e.Name()) {
+		if v.store.Left(e.Name()) {
 			return fmt.Errorf("the spare holds vendor/%s", e.Name())
 		}
 		if e.Name() == "composer" && e.IsDir() && mergeComposer {
@@ -72,7 +68,7 @@ func (v vendorCache) takeSpare(vendor string) error {
 			}
 			for _, i := range inner {
 				rel := "composer/" + i.Name()
-				if kilnVendorPath(rel) {
+				if v.store.Left(rel) {
 					return fmt.Errorf("the spare holds vendor/%s", rel)
 				}
 				moves = append(moves, move{rel, filepath.Join(claimed, "composer", i.Name()), filepath.Join(vendor, "composer", i.Name())})
@@ -89,8 +85,12 @@ func (v vendorCache) takeSpare(vendor string) error {
 	if err := os.MkdirAll(vendor, 0o755); err != nil {
 		return err
 	}
+	rename := v.rename
+	if rename == nil {
+		rename = os.Rename
+	}
 	for i, m := range moves {
-		if err := renameSpareEntry(m.from, m.to); err != nil {
+		if err := rename(m.from, m.to); err != nil {
 			for _, placed := range moves[:i] {
 				_ = os.RemoveAll(placed.to)
 			}
@@ -104,8 +104,8 @@ func (v vendorCache) takeSpare(vendor string) error {
 // until it is complete. When stop is set before it is done it gives up
 // (errSpareStopped) and removes what it linked.
 func (v vendorCache) fillSpare(stop *atomic.Bool) error {
-	return treecache.BuildSpare(v.spare(), func(dst string) error {
-		if _, err := cloneVendorSkip(v.tree(), dst, func(string) bool { return stop.Load() }); err != nil {
+	return v.store.Spare("").Build(func(dst string) error {
+		if _, err := v.store.Clone(v.tree(), dst, "", func(string) bool { return stop.Load() }); err != nil {
 			return err
 		}
 		if stop.Load() {
@@ -124,16 +124,16 @@ type vendorSpare struct {
 // prepareVendorSpare links, in the background, the spare the next build
 // restores from. A failure is silent: the next build restores link by link.
 // Compile waits for it (waitVendorSpare) before checking the saved tree.
-func (c *compiler) prepareVendorSpare(cache vendorCache) {
+func (c *compiler) prepareVendorSpare(vc vendorCache) {
 	c.waitVendorSpare(true)
-	if !treecache.SameFilesystem(cache.root, c.ctx.AppDir) {
+	if !cache.SameFilesystem(vc.store.Root, c.ctx.AppDir) {
 		return // taking it is a rename into the app: not across filesystems
 	}
 	s := &vendorSpare{done: make(chan struct{})}
 	c.spare = s
 	go func() {
 		defer close(s.done)
-		_ = cache.fillSpare(&s.stop)
+		_ = vc.fillSpare(&s.stop)
 	}()
 }
 

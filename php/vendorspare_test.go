@@ -12,13 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	kcache "github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // spareFixture saves a vendor/ of three files (a package file, linked, and
 // two of Composer's, copied) and returns the cache and its manifest.
 func spareFixture(t *testing.T) (vendorCache, vendorManifest) {
 	t.Helper()
-	cache := vendorCache{root: t.TempDir()}
+	cache := newVendorCache(t.TempDir())
 	app := t.TempDir()
 	for _, f := range []string{"php/bin/php", "composer/bin/composer", "composer/installed.json", "autoload.php", "acme/lib/a.php"} {
 		p := filepath.Join(app, "vendor", f)
@@ -138,13 +139,12 @@ func TestVendorSpareConflictsAndFailures(t *testing.T) {
 	// discarded, and the restore links the tree instead.
 	require.NoError(t, cache.fillSpare(new(atomic.Bool)))
 	calls := 0
-	renameSpareEntry = func(from, to string) error {
+	cache.rename = func(from, to string) error {
 		if calls++; calls == 2 {
 			return errors.New("injected")
 		}
 		return os.Rename(from, to)
 	}
-	t.Cleanup(func() { renameSpareEntry = os.Rename })
 	app = runtimeVendor(t)
 	require.Error(t, cache.takeSpare(filepath.Join(app, "vendor")))
 	assert.Equal(t, kiln, vendorFiles(t, app), "only kiln's paths are left")
@@ -161,7 +161,7 @@ func TestVendorSpareConflictsAndFailures(t *testing.T) {
 	assert.NoDirExists(t, cache.spare())
 
 	// A spare holding one of kiln's paths is not taken.
-	renameSpareEntry = os.Rename
+	cache.rename = nil
 	require.NoError(t, os.MkdirAll(filepath.Join(cache.spare(), "php/bin"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(cache.spare(), "php/bin/php"), []byte("not kiln's"), 0o755))
 	app = runtimeVendor(t)
@@ -187,7 +187,7 @@ func TestVendorSpareLeftoversAndAbandon(t *testing.T) {
 	for _, d := range []string{spareTmpPrefix + "1/t/acme/lib", spareTmpPrefix + "2/t/composer"} {
 		require.NoError(t, os.MkdirAll(filepath.Join(cache.dir(), d), 0o755))
 	}
-	cache.removeLeftovers()
+	kcache.Sweep(filepath.Dir(cache.store.Root)) // the engine's sweep of CACHE_DIR
 	assert.Empty(t, leftovers(t, cache))
 	_, spare, err := cache.restore(t.TempDir(), m)
 	require.NoError(t, err)

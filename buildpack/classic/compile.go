@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // Compile plans and builds the app in buildDir in place, using cacheDir as
@@ -21,6 +22,7 @@ func (e *Engine) Compile(buildDir, cacheDir string) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
+	cache.Sweep(cacheDir) // what killed builds left, once, before any buildpack runs
 	log := p.Context.Log
 	log.Header("%s app detected (stack %s)", p.Plan.Name, p.Plan.Stack)
 	for _, w := range p.Plan.Warnings {

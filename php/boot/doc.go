@@ -6,7 +6,7 @@
 // together.
 //
 // It imports no build code (not php, nodejs, detect, buildpack/fetch or
-// buildpack/treecache); the build package php imports it for what both
+// buildpack/cache); the build package php imports it for what both
 // sides share: the format of boot.json (Config), the slug's paths, php.ini
 // (RenderPHPIni), the checks of app paths and the program search.
 package boot

@@ -1,4 +1,4 @@
-package nodejs
+package depcache
 
 import (
 	"os"
@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // installedApp makes an app whose node_modules looks like an install's:
@@ -47,7 +47,8 @@ func installedApp(t *testing.T) string {
 // reach the save; package code is linked, symlinks kept.
 func TestSavedListingIsWhatTheInstallLeft(t *testing.T) {
 	app := installedApp(t)
-	l, err := listDependencies(app, []string{"node_modules"})
+	st := cache.NodeModules(t.TempDir())
+	l, err := list(st, app, []string{"node_modules"})
 	require.NoError(t, err)
 	assert.Equal(t, 8, l.files)
 
@@ -57,15 +58,13 @@ func TestSavedListingIsWhatTheInstallLeft(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules/.cache/tool"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(app, "node_modules/.cache/tool/x"), []byte("cache"), 0o644))
 
-	cache := depCache{root: t.TempDir()}
-	key := depKey{Format: 1, Stack: "scalingo-26", Files: map[string]string{"package-lock.json": "abc"}}
-	require.NoError(t, cache.saveListed(app, key, l))
-	m, err := cache.load()
-	require.NoError(t, err)
+	key := Key{Format: 1, Stack: "scalingo-26", Files: map[string]string{"package-lock.json": "abc"}}
+	require.NoError(t, saveListed(st, app, key, l))
+	m := load(t, st)
 	assert.Equal(t, []string{"node_modules"}, m.Tree)
 	assert.Equal(t, key, m.Key)
 
-	saved := filepath.Join(cache.store().Tree(), "node_modules")
+	saved := filepath.Join(st.Tree(), "node_modules")
 	b, err := os.ReadFile(filepath.Join(saved, "a/package.json"))
 	require.NoError(t, err)
 	assert.Equal(t, `{"name":"a","version":"1.0.0","bin":"cli.js"}`, string(b), "the listed content, not the edit")
@@ -94,10 +93,10 @@ func TestSavedListingIsWhatTheInstallLeft(t *testing.T) {
 	_, err = f.WriteString("// patched\n")
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
-	rel, err := cache.store().CheckSharedSince(l.newest, nil)
+	rel, err := st.CheckSharedSince(l.newest, nil)
 	require.NoError(t, err)
 	assert.Equal(t, filepath.FromSlash("node_modules/a/lib/index.js"), rel)
-	assert.NoDirExists(t, cache.dir(), "the save is dropped")
+	assert.NoDirExists(t, st.Dir(), "the save is dropped")
 }
 
 // TestSavedListingStopsOnRemovedOrReplacedFiles: a listed file the build
@@ -117,27 +116,33 @@ func TestSavedListingStopsOnRemovedOrReplacedFiles(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			app := installedApp(t)
-			cache := depCache{root: t.TempDir()}
-			before := depKey{Format: 1, Stack: "before"}
-			require.NoError(t, cache.saveListed(app, before, mustList(t, app)))
+			st := cache.NodeModules(t.TempDir())
+			before := Key{Format: 1, Stack: "before"}
+			require.NoError(t, saveListed(st, app, before, mustList(t, st, app)))
 
-			l := mustList(t, app)
+			l := mustList(t, st, app)
 			require.NoError(t, change(app))
-			err := cache.saveListed(app, depKey{Format: 1, Stack: "after"}, l)
+			err := saveListed(st, app, Key{Format: 1, Stack: "after"}, l)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "was "+name+" during the build")
-			m, err := cache.load()
-			require.NoError(t, err)
-			assert.Equal(t, before, m.Key, "the previous save stays")
+			assert.Equal(t, before, load(t, st).Key, "the previous save stays")
 		})
 	}
 }
 
-func mustList(t *testing.T, app string) depListing {
+func mustList(t *testing.T, st cache.Store, app string) listing {
 	t.Helper()
-	l, err := listDependencies(app, []string{"node_modules"})
+	l, err := list(st, app, []string{"node_modules"})
 	require.NoError(t, err)
 	return l
+}
+
+// load reads the saved manifest of st, which must be usable.
+func load(t *testing.T, st cache.Store) manifest {
+	t.Helper()
+	var m manifest
+	require.Equal(t, cache.Result{Status: cache.Hit}, st.Open(&m, func() ([]string, error) { return nil, m.check(st) }))
+	return m
 }
 
 // TestBackgroundSaveOnlyWhereLinksWork: a cache on another filesystem than
@@ -150,7 +155,7 @@ func TestBackgroundSaveOnlyWhereLinksWork(t *testing.T) {
 	if err == nil {
 		t.Cleanup(func() { os.RemoveAll(shm) })
 	}
-	if err != nil || treecache.SameFilesystem(shm, app) {
+	if err != nil || cache.SameFilesystem(shm, app) {
 		// CI's machines have a tmpfs /dev/shm apart from /tmp.
 		if os.Getenv("CI") == "true" {
 			t.Fatal("no /dev/shm on another filesystem than the temporary directory (CI=true: this test must run)")

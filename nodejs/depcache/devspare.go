@@ -1,20 +1,19 @@
-package nodejs
+package depcache
 
 import (
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // Most of a large node_modules is devDependencies: 85% of the 23,000
 // entries of the benchmark's large app. A warm build took the spare (see
-// spare.go), linked a whole new one for the next build, and its prune then
+// cache.Spare), linked a whole new one for the next build, and its prune then
 // moved the devDependencies out of node_modules and threw them away: every
 // rebuild created and removed some 20,000 entries. Removing is not free,
 // and on the build machines' disk (ext4 without a journal) every inode
@@ -24,7 +23,7 @@ import (
 // So the next spare is linked without the directories of the lockfile's
 // devDependencies (its holes), and the prune step moves them from
 // node_modules into those holes instead of into the discard directory: the
-// same one rename each, and nothing to create or remove. The next build
+// same one rename each (Session.FillHole), and nothing to create or remove. The next build
 // must still restore the tree the install left, so a directory moved in is
 // kept only if the build changed nothing in it:
 //   - adding, removing, renaming or replacing an entry changes its
@@ -33,12 +32,12 @@ import (
 //     take of the spare, or the listing of a fresh install); the prune
 //     sets the ctime of the directory it moves, so that one is looked at
 //     right before the move;
-//   - the files a build may rewrite in place (mutableFile) are copies of
+//   - the files a build may rewrite in place (the store's copied files) are copies of
 //     the saved ones, so their own ctime must be older too (a program can
 //     set a modification time back, as cp -p does, but not a ctime);
 //   - every other file is a hard link of the saved tree: rewriting one in
 //     place changes the saved tree, which the check of the saved tree
-//     finds (checkSharedDependencies), and then the whole store goes, this
+//     finds (Session.StartCheck), and then the whole store goes, this
 //     spare with it.
 // A hole whose directory changed, or that the prune did not fill (the
 // build failed, or the lockfile changed), is linked from the saved tree as
@@ -55,20 +54,20 @@ const touchMargin = 50 * time.Millisecond
 // devSpare is a spare of a saved node_modules being linked without the
 // lockfile's devDependencies, for the prune step to fill.
 type devSpare struct {
-	cache depCache
+	store cache.Store
 	holes map[string]bool // app-relative directories, outermost ones
 	since time.Time       // nothing the build changed is older
 	// ready is closed when the rest of the tree is linked; part is then
 	// the spare being built, or nil when it could not be.
 	ready chan struct{}
-	part  *treecache.Partial
+	part  *cache.Partial
 	// filled holds the holes the prune moved a directory into (see fill);
 	// only the compiler's goroutine adds, before finish starts.
 	filled   map[string]bool
 	finished bool
 	// changed holds the filled holes found changed.
 	changed map[string]bool
-	// The check of the saved tree (checkSharedDependencies) lists, as it
+	// The check of the saved tree (Session.StartCheck) lists, as it
 	// walks, the directories and the files a build may rewrite in place
 	// (visit); finish looks at their copies in the filled holes. listed is
 	// closed by endListing when the check is over, or when the build ends
@@ -81,26 +80,21 @@ type devSpare struct {
 }
 
 // newDevSpare returns a spare for the saved tree m with holes for the
-// devDependencies of the lockfile, when the prune step moves them (npm with
-// a plain v2+ lockfile) and the cache can be renamed into the app; else
-// nil. since is when the build may first have changed the tree.
-func (c *compiler) newDevSpare(cache depCache, m depManifest, since time.Time) *devSpare {
-	if c.plan.Settings[setPruneFirst] == "" || len(m.Tree) != 1 || m.Tree[0] != "node_modules" ||
-		!treecache.SameFilesystem(cache.root, c.ctx.AppDir) {
-		return nil
-	}
-	lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, c.plan.Settings[setLockfile]))
-	if err != nil || !plainTree(lock) {
+// devDependencies the prune step moves (Options.DevDirs), when there are
+// some and the cache can be renamed into the app; else nil. since is when
+// the build may first have changed the tree.
+func (s *Session) newDevSpare(m manifest, since time.Time) *devSpare {
+	if s.o.DevDirs == nil || len(m.Tree) != 1 || m.Tree[0] != "node_modules" || !cache.SameFilesystem(s.store.Root, s.o.App) {
 		return nil
 	}
 	holes := map[string]bool{}
-	for _, dir := range devPackageDirs(lock) {
+	for _, dir := range s.o.DevDirs() {
 		holes[dir] = true
 	}
 	if len(holes) == 0 {
 		return nil
 	}
-	return &devSpare{cache: cache, holes: holes, since: since.Add(-touchMargin), ready: make(chan struct{}),
+	return &devSpare{store: s.store, holes: holes, since: since.Add(-touchMargin), ready: make(chan struct{}),
 		filled: map[string]bool{}, changed: map[string]bool{}, listed: make(chan struct{})}
 }
 
@@ -108,14 +102,14 @@ func (c *compiler) newDevSpare(cache depCache, m depManifest, since time.Time) *
 // ready.
 func (ds *devSpare) link() {
 	defer close(ds.ready)
-	part, err := treecache.StartSpare(ds.cache.spare())
+	part, err := spare(ds.store).Start()
 	if err != nil {
 		return
 	}
 	err = os.MkdirAll(part.Dir(), 0o755)
 	if err == nil {
-		_, err = clonePart(ds.saved(), filepath.Join(part.Dir(), "node_modules"), "",
-			func(rel string) bool { return ds.holes["node_modules/"+rel] })
+		_, err = ds.store.Clone(ds.saved(), filepath.Join(part.Dir(), "node_modules"), "node_modules",
+			func(rel string) bool { return ds.holes[rel] })
 	}
 	if err != nil {
 		part.Abandon()
@@ -125,7 +119,7 @@ func (ds *devSpare) link() {
 }
 
 // saved is the saved node_modules.
-func (ds *devSpare) saved() string { return filepath.Join(ds.cache.store().Tree(), "node_modules") }
+func (ds *devSpare) saved() string { return filepath.Join(ds.store.Tree(), "node_modules") }
 
 // hole returns where the prune should move the installed directory rel
 // (app-relative): its hole in the spare, or "" when rel is no hole or the
@@ -152,7 +146,7 @@ func (ds *devSpare) fill(src, rel string, info fs.FileInfo) bool {
 		return false
 	}
 	ds.filled[rel] = true
-	if !treecache.ChangeTime(info).Before(ds.since) {
+	if !cache.ChangeTime(info).Before(ds.since) {
 		ds.changed[rel] = true
 	}
 	return true
@@ -162,7 +156,7 @@ func (ds *devSpare) fill(src, rel string, info fs.FileInfo) bool {
 // in the holes finish looks at: directories, and files a build may rewrite
 // in place. rel is relative to the saved tree, which holds node_modules.
 func (ds *devSpare) visit(rel string, d fs.DirEntry) {
-	if !d.IsDir() && !(d.Type().IsRegular() && mutableFile(strings.TrimPrefix(rel, "node_modules/"))) {
+	if !d.IsDir() && !(d.Type().IsRegular() && ds.store.Copied(rel)) {
 		return
 	}
 	if ds.holeOf(rel) == "" {
@@ -220,12 +214,11 @@ func (ds *devSpare) relink(rel string) error {
 	if err := os.RemoveAll(dst); err != nil {
 		return err
 	}
-	treeRel := strings.TrimPrefix(rel, "node_modules/")
-	src := filepath.Join(ds.saved(), filepath.FromSlash(treeRel))
+	src := filepath.Join(ds.store.Tree(), filepath.FromSlash(rel))
 	if _, err := os.Lstat(src); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	_, err := clonePart(src, dst, treeRel, nil)
+	_, err := ds.store.Clone(src, dst, rel, nil)
 	return err
 }
 
@@ -256,33 +249,8 @@ func (ds *devSpare) markChanged() {
 			continue // the moved directory itself was looked at by fill
 		}
 		fi, err := os.Lstat(filepath.Join(ds.part.Dir(), filepath.FromSlash(rel)))
-		if err != nil || !treecache.ChangeTime(fi).Before(ds.since) {
+		if err != nil || !cache.ChangeTime(fi).Before(ds.since) {
 			ds.changed[h] = true
 		}
 	}
-}
-
-// endDevSpare, at the end of the build, ends a listing that no check of the
-// saved tree made (a build that failed before it: the filled holes are then
-// linked again) and completes the spare, if the prune did not.
-func (c *compiler) endDevSpare() {
-	if c.devSpare != nil {
-		c.devSpare.endListing(false)
-	}
-	c.finishDevSpare()
-}
-
-// finishDevSpare completes the spare of the saved tree in the background,
-// once: after the prune step filled its holes, or at the end of the build.
-func (c *compiler) finishDevSpare() {
-	ds := c.devSpare
-	if ds == nil || ds.finished {
-		return
-	}
-	ds.finished = true
-	c.background.Add(1)
-	go func() {
-		defer c.background.Done()
-		ds.finish()
-	}()
 }

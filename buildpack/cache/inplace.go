@@ -1,4 +1,4 @@
-package treecache
+package cache
 
 import (
 	"errors"
@@ -101,4 +101,16 @@ func (s Store) CheckSharedSince(t time.Time, visit Visitor) (string, error) {
 		return rel, err
 	}
 	return rel, nil
+}
+
+// ModifiedSinceSave returns the path, relative to the tree, of a file of
+// the saved tree modified after the save (see ModifiedAfter), or "": for a
+// store whose tree is placed by links and checked before each use rather
+// than after each build.
+func (s Store) ModifiedSinceSave() (string, error) {
+	saved, err := s.SavedAt()
+	if err != nil {
+		return "", err
+	}
+	return ModifiedAfter(s.Tree(), saved)
 }

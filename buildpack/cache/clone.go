@@ -1,4 +1,4 @@
-package treecache
+package cache
 
 import (
 	"errors"
@@ -28,8 +28,8 @@ import (
 // autoloader and vendor/composer/, written with file_put_contents), package
 // manifests some tools edit, tool caches. Those must be copied, and only the
 // caller knows which they are: link reports, for a path relative to src
-// (slash separated), whether it may be hard-linked (see nodejs mutableFile,
-// php vendorMutable and runtimeMutable); a nil link copies everything.
+// (slash separated), whether it may be hard-linked (the stores' copy rules
+// are in policy.go, applied by Store.Clone); a nil link copies everything.
 //
 // Directories are created, or merged into when they exist (a vendor/ that
 // already holds runtimes). Symlinks (node_modules/.bin, workspaces, pnpm's

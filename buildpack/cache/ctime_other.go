@@ -1,6 +1,6 @@
 //go:build !linux
 
-package treecache
+package cache
 
 import (
 	"io/fs"

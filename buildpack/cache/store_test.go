@@ -1,10 +1,11 @@
-package treecache
+package cache
 
 import (
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -73,7 +74,7 @@ func TestSaveAndLoad(t *testing.T) {
 // leaves a distinct state, keeping what a kill would leave behind (the
 // deferred clean-up does not run in a killed process): the store then
 // holds the previous complete save or none, never a mix, and
-// RemoveLeftovers deletes the rest.
+// the sweep deletes the rest.
 func TestSaveKilled(t *testing.T) {
 	for _, point := range []string{"staged", "swapped-out"} {
 		t.Run(point, func(t *testing.T) {
@@ -106,7 +107,7 @@ func TestSaveKilled(t *testing.T) {
 			}
 			left, _ := filepath.Glob(filepath.Join(s.Root, ".vendor-*"))
 			assert.NotEmpty(t, left)
-			s.RemoveLeftovers()
+			s.sweep()
 			left, _ = filepath.Glob(filepath.Join(s.Root, ".vendor-*"))
 			assert.Empty(t, left, "leftovers of the killed save are removed")
 
@@ -155,4 +156,67 @@ func TestDrop(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, left)
 	require.NoError(t, s.Drop(), "nothing to drop")
+}
+
+// TestOpen: nothing saved is a miss without changes; a saved key that
+// differs is a miss naming the changes; a manifest that cannot be read, or
+// a tree its check rejects, is damage; else a hit.
+func TestOpen(t *testing.T) {
+	s := Store{Root: t.TempDir(), Name: "deps"}
+	want := "v2"
+	var m testManifest
+	compare := func() ([]string, error) {
+		if m.Files != 1 {
+			return nil, errors.New("the tree is short")
+		}
+		if m.Key != want {
+			return []string{"key"}, nil
+		}
+		return nil, nil
+	}
+	assert.Equal(t, Result{Status: Miss}, s.Open(&m, compare))
+
+	_, err := s.Save(fillWith("v1", "one"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, Result{Status: Miss, Changed: []string{"key"}}, s.Open(&m, compare))
+	want = "v1"
+	assert.Equal(t, Result{Status: Hit}, s.Open(&m, compare))
+
+	_, err = s.Save(func(string) (any, int, error) { return testManifest{Key: "v1"}, 0, nil }, nil)
+	require.NoError(t, err)
+	r := s.Open(&m, compare)
+	assert.Equal(t, Damaged, r.Status)
+	assert.EqualError(t, r.Err, "the tree is short")
+
+	require.NoError(t, os.Remove(filepath.Join(s.Dir(), ManifestFile)))
+	r = s.Open(&m, compare)
+	assert.Equal(t, Damaged, r.Status)
+	assert.ErrorIs(t, r.Err, ErrNoManifest)
+}
+
+// TestCloneFollowsThePolicy: a store's Clone links, copies and leaves out
+// what its rules say, for the whole tree or a part of it (the rules see
+// paths relative to the tree).
+func TestCloneFollowsThePolicy(t *testing.T) {
+	s := Store{Root: t.TempDir(), Name: "x",
+		copy:  func(rel string) bool { return strings.HasSuffix(rel, ".json") },
+		leave: func(rel string) bool { return rel == "part/kiln" }}
+	src := t.TempDir()
+	writeTree(t, src, map[string]string{"part/code.js": "c", "part/meta.json": "m", "part/kiln/bin": "k", "other/x": "x"})
+
+	dst := filepath.Join(t.TempDir(), "tree")
+	n, err := s.Clone(src, dst, "", func(rel string) bool { return rel == "other" })
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, inode(t, filepath.Join(src, "part/code.js")), inode(t, filepath.Join(dst, "part/code.js")), "linked")
+	assert.NotEqual(t, inode(t, filepath.Join(src, "part/meta.json")), inode(t, filepath.Join(dst, "part/meta.json")), "copied")
+	assert.NoDirExists(t, filepath.Join(dst, "part/kiln"), "never held")
+	assert.NoDirExists(t, filepath.Join(dst, "other"), "skipped")
+
+	part := filepath.Join(t.TempDir(), "part")
+	n, err = s.Clone(filepath.Join(src, "part"), part, "part", nil)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.NoDirExists(t, filepath.Join(part, "kiln"), "the rules see the path in the tree")
+	assert.NotEqual(t, inode(t, filepath.Join(src, "part/meta.json")), inode(t, filepath.Join(part, "meta.json")))
 }

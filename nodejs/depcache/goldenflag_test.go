@@ -1,4 +1,4 @@
-package treecache
+package depcache
 
 // Accept -update, so that `go test ./... -update` works in every package.
 import _ "github.com/kiln-dev/kiln/internal/goldenflag"

@@ -1,4 +1,4 @@
-package nodejs
+package depcache
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/treecache"
+	"github.com/kiln-dev/kiln/buildpack/cache"
 )
 
 // fakeTree writes a small installed tree: package code, a package.json and
@@ -35,18 +35,17 @@ func fakeTree(t *testing.T, app, version string) {
 	require.NoError(t, os.Symlink("../x/index.js", filepath.Join(app, "node_modules", ".bin", "x")))
 }
 
-// restoreWith runs the restore decision of an install step against cache
-// root, as the next build would, and returns whether it restored and what
-// it printed.
-func restoreWith(t *testing.T, root string, key depKey) (bool, string, string) {
+// restoreWith runs the restore decision of an install step against the
+// build cache cacheDir, as the next build would (after the engine's sweep),
+// and returns whether it restored, what it printed and the app.
+func restoreWith(t *testing.T, cacheDir string, key Key) (bool, string, string) {
 	t.Helper()
 	var out bytes.Buffer
 	app := t.TempDir()
-	c := &compiler{ctx: &buildpack.Context{AppDir: app}, log: buildpack.NewLogger(&out, nil)}
-	cache := depCache{root: root}
-	cache.removeLeftovers()
-	ok := c.restoreDependencies(cache, key, buildpack.Step{Command: []string{"npm", "ci"}})
-	c.background.Wait()
+	cache.Sweep(cacheDir)
+	s := New(Options{App: app, CacheDir: cacheDir, Log: buildpack.NewLogger(&out, nil)})
+	ok := s.Restore(key, []string{"npm", "ci"})
+	s.Close()
 	return ok, out.String(), app
 }
 
@@ -54,7 +53,7 @@ func TestCloneTreeLinksCodeAndCopiesMetadata(t *testing.T) {
 	src := t.TempDir()
 	fakeTree(t, src, "1")
 	dst := filepath.Join(t.TempDir(), "node_modules")
-	n, err := cloneTree(filepath.Join(src, "node_modules"), dst)
+	n, err := cache.NodeModules(t.TempDir()).Clone(filepath.Join(src, "node_modules"), dst, "node_modules", nil)
 	require.NoError(t, err)
 	assert.Equal(t, 4, n)
 	inode := func(p string) uint64 {
@@ -88,8 +87,8 @@ func TestFindTrees(t *testing.T) {
 // a killed build leaves a distinct state; the next build either restores a
 // complete tree with its own key or ignores the cache with a message.
 func TestDependencyCacheKilledDuringSave(t *testing.T) {
-	v1 := depKey{Format: depKeyFormat, Files: map[string]string{"package-lock.json": "v1"}}
-	v2 := depKey{Format: depKeyFormat, Files: map[string]string{"package-lock.json": "v2"}}
+	v1 := Key{Format: KeyFormat, Files: map[string]string{"package-lock.json": "v1"}}
+	v2 := Key{Format: KeyFormat, Files: map[string]string{"package-lock.json": "v2"}}
 	killed := errors.New("killed")
 	for _, tc := range []struct {
 		point string
@@ -100,14 +99,15 @@ func TestDependencyCacheKilledDuringSave(t *testing.T) {
 		{"swapped-out", "No installed dependencies in the cache", "No installed dependencies in the cache"},
 	} {
 		t.Run(tc.point, func(t *testing.T) {
-			root := t.TempDir()
+			dir := t.TempDir()
+			root := filepath.Join(dir, "node")
 			app1, app2 := t.TempDir(), t.TempDir()
 			fakeTree(t, app1, "1")
 			fakeTree(t, app2, "2")
-			cache := depCache{root: root}
-			_, err := cache.save(app1, v1, findTrees(app1), nil)
+			st := cache.NodeModules(dir)
+			_, err := save(st, app1, v1, findTrees(app1), nil)
 			require.NoError(t, err)
-			_, err = cache.save(app2, v2, findTrees(app2), func(point string) error {
+			_, err = save(st, app2, v2, findTrees(app2), func(point string) error {
 				if point == tc.point {
 					// A kill leaves the staging directory: keep a copy of it.
 					matches, _ := filepath.Glob(filepath.Join(root, ".deps-new-*"))
@@ -119,13 +119,13 @@ func TestDependencyCacheKilledDuringSave(t *testing.T) {
 			})
 			require.ErrorIs(t, err, killed)
 
-			ok, out, _ := restoreWith(t, root, v2)
+			ok, out, _ := restoreWith(t, dir, v2)
 			assert.False(t, ok)
 			assert.Contains(t, out, tc.wantV2)
 			leftovers, _ := filepath.Glob(filepath.Join(root, ".deps-*"))
 			assert.Empty(t, leftovers, "leftovers of the killed save are removed")
 
-			ok, out, app := restoreWith(t, root, v1)
+			ok, out, app := restoreWith(t, dir, v1)
 			assert.Contains(t, out, tc.wantV1)
 			if ok {
 				b, err := os.ReadFile(filepath.Join(app, "node_modules", "x", "index.js"))
@@ -138,7 +138,7 @@ func TestDependencyCacheKilledDuringSave(t *testing.T) {
 }
 
 func TestDependencyCacheIgnoresDamage(t *testing.T) {
-	key := depKey{Format: depKeyFormat}
+	key := Key{Format: KeyFormat}
 	for name, damage := range map[string]func(dir string) error{
 		"no key.json":      func(dir string) error { return os.Remove(filepath.Join(dir, "key.json")) },
 		"garbled key.json": func(dir string) error { return os.WriteFile(filepath.Join(dir, "key.json"), []byte("{"), 0o644) },
@@ -148,13 +148,13 @@ func TestDependencyCacheIgnoresDamage(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			root := t.TempDir()
+			dir := t.TempDir()
 			app := t.TempDir()
 			fakeTree(t, app, "1")
-			_, err := depCache{root: root}.save(app, key, findTrees(app), nil)
+			_, err := save(cache.NodeModules(dir), app, key, findTrees(app), nil)
 			require.NoError(t, err)
-			require.NoError(t, damage(depCache{root: root}.dir()))
-			ok, out, _ := restoreWith(t, root, key)
+			require.NoError(t, damage(cache.NodeModules(dir).Dir()))
+			ok, out, _ := restoreWith(t, dir, key)
 			assert.False(t, ok)
 			assert.Contains(t, out, "Ignoring the cached dependencies")
 		})
@@ -164,54 +164,19 @@ func TestDependencyCacheIgnoresDamage(t *testing.T) {
 // TestDependencyCacheSpare checks that a restore takes the spare, prepares
 // the next one, and that both restores see the saved content.
 func TestDependencyCacheSpare(t *testing.T) {
-	root := t.TempDir()
+	dir := t.TempDir()
+	root := filepath.Join(dir, "node")
 	app := t.TempDir()
 	fakeTree(t, app, "1")
-	key := depKey{Format: depKeyFormat}
-	c := &compiler{ctx: &buildpack.Context{AppDir: app}, log: buildpack.Discard()}
-	c.saveDependencies(depCache{root: root}, key, nil)
-	c.background.Wait()
+	key := Key{Format: KeyFormat}
+	s := New(Options{App: app, CacheDir: dir})
+	s.SaveNow(key, nil)
+	s.Close()
 	assert.DirExists(t, filepath.Join(root, "deps", "spare", "node_modules"))
 	for i := 0; i < 2; i++ {
-		ok, _, restored := restoreWith(t, root, key)
+		ok, _, restored := restoreWith(t, dir, key)
 		require.True(t, ok)
 		assert.FileExists(t, filepath.Join(restored, "node_modules", "x", "index.js"))
 		assert.DirExists(t, filepath.Join(root, "deps", "spare", "node_modules"), "the next spare is ready")
 	}
-}
-
-func TestLastDependencyWriter(t *testing.T) {
-	step := func(name string, cmd ...string) buildpack.Step { return buildpack.Step{Name: name, Command: cmd} }
-	npm := []buildpack.Step{
-		step(stepEnvironment), step(stepInstallNode), step(stepPrebuild, "npm", "run", "scalingo-prebuild"),
-		step(stepNPMCI, "npm", "ci"), step(stepBuild, "npm", "run", "build"), step(stepSaveCache),
-		step(stepPrune, "npm", "prune"), step(stepProfile),
-	}
-	assert.Equal(t, 4, lastDependencyWriter(npm), "the build script; npm prune only unlinks")
-	withCleanup := append(append([]buildpack.Step(nil), npm...), step(stepCleanup, "npm", "run", "scalingo-cleanup"))
-	assert.Equal(t, 8, lastDependencyWriter(withCleanup))
-	yarn := []buildpack.Step{step(stepYarnInstall, "yarn", "install"), step(stepBuild, "yarn", "run", "build"), step(stepPrune, "yarn", "install", "--production"), step(stepProfile)}
-	assert.Equal(t, 2, lastDependencyWriter(yarn), "Yarn's production reinstall may rebuild packages")
-	assert.Equal(t, -1, lastDependencyWriter([]buildpack.Step{step(stepNPMCI, "npm", "ci"), step(stepProfile)}))
-}
-
-func TestNoSpareAcrossFilesystems(t *testing.T) {
-	shm, err := os.MkdirTemp("/dev/shm", "kiln-test-")
-	if err != nil {
-		t.Skipf("no /dev/shm here: %v", err)
-	}
-	defer os.RemoveAll(shm)
-	app := t.TempDir()
-	if treecache.SameFilesystem(shm, app) {
-		t.Skipf("/dev/shm and %s are one filesystem here", app)
-	}
-	c := &compiler{ctx: &buildpack.Context{AppDir: app}}
-	called := false
-	<-c.prepareSpare(filepath.Join(shm, "spare"), func(string) error { called = true; return nil })
-	c.background.Wait()
-	assert.False(t, called, "a spare that cannot be renamed into the app is not linked")
-
-	<-c.prepareSpare(filepath.Join(t.TempDir(), "spare"), func(dst string) error { called = true; return os.MkdirAll(dst, 0o755) })
-	c.background.Wait()
-	assert.True(t, called, "on the app's filesystem the spare is prepared")
 }

@@ -1,4 +1,4 @@
-package treecache
+package cache
 
 import (
 	"errors"
