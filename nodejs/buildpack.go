@@ -37,35 +37,6 @@ const (
 	phHeaders = "$NODE_HEADERS_MIRROR"
 )
 
-// Settings keys recorded in plans.
-const (
-	setPackageManager = "package_manager"
-	setLockfile       = "lockfile"
-	setPMCache        = "package_manager_cache"
-	setSignature      = "cache_signature"
-	setDistMirror     = "node_dist_mirror"
-	setPrefetch       = "npm_prefetch"
-	setDepCheckAfter  = "dependency_check_after"
-	setRegistry       = "npm_registry"
-	setPMPackage      = "package_manager_package"
-	setPMIntegrity    = "package_manager_integrity"
-	setPrune          = "prune"
-	setPruneFirst     = "prune_dev_first"
-	setPruneSkip      = "prune_skip_npm"
-	setBuildNotice    = "build_notice"
-	setMeteorRelease  = "meteor_release"
-	setMeteorURL      = "meteor_bootstrap_url"
-	setMeteorSHA256   = "meteor_bootstrap_sha256"
-	setYarnPath       = "yarn_path"
-	setDepCache       = "dependency_cache"
-	setDepKeyFiles    = "dependency_key_files"
-	setDepKeyPackage  = "dependency_key_package_json"
-	setDepKeyEnv      = "dependency_key_env"
-	setSlugExcludes   = "node_slug_excludes"
-	setStorePrune     = "pnpm_store_prune"
-	setPNPMWorkspace  = "pnpm_workspace"
-)
-
 // nodeDir is where Node.js is installed, relative to the app; at runtime it is
 // $HOME/.scalingo/node as on the reference platform.
 const nodeDir = ".scalingo/node"

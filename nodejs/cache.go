@@ -39,7 +39,7 @@ func (c *compiler) restoreCache(buildpack.Step) error {
 	if err != nil {
 		return fmt.Errorf("reading cache signature: %w", err)
 	}
-	want := c.plan.Settings[setSignature]
+	want := c.set.Signature
 	if got := strings.TrimSpace(string(old)); got != want {
 		c.log.Info("Cached directories were not restored because %s changed", signatureChange(got, want))
 		c.log.Info("Module installation may take longer for this build")
@@ -133,7 +133,7 @@ func (c *compiler) saveCache(buildpack.Step) error {
 		}
 		c.log.Info("- %s", dir)
 	}
-	return commitCache(root, staged, c.plan.Settings[setSignature])
+	return commitCache(root, staged, c.set.Signature)
 }
 
 // commitCache swaps the staged directories in and writes the signature.

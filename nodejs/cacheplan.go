@@ -30,7 +30,7 @@ func (pl *planner) planCaches() error {
 			return err
 		}
 		pl.plan.Caches = clean
-		pl.plan.Settings["cache_directories_source"] = "package.json " + key
+		pl.set.CacheDirsSource = "package.json " + key
 		return nil
 	}
 	pl.plan.Caches = defaultCacheDirs(pl.pm)

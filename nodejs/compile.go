@@ -19,6 +19,7 @@ import (
 type compiler struct {
 	ctx  *buildpack.Context
 	plan buildpack.Plan
+	set  settings      // the plan's settings, decoded
 	env  buildpack.Env // the build environment, grown by the environment step
 	tmp  string        // scratch directory ($TMP), removed at the end
 	log  *buildpack.Logger
@@ -38,6 +39,10 @@ type compiler struct {
 // Compile takes no decision of its own: versions, commands, caches and
 // processes all come from the plan.
 func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
+	set, err := decodeSettings(p.Settings)
+	if err != nil {
+		return fmt.Errorf("reading the Node.js plan: %w", err)
+	}
 	tmp, err := os.MkdirTemp("", "kiln-node-")
 	if err != nil {
 		return fmt.Errorf("creating scratch directory: %w", err)
@@ -48,10 +53,10 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 		log = buildpack.Discard()
 	}
 	// The engine prints the plan's warnings before and after the build.
-	c := &compiler{ctx: ctx, plan: p, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
+	c := &compiler{ctx: ctx, plan: p, set: set, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
 	c.deps = depcache.New(depcache.Options{App: ctx.AppDir, CacheDir: c.cacheDir(), Log: log, Report: ctx.Report, DevDirs: c.devDirs()})
 	defer c.finish(c.serveHeaders(headers.Loopback))
-	last := dependencyCheckStep(p)
+	last := dependencyCheckStep(p.Steps, set.DepCheckAfter)
 	for i, s := range p.Steps {
 		start := time.Now()
 		err := c.step(s)
@@ -103,7 +108,7 @@ func (c *compiler) step(s buildpack.Step) error {
 // install runs an install step, through the dependency cache when the plan
 // keys one (depinstall.go).
 func (c *compiler) install(s buildpack.Step) error {
-	if c.plan.Settings[setDepKeyFiles] != "" {
+	if c.set.DepCache {
 		return c.installDependencies(s)
 	}
 	return c.run(s)
@@ -113,7 +118,7 @@ func (c *compiler) install(s buildpack.Step) error {
 // left out.
 func (c *compiler) build(s buildpack.Step) error {
 	c.log.Header("%s", header(s.Name))
-	if n := c.plan.Settings[setBuildNotice]; n != "" {
+	if n := c.set.BuildNotice; n != "" {
 		c.log.Info("%s", n)
 	}
 	return c.exec(s)
@@ -122,7 +127,7 @@ func (c *compiler) build(s buildpack.Step) error {
 // prune removes devDependencies: kiln moves the lockfile's out first when
 // the plan says so (devprune.go).
 func (c *compiler) prune(s buildpack.Step) error {
-	if c.plan.Settings[setPruneFirst] != "" {
+	if c.set.PruneFirst {
 		return c.pruneNPM(s)
 	}
 	return c.run(s)
@@ -176,7 +181,7 @@ func (c *compiler) exec(s buildpack.Step) error {
 
 // expand substitutes the plan placeholders in s.
 func (c *compiler) expand(s string) string {
-	mirror := c.plan.Settings[setDistMirror]
+	mirror := c.set.DistMirror
 	if c.headers != nil {
 		mirror = c.headers.URL()
 	}
@@ -223,7 +228,7 @@ func (c *compiler) environment(s buildpack.Step) error {
 // skipPrune prints why devDependencies are kept.
 func (c *compiler) skipPrune(buildpack.Step) error {
 	c.log.Header("Pruning devDependencies")
-	c.log.Info("%s", c.plan.Settings[setPrune])
+	c.log.Info("%s", c.set.PruneOff)
 	return nil
 }
 

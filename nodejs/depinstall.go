@@ -15,7 +15,7 @@ import (
 // depcache).
 func (c *compiler) installDependencies(s buildpack.Step) error {
 	c.log.Header("%s", header(s.Name))
-	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.env, s.Command)
+	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.set, c.env, s.Command)
 	if err != nil {
 		return err
 	}
@@ -34,11 +34,11 @@ func (c *compiler) installDependencies(s buildpack.Step) error {
 // of node_modules first (devprune.go), what lists them for the dependency
 // cache, whose next spare then waits for them; else nil.
 func (c *compiler) devDirs() func() []string {
-	if c.plan.Settings[setPruneFirst] == "" {
+	if !c.set.PruneFirst {
 		return nil
 	}
 	return func() []string {
-		lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, c.plan.Settings[setLockfile]))
+		lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, c.set.Lockfile))
 		if err != nil || !plainTree(lock) {
 			return nil
 		}
@@ -51,27 +51,26 @@ func (c *compiler) devDirs() func() []string {
 // any more (the last dependency writer, or the install itself): Compile
 // checks the saved tree from there on, in the background.
 func (pl *planner) planDependencyCheck() error {
-	if pl.plan.Settings[setDepKeyFiles] == "" {
+	if !pl.set.DepCache {
 		return nil
 	}
 	steps := pl.plan.Steps
 	if last := lastDependencyWriter(steps); last >= 0 {
-		pl.plan.Settings[setDepCheckAfter] = steps[last].Name
+		pl.set.DepCheckAfter = steps[last].Name
 		return nil
 	}
 	for _, s := range steps {
 		if isInstallStep(s.Name) {
-			pl.plan.Settings[setDepCheckAfter] = s.Name
+			pl.set.DepCheckAfter = s.Name
 		}
 	}
 	return nil
 }
 
-// dependencyCheckStep is the index of the plan's dependency_check_after
-// step, or -1.
-func dependencyCheckStep(p buildpack.Plan) int {
-	name := p.Settings[setDepCheckAfter]
-	for i, s := range p.Steps {
+// dependencyCheckStep is the index of the step named name (the plan's
+// dependency_check_after), or -1.
+func dependencyCheckStep(steps []buildpack.Step, name string) int {
+	for i, s := range steps {
 		if name != "" && s.Name == name {
 			return i
 		}

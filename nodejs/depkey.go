@@ -84,16 +84,17 @@ func depKeyIgnored(name string) bool {
 	return false
 }
 
-// computeDepKey reads the key inputs the plan names from the app, the build
-// environment and the installed runtimes. command is the install step's.
-func computeDepKey(app, nodeHome string, p buildpack.Plan, env buildpack.Env, command []string) (depcache.Key, error) {
+// computeDepKey reads the key inputs the plan's settings set name from the
+// app, the build environment and the installed runtimes. command is the
+// install step's.
+func computeDepKey(app, nodeHome string, p buildpack.Plan, set settings, env buildpack.Env, command []string) (depcache.Key, error) {
 	k := depcache.Key{
 		Format: depcache.KeyFormat, Stack: p.Stack, Arch: runtime.GOOS + "/" + runtime.GOARCH,
 		Command:  strings.Join(command, " "),
-		Runtimes: installedVersions(nodeHome, p), Files: map[string]string{},
+		Runtimes: installedVersions(nodeHome, p, set.PMPackage), Files: map[string]string{},
 		Package: map[string]string{}, Env: map[string]string{},
 	}
-	for _, f := range splitList(p.Settings[setDepKeyFiles]) {
+	for _, f := range set.DepKeyFiles {
 		sum, err := cache.FileSum(filepath.Join(app, f))
 		if err != nil {
 			return k, err
@@ -104,10 +105,10 @@ func computeDepKey(app, nodeHome string, p buildpack.Plan, env buildpack.Env, co
 	if err != nil {
 		return k, fmt.Errorf("reading package.json: %w", err)
 	}
-	for _, sec := range splitList(p.Settings[setDepKeyPackage]) {
+	for _, sec := range set.DepKeyPackage {
 		k.Package[sec] = sectionSum(b, sec)
 	}
-	for _, name := range splitList(p.Settings[setDepKeyEnv]) {
+	for _, name := range set.DepKeyEnv {
 		v, ok := env.Lookup(name)
 		if !ok {
 			v = "<unset>"
@@ -119,10 +120,11 @@ func computeDepKey(app, nodeHome string, p buildpack.Plan, env buildpack.Env, co
 
 // installedVersions reads the versions of the runtimes the plan installs
 // from the Node.js prefix, so a range resolved at build time is keyed by what
-// it resolved to. Node.js itself is the planned exact version.
-func installedVersions(nodeHome string, p buildpack.Plan) map[string]string {
+// it resolved to. Node.js itself is the planned exact version. pmPackage is
+// the npm package of Yarn or pnpm.
+func installedVersions(nodeHome string, p buildpack.Plan, pmPackage string) map[string]string {
 	out := map[string]string{}
-	pkgs := map[string]string{"npm": "npm", "yarn": p.Settings[setPMPackage], "pnpm": p.Settings[setPMPackage]}
+	pkgs := map[string]string{"npm": "npm", "yarn": pmPackage, "pnpm": pmPackage}
 	for _, rt := range p.Runtimes {
 		out[rt.Name] = rt.Version
 		pkg := pkgs[rt.Name]
@@ -152,6 +154,3 @@ func sectionSum(pkg []byte, section string) string {
 	sum := sha256.Sum256(canon)
 	return hex.EncodeToString(sum[:])
 }
-
-// splitList undoes the space-joined form of a list setting.
-func splitList(s string) []string { return strings.Fields(s) }

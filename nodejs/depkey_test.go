@@ -40,7 +40,7 @@ func keyFor(t *testing.T, stack string, env map[string]string, edit func(app str
 	}
 	require.NotNil(t, install)
 	require.NotEmpty(t, p.Settings[setDepKeyFiles], p.Settings[setDepCache])
-	k, err := computeDepKey(app, filepath.Join(app, nodeDir), p, ctx.Env.Merge(p.Steps[0].Env), install.Command)
+	k, err := computeDepKey(app, filepath.Join(app, nodeDir), p, decoded(t, p), ctx.Env.Merge(p.Steps[0].Env), install.Command)
 	require.NoError(t, err)
 	return k
 }

@@ -1,8 +1,6 @@
 package nodejs
 
 import (
-	"strings"
-
 	"github.com/kiln-dev/kiln/buildpack"
 )
 
@@ -25,16 +23,15 @@ import (
 // keeps install state outside node_modules, and with Plug'n'Play its whole
 // output), and the app does not carry its own node_modules.
 func (pl *planner) planDependencyCache(install buildpack.Step) {
-	s := pl.plan.Settings
+	s := &pl.set
 	if reason := pl.dependencyCacheOff(); reason != "" {
-		s[setDepCache] = "off: " + reason
+		s.DepCacheOff = reason
 		return
 	}
-	s[setDepCache] = "restore node_modules (as installed, before the build script and pruning) when the dependency key matches the saved one, " +
-		"else run " + install.Name + " and save node_modules right after it"
-	s[setDepKeyFiles] = strings.Join(depKeyFiles(pl.pm.lockfile), " ")
-	s[setDepKeyPackage] = strings.Join(depKeyPackageSections(), " ")
-	s[setDepKeyEnv] = strings.Join(depKeyEnv(pl.effectiveEnv()), " ")
+	s.DepCache, s.InstallStep = true, install.Name
+	s.DepKeyFiles = depKeyFiles(pl.pm.lockfile)
+	s.DepKeyPackage = depKeyPackageSections()
+	s.DepKeyEnv = depKeyEnv(pl.effectiveEnv())
 	// The tree cache holds node_modules: the generic cache must not copy it too.
 	pl.plan.Caches = without(pl.plan.Caches, "node_modules")
 }

@@ -34,15 +34,13 @@ import (
 // lockfile's devDependencies out: npm with a v2+ lockfile of a project
 // without workspaces or linked packages, and no npm setting that would
 // make `npm prune --omit=dev` keep devDependencies.
-func devPrunable(app string, pm pmChoice, env buildpack.Env) (string, bool) {
+func devPrunable(app string, pm pmChoice, env buildpack.Env) bool {
 	// include (or its older spelling, also) wins over --omit=dev.
 	if npmConfigSet(app, env, "include", "also") {
-		return "", false
+		return false
 	}
-	if b, ok := npmLockfile(app, pm); !ok || !plainTree(b) {
-		return "", false
-	}
-	return fmt.Sprintf("move the devDependencies of %s out of node_modules, then npm prune", pm.lockfile), true
+	b, ok := npmLockfile(app, pm)
+	return ok && plainTree(b)
 }
 
 // plainTree reports whether every package of a v2+ lockfile sits under
@@ -103,7 +101,7 @@ func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 	start := time.Now()
 	app := c.ctx.AppDir
 	if !plainTree(lock) {
-		return movedPackages{}, fmt.Errorf("%s now has workspaces or linked packages", c.plan.Settings[setLockfile])
+		return movedPackages{}, fmt.Errorf("%s now has workspaces or linked packages", c.set.Lockfile)
 	}
 	dirs := devPackageDirs(lock)
 	var dest string
@@ -202,7 +200,7 @@ func removeBinLinks(app string, moved []string) {
 // npm prune does all the work as usual.
 func (c *compiler) pruneNPM(s buildpack.Step) error {
 	c.log.Header("%s", header(s.Name))
-	lockName := c.plan.Settings[setLockfile]
+	lockName := c.set.Lockfile
 	lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, lockName))
 	var m movedPackages
 	if err == nil {
@@ -223,7 +221,7 @@ func (c *compiler) pruneNPM(s buildpack.Step) error {
 	} else {
 		removed <- nil
 	}
-	if err == nil && c.plan.Settings[setPruneSkip] != "" {
+	if err == nil && c.set.PruneSkip {
 		if why := c.pruneWithoutNPM(lock, m.paths); why == "" {
 			c.log.Info("node_modules holds exactly the production packages of %s: nothing is left for npm prune to do", lockName)
 			runNPM = false

@@ -52,23 +52,19 @@ func TestDevPrunable(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(pruneLock), 0o644))
 	npm := pmChoice{name: "npm", lockfile: "package-lock.json"}
 
-	how, ok := devPrunable(app, npm, buildpack.Env{})
-	assert.True(t, ok)
+	assert.True(t, devPrunable(app, npm, buildpack.Env{}))
+	how := (&settings{Lockfile: npm.lockfile, PruneFirst: true}).encode()[setPruneFirst]
 	assert.Contains(t, how, "package-lock.json")
 
-	_, ok = devPrunable(app, npm, buildpack.Env{"npm_config_include": "dev"})
-	assert.False(t, ok, "include=dev keeps devDependencies: npm decides")
-	_, ok = devPrunable(app, pmChoice{name: "pnpm", lockfile: "pnpm-lock.yaml"}, buildpack.Env{})
-	assert.False(t, ok)
+	assert.False(t, devPrunable(app, npm, buildpack.Env{"npm_config_include": "dev"}), "include=dev keeps devDependencies: npm decides")
+	assert.False(t, devPrunable(app, pmChoice{name: "pnpm", lockfile: "pnpm-lock.yaml"}, buildpack.Env{}))
 
 	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte("include=dev\n"), 0o644))
-	_, ok = devPrunable(app, npm, buildpack.Env{})
-	assert.False(t, ok)
+	assert.False(t, devPrunable(app, npm, buildpack.Env{}))
 	require.NoError(t, os.Remove(filepath.Join(app, ".npmrc")))
 
 	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(`{"lockfileVersion":1,"dependencies":{}}`), 0o644))
-	_, ok = devPrunable(app, npm, buildpack.Env{})
-	assert.False(t, ok, "a v1 lockfile has no packages section")
+	assert.False(t, devPrunable(app, npm, buildpack.Env{}), "a v1 lockfile has no packages section")
 }
 
 // pruneApp lays out node_modules as npm ci would for pruneLock, with the
@@ -107,7 +103,7 @@ func TestMoveDevPackagesToTheDiscardDirectory(t *testing.T) {
 	app := pruneApp(t)
 	discard := filepath.Join(filepath.Dir(app), "discard")
 	require.NoError(t, os.Mkdir(discard, 0o700))
-	c := &compiler{ctx: &buildpack.Context{AppDir: app, DiscardDir: discard}, plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json"}}}
+	c := &compiler{ctx: &buildpack.Context{AppDir: app, DiscardDir: discard}, set: settings{Lockfile: "package-lock.json"}}
 
 	lock, err := os.ReadFile(filepath.Join(app, "package-lock.json"))
 	require.NoError(t, err)
@@ -138,7 +134,7 @@ func TestPruneNPMWithoutDiscardDirectory(t *testing.T) {
 	var out bytes.Buffer
 	rec := &buildpacktest.RecordingRunner{}
 	ctx := &buildpack.Context{AppDir: app, Log: buildpack.NewLogger(&out, nil), Runner: rec}
-	c := &compiler{ctx: ctx, env: buildpack.Env{}, log: ctx.Log, plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json", setPruneFirst: "yes"}}}
+	c := &compiler{ctx: ctx, env: buildpack.Env{}, log: ctx.Log, set: settings{Lockfile: "package-lock.json", PruneFirst: true}}
 	step := buildpack.Step{Name: stepPrune, Command: []string{"npm", "prune", "--omit=dev"}}
 
 	require.NoError(t, c.step(step))
@@ -162,7 +158,7 @@ func TestPruneNPMFallsBackToNpm(t *testing.T) {
 	var out bytes.Buffer
 	rec := &buildpacktest.RecordingRunner{}
 	ctx := &buildpack.Context{AppDir: app, Log: buildpack.NewLogger(&out, nil), Runner: rec}
-	c := &compiler{ctx: ctx, env: buildpack.Env{}, log: ctx.Log, plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json", setPruneFirst: "yes"}}}
+	c := &compiler{ctx: ctx, env: buildpack.Env{}, log: ctx.Log, set: settings{Lockfile: "package-lock.json", PruneFirst: true}}
 
 	require.NoError(t, c.step(buildpack.Step{Name: stepPrune, Command: []string{"npm", "prune", "--omit=dev"}}))
 	assert.Contains(t, out.String(), "npm prune removes them")

@@ -63,7 +63,7 @@ func assertSpareIsSaved(t *testing.T, cacheDir string) {
 func pruneCompiler(app, cacheDir, discard string, out *bytes.Buffer) *compiler {
 	ctx := &buildpack.Context{AppDir: app, CacheDir: cacheDir, DiscardDir: discard, Log: buildpack.NewLogger(out, nil)}
 	c := &compiler{ctx: ctx, log: ctx.Log, env: buildpack.Env{},
-		plan: buildpack.Plan{Settings: map[string]string{setLockfile: "package-lock.json", setPruneFirst: "yes"}}}
+		set: settings{Lockfile: "package-lock.json", PruneFirst: true}}
 	c.deps = depcache.New(depcache.Options{App: app, CacheDir: cacheDir, Log: ctx.Log, DevDirs: c.devDirs()})
 	return c
 }

@@ -73,13 +73,13 @@ func (c *compiler) serveHeaders(listen func() (net.Listener, error)) (stop func(
 		return func() {}
 	}
 	h, err := headers.Start(headers.Options{
-		Upstream: c.plan.Settings[setDistMirror],
+		Upstream: c.set.DistMirror,
 		Dir:      filepath.Join(c.cacheDir(), "runtimes", "headers"),
 		Get:      c.fetcher().Get,
 		Log:      c.log,
 	}, listen)
 	if err != nil {
-		c.log.Warn("Could not serve the Node.js headers to native add-ons (%v); node-gyp will download them from %s", err, c.plan.Settings[setDistMirror])
+		c.log.Warn("Could not serve the Node.js headers to native add-ons (%v); node-gyp will download them from %s", err, c.set.DistMirror)
 		return func() {}
 	}
 	c.headers = h

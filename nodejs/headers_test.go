@@ -179,7 +179,7 @@ func TestHeadersFallBackWithoutLoopback(t *testing.T) {
 	build := func(listen func() (net.Listener, error)) (*compiler, string) {
 		var out bytes.Buffer
 		ctx := &buildpack.Context{AppDir: t.TempDir(), CacheDir: t.TempDir(), Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil)}
-		c := &compiler{ctx: ctx, plan: plan, env: ctx.Env, log: ctx.Log}
+		c := &compiler{ctx: ctx, plan: plan, set: decoded(t, plan), env: ctx.Env, log: ctx.Log}
 		t.Cleanup(c.serveHeaders(listen))
 		require.NoError(t, c.environment(plan.Steps[0]))
 		return c, out.String()

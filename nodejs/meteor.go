@@ -53,12 +53,12 @@ func meteorNodeLine(release string) string {
 // app must pin the archive with METEOR_BOOTSTRAP_SHA256 (planning fails,
 // before anything is downloaded, with the command that computes it).
 func (pl *planner) meteorSteps() ([]buildpack.Step, error) {
-	s := pl.plan.Settings
-	s[setMeteorRelease] = pl.meteor
+	s := &pl.set
+	s.MeteorRelease = pl.meteor
 	_, ver, _ := strings.Cut(pl.meteor, "@")
 	base := strings.TrimRight(pl.env.Default("METEOR_BOOTSTRAP_URL", defaultMeteorBootstrap), "/")
 	url := base + "/" + ver + "/meteor-bootstrap-os.linux.x86_64.tar.gz"
-	s[setMeteorURL] = url
+	s.MeteorURL = url
 	sum := strings.ToLower(strings.TrimSpace(pl.env.Get("METEOR_BOOTSTRAP_SHA256")))
 	if !isSHA256Hex(sum) {
 		msg := "METEOR_BOOTSTRAP_SHA256 is not set: Meteor publishes no checksum for its bootstrap archive, and kiln installs nothing it cannot verify"
@@ -73,10 +73,10 @@ func (pl *planner) meteorSteps() ([]buildpack.Step, error) {
 				"(METEOR_BOOTSTRAP_URL points the build at a mirror of the archives.)", pl.meteor, url),
 		}
 	}
-	s[setMeteorSHA256] = sum
+	s.MeteorSHA256 = sum
 	for _, name := range []string{"settings.json", "config/settings.json"} {
 		if fileExists(pl.app, name) {
-			s["meteor_settings_file"] = name
+			s.MeteorSettingsFile = name
 			break
 		}
 	}

@@ -18,8 +18,8 @@ import (
 // against the planned METEOR_BOOTSTRAP_SHA256. A stored tool is used only
 // when it came from an archive with that checksum.
 func (c *compiler) meteorBootstrap(buildpack.Step) error {
-	release := c.plan.Settings[setMeteorRelease]
-	want := c.plan.Settings[setMeteorSHA256]
+	release := c.set.MeteorRelease
+	want := c.set.MeteorSHA256
 	c.log.Header("Meteor app detected: version %s", release)
 	if want == "" {
 		return fmt.Errorf("step %s: the plan has no checksum for the Meteor bootstrap archive", stepMeteorInstall)
@@ -32,7 +32,7 @@ func (c *compiler) meteorBootstrap(buildpack.Step) error {
 		return placeRuntime(st, home)
 	}
 	c.ctx.Report.CacheMiss("meteor " + release)
-	url := c.plan.Settings[setMeteorURL]
+	url := c.set.MeteorURL
 	c.log.Info("Downloading %s", url)
 	fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
 		err := os.MkdirAll(tree, 0o755)
@@ -80,7 +80,7 @@ func (c *compiler) meteorStart(buildpack.Step) error {
 	if err := os.WriteFile(filepath.Join(c.ctx.AppDir, ".start-meteor-app"), []byte(script), 0o755); err != nil {
 		return fmt.Errorf("writing .start-meteor-app: %w", err)
 	}
-	name := c.plan.Settings["meteor_settings_file"]
+	name := c.set.MeteorSettingsFile
 	if name == "" {
 		return nil
 	}

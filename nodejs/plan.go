@@ -34,6 +34,8 @@ type planner struct {
 	meteor string // Meteor release, "" for other apps
 	assets bool   // planning for PlanAssets
 	plan   buildpack.Plan
+	// set are the plan's settings, encoded into plan.Settings at the end.
+	set settings
 }
 
 func planApp(ctx *buildpack.Context, assets bool) (buildpack.Plan, error) {
@@ -43,13 +45,14 @@ func planApp(ctx *buildpack.Context, assets bool) (buildpack.Plan, error) {
 	pl := &planner{app: ctx.AppDir, env: ctx.Env, stack: ctx.Stack, assets: assets}
 	pl.plan = buildpack.Plan{
 		Buildpack: "nodejs", Name: "Node.js", Stack: ctx.Stack.Name,
-		Settings: map[string]string{}, Processes: map[string]string{},
+		Processes: map[string]string{},
 	}
 	for _, f := range []func() error{pl.checkInputs, pl.planRuntimes, pl.planSteps, pl.planDependencyCheck, pl.planRelease} {
 		if err := f(); err != nil {
 			return buildpack.Plan{}, err
 		}
 	}
+	pl.plan.Settings = pl.set.encode()
 	pl.plan.Normalize()
 	return pl.plan, nil
 }
@@ -130,33 +133,22 @@ func npmRuntime(nodeVersion, requested string) buildpack.Runtime {
 	return buildpack.Runtime{Name: "npm", Version: bundled, Source: "bundled with Node.js " + nodeVersion}
 }
 
-// recordSettings stores the decisions Compile needs beyond steps.
+// recordSettings records in pl.set the runtime decisions Compile needs
+// beyond steps.
 func (pl *planner) recordSettings() {
-	s := pl.plan.Settings
-	s[setPackageManager] = pl.pm.name
-	if pl.pm.lockfile != "" {
-		s[setLockfile] = pl.pm.lockfile
-	}
+	s := &pl.set
+	s.PackageManager = pl.pm.name
+	s.Lockfile = pl.pm.lockfile
 	if pl.pm.name == "yarn" {
-		s["yarn_flavor"] = map[bool]string{true: "berry", false: "classic"}[pl.pm.berry]
-		if pl.pm.linker != "" {
-			s["yarn_node_linker"] = pl.pm.linker
-		}
-		if pl.pm.yarnPath != "" {
-			s[setYarnPath] = pl.pm.yarnPath
-		}
+		s.YarnFlavor = map[bool]string{true: "berry", false: "classic"}[pl.pm.berry]
+		s.YarnNodeLinker = pl.pm.linker
+		s.YarnPath = pl.pm.yarnPath
 	}
-	if pl.pm.pkg != "" {
-		s[setPMPackage] = pl.pm.pkg
-	}
-	if pl.pm.integrity != "" {
-		s[setPMIntegrity] = pl.pm.integrity
-	}
-	if npm := bundledNPM(pl.plan.Runtimes[0].Version); npm != "" {
-		s["node_bundled_npm"] = npm
-	}
-	s[setDistMirror] = strings.TrimRight(pl.env.Default("NODEJS_ORG_MIRROR", defaultDistMirror), "/")
-	s[setRegistry] = npmRegistry(pl.app, pl.env)
+	s.PMPackage = pl.pm.pkg
+	s.PMIntegrity = pl.pm.integrity
+	s.BundledNPM = bundledNPM(pl.plan.Runtimes[0].Version)
+	s.DistMirror = strings.TrimRight(pl.env.Default("NODEJS_ORG_MIRROR", defaultDistMirror), "/")
+	s.Registry = npmRegistry(pl.app, pl.env)
 }
 
 // cacheEnabled reports whether the build restores and saves its cache.

@@ -1,7 +1,6 @@
 package nodejs
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -15,15 +14,15 @@ func (pl *planner) planSteps() error {
 	if pl.cacheEnabled() {
 		cacheRoot = phCache + "/node"
 	}
-	pl.plan.Settings[setPMCache] = cacheRoot
+	pl.set.PMCache = cacheRoot
 	add := func(s buildpack.Step) { pl.plan.Steps = append(pl.plan.Steps, s) }
 
 	add(buildpack.Step{Name: stepEnvironment, Env: buildEnvDefaults(pl.env, pl.pm, cacheRoot, pl.meteor != "")})
-	if how, ok := prefetchable(pl.app, pl.pm); ok && pl.meteor == "" {
-		pl.plan.Settings[setPrefetch] = how
+	if prefetchable(pl.app, pl.pm) && pl.meteor == "" {
+		pl.set.Prefetch = true
 		add(buildpack.Step{Name: stepPrefetch})
 	}
-	pl.plan.Settings[setSlugExcludes] = strings.Join(slugExcludes(), " ")
+	pl.set.SlugExcludes = slugExcludes()
 	add(buildpack.Step{Name: stepInstallNode})
 	if rt := pl.plan.Runtime("npm"); rt.Requested != "" && rt.Version != bundledNPM(pl.plan.Runtime("node").Version) {
 		add(buildpack.Step{Name: stepInstallNPM, Command: globalInstall("npm", rt.Version)})
@@ -43,7 +42,7 @@ func (pl *planner) planSteps() error {
 		return err
 	}
 	if pl.cacheEnabled() {
-		pl.plan.Settings[setSignature] = pl.cacheSignature()
+		pl.set.Signature = pl.cacheSignature()
 		add(buildpack.Step{Name: stepRestoreCache})
 	}
 	if s, ok := pl.script("scalingo-prebuild"); ok {
@@ -64,24 +63,20 @@ func (pl *planner) planSteps() error {
 		if err := pl.pm.checkFocus(cmd); err != nil {
 			return err
 		}
-		if how, ok := devPrunable(pl.app, pl.pm, env); ok && cmd[0] == "npm" && modernNPM(major) {
-			pl.plan.Settings[setPruneFirst] = how
-			if pruneSkippable(pl.app, env) {
-				pl.plan.Settings[setPruneSkip] = "when node_modules then holds exactly the production packages of " + pl.pm.lockfile + " and npm's hidden lockfile agrees, kiln rewrites that hidden lockfile and npm prune does not run"
-			}
+		if devPrunable(pl.app, pl.pm, env) && cmd[0] == "npm" && modernNPM(major) {
+			pl.set.PruneFirst = true
+			pl.set.PruneSkip = pruneSkippable(pl.app, env)
 		}
 		add(buildpack.Step{Name: stepPrune, Command: cmd})
 	} else {
-		pl.plan.Settings[setPrune] = reason
+		pl.set.PruneOff = reason
 		add(buildpack.Step{Name: stepPrune})
 	}
-	if ws := pnpmWorkspace(pl.app, pl.pm); ws != "" {
-		pl.plan.Settings[setPNPMWorkspace] = ws
-	}
+	pl.set.PNPMWorkspace = pnpmWorkspace(pl.app, pl.pm)
 	if pl.pm.name == "pnpm" && pl.cacheEnabled() {
 		// The store only grows: every storePruneEvery builds, the packages
 		// no project uses any more are removed from it.
-		pl.plan.Settings[setStorePrune] = fmt.Sprintf("every %d builds (counter in $CACHE/node/%s)", storePruneEvery, storePruneCounter)
+		pl.set.StorePrune = true
 		add(buildpack.Step{Name: stepPNPMStorePrune, Command: []string{"pnpm", "store", "prune"}})
 	}
 	if pl.meteor != "" {
@@ -164,7 +159,7 @@ func (pl *planner) buildCommand() []string {
 	switch {
 	case hasPost:
 		if hasBuild {
-			pl.plan.Settings[setBuildNotice] = `Detected both "build" and "scalingo-postbuild" scripts: running scalingo-postbuild only`
+			pl.set.BuildNotice = `Detected both "build" and "scalingo-postbuild" scripts: running scalingo-postbuild only`
 		}
 		if post == "" {
 			return nil
@@ -173,7 +168,7 @@ func (pl *planner) buildCommand() []string {
 	case !hasBuild:
 		return nil
 	case pl.env.Bool("NPM_NO_BUILD"):
-		pl.plan.Settings[setBuildNotice] = `Skipping the "build" script because NPM_NO_BUILD is 'true'`
+		pl.set.BuildNotice = `Skipping the "build" script because NPM_NO_BUILD is 'true'`
 		return nil
 	}
 	return scriptCommand(pl.pm, "build", pl.env.Get("NODE_BUILD_FLAGS"))

@@ -16,13 +16,13 @@ import (
 // from the registry into the Node.js prefix. The extracted package is kept
 // in the runtime store, so a rebuild needs no network.
 func (c *compiler) installPackageManager(s buildpack.Step) error {
-	name := c.plan.Settings[setPackageManager]
+	name := c.set.PackageManager
 	rt := c.plan.Runtime(name)
-	pkg := c.plan.Settings[setPMPackage]
+	pkg := c.set.PMPackage
 	if rt == nil || pkg == "" {
 		return fmt.Errorf("step %s: the plan names no %s version or package", s.Name, name)
 	}
-	hash := c.plan.Settings[setPMIntegrity]
+	hash := c.set.PMIntegrity
 	c.log.Header("Installing %s %s (%s)", name, rt.Version, describeRequest(*rt))
 	st, info, ok := findRuntime(c.cacheDir(), filepath.Base(pkg), rt.Version)
 	if ok && info.Verified == hash {
@@ -44,7 +44,7 @@ func (c *compiler) installPackageManager(s buildpack.Step) error {
 // downloadPackage fetches, verifies and saves pkg@version in st: the
 // package itself is the store's tree.
 func (c *compiler) downloadPackage(st cache.Store, pkg, version, hash string) error {
-	registry := c.plan.Settings[setRegistry]
+	registry := c.set.Registry
 	fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
 		// installRegistryPackage lays the package out under
 		// lib/node_modules of a prefix: one next to the tree, in the

@@ -2,7 +2,6 @@ package nodejs
 
 import (
 	"cmp"
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -30,7 +29,7 @@ func (c *compiler) prefetchPackages(buildpack.Step) error {
 // own when header is set.
 func (c *compiler) startPrefetch(header bool) {
 	npmCache, _ := lookupAny(c.env, "NPM_CONFIG_CACHE")
-	lockName := c.plan.Settings[setLockfile]
+	lockName := c.set.Lockfile
 	lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, lockName))
 	if npmCache == "" || err != nil {
 		return // npm ci reports a missing lockfile itself
@@ -45,7 +44,7 @@ func (c *compiler) startPrefetch(header bool) {
 		Lockfile: lock,
 		LockName: lockName,
 		NPMCache: npmCache,
-		Registry: c.plan.Settings[setRegistry],
+		Registry: c.set.Registry,
 		Client:   cmp.Or(c.ctx.BulkHTTP, c.ctx.HTTP),
 		Log:      c.log,
 	}
@@ -82,11 +81,9 @@ func (c *compiler) stopPrefetch() bool {
 // prefetchable reports whether the build can fetch the lockfile's packages
 // ahead of npm: npm with a package-lock.json or npm-shrinkwrap.json of
 // lockfileVersion 2 or later (version 1 has no packages section).
-func prefetchable(app string, pm pmChoice) (string, bool) {
-	if _, ok := npmLockfile(app, pm); !ok {
-		return "", false
-	}
-	return fmt.Sprintf("download the tarballs of %s into the npm cache in the background while Node.js installs", pm.lockfile), true
+func prefetchable(app string, pm pmChoice) bool {
+	_, ok := npmLockfile(app, pm)
+	return ok
 }
 
 // npmLockfile returns the package-lock.json or npm-shrinkwrap.json of an
@@ -108,7 +105,7 @@ func npmLockfile(app string, pm pmChoice) ([]byte, bool) {
 // computed with the planned versions equals the saved one. A wrong guess
 // only costs speed: the install step decides with the installed versions.
 func (c *compiler) dependenciesLikelyRestored() bool {
-	if c.plan.Settings[setDepKeyFiles] == "" {
+	if !c.set.DepCache {
 		return false
 	}
 	var install []string
@@ -121,6 +118,6 @@ func (c *compiler) dependenciesLikelyRestored() bool {
 	if !ok || install == nil {
 		return false
 	}
-	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.env, install)
+	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.set, c.env, install)
 	return err == nil && len(key.Changes(saved)) == 0
 }

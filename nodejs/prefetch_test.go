@@ -128,7 +128,7 @@ func TestPrefetchedCacheServesRealNPM(t *testing.T) {
 	}
 	var out bytes.Buffer
 	ctx := &buildpack.Context{AppDir: app, CacheDir: t.TempDir(), Env: e2eEnv(nil), Log: buildpack.NewLogger(&out, nil), Runner: &buildpacktest.RecordingRunner{}}
-	c := &compiler{ctx: ctx, plan: p, env: ctx.Env, log: ctx.Log}
+	c := &compiler{ctx: ctx, plan: p, set: decoded(t, p), env: ctx.Env, log: ctx.Log}
 	require.NoError(t, c.environment(p.Steps[0]))
 	require.NoError(t, c.prefetchPackages(p.Steps[1]))
 	c.awaitPrefetch()
@@ -219,7 +219,7 @@ func TestPrefetchSkippedWhenDependenciesWillBeRestored(t *testing.T) {
 	p, err := Buildpack{}.Plan(ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, p.Settings[setDepKeyFiles])
-	c := &compiler{ctx: ctx, plan: p, env: ctx.Env, log: buildpack.Discard()}
+	c := &compiler{ctx: ctx, plan: p, set: decoded(t, p), env: ctx.Env, log: buildpack.Discard()}
 	require.NoError(t, c.environment(p.Steps[0]))
 	npmCache, _ := lookupAny(c.env, "NPM_CONFIG_CACHE")
 
@@ -238,7 +238,7 @@ func TestPrefetchSkippedWhenDependenciesWillBeRestored(t *testing.T) {
 			install = s.Command
 		}
 	}
-	key, err := computeDepKey(app, c.nodeHome(), p, c.env, install)
+	key, err := computeDepKey(app, c.nodeHome(), p, c.set, c.env, install)
 	require.NoError(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(app, "node_modules", "t0"), 0o755))
 	saved := depcache.New(depcache.Options{App: app, CacheDir: ctx.CacheDir})

@@ -66,7 +66,7 @@ func (c *compiler) installNode(buildpack.Step) error {
 // the app: by taking its spare when there is one, else link by link; then
 // prepares the next build's spare.
 func (c *compiler) placeNode(st cache.Store) error {
-	excludes := splitList(c.plan.Settings[setSlugExcludes])
+	excludes := c.set.SlugExcludes
 	sum := sha256.Sum256([]byte(strings.Join(excludes, " ")))
 	spare := st.Spare(fmt.Sprintf("%x", sum[:4]))
 	if err := os.RemoveAll(c.nodeHome()); err != nil {
@@ -134,8 +134,8 @@ func (c *compiler) downloadNode(st cache.Store, version string) (nodeArchive, er
 
 // nodeSources lists the sources in the order they are tried.
 func (c *compiler) nodeSources() []nodeSource {
-	mirror := c.plan.Settings[setDistMirror]
-	registry := c.plan.Settings[setRegistry]
+	mirror := c.set.DistMirror
+	registry := c.set.Registry
 	return []nodeSource{
 		{name: "the official distribution (" + mirror + ")", fetch: func(ctx context.Context, v, dir string) (nodeArchive, error) {
 			return c.fetchDist(ctx, mirror, v, dir)
@@ -193,7 +193,7 @@ func shasumFor(doc []byte, file string) string {
 // directory of its own in dir) at the same time as Node.js: the two are
 // independent, and each download is verified before dir is used.
 func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir string) (nodeArchive, error) {
-	npm := c.plan.Settings["node_bundled_npm"]
+	npm := c.set.BundledNPM
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var npmErr chan error

@@ -107,7 +107,7 @@ func installNodePlan(mirror, registry string) buildpack.Plan {
 	return buildpack.Plan{
 		Runtimes: []buildpack.Runtime{{Name: "node", Version: "24.18.0", Source: srcDefault}},
 		Steps:    []buildpack.Step{{Name: stepInstallNode}},
-		Settings: map[string]string{setDistMirror: mirror, setRegistry: registry, "node_bundled_npm": "11.16.0"},
+		Settings: map[string]string{setDistMirror: mirror, setRegistry: registry, setBundledNPM: "11.16.0"},
 	}
 }
 
