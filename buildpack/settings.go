@@ -52,13 +52,25 @@ func LinesSetting(key string, p *[]string) Setting {
 		}}
 }
 
-// Sentence is text when b holds, else "": a boolean that the plan says to
-// people.
-func Sentence(b bool, text string) string {
-	if b {
-		return text
-	}
-	return ""
+// SentenceSetting is a boolean that the plan says to people: text (made
+// when the settings are encoded, as it may name other settings) when it
+// holds, nothing when it does not. Reading back anything but that text is
+// an error.
+func SentenceSetting(key string, p *bool, text func() string) Setting {
+	return Setting{Key: key,
+		Encode: func() string {
+			if *p {
+				return text()
+			}
+			return ""
+		},
+		Decode: func(v string) error {
+			if want := text(); v != want {
+				return fmt.Errorf("%q is not %q", v, want)
+			}
+			*p = true
+			return nil
+		}}
 }
 
 // EncodeSettings writes the fields as a plan's settings object.

@@ -48,3 +48,16 @@ func TestDecodeSettingsNamesTheKey(t *testing.T) {
 	assert.Equal(t, map[string]string{"x_url": "u"}, extra)
 	assert.Equal(t, "n", s.Name)
 }
+
+func TestSentenceSetting(t *testing.T) {
+	on := true
+	f := SentenceSetting("cache", &on, func() string { return "restores the tree" })
+	assert.Equal(t, "restores the tree", f.Encode())
+	var got bool
+	g := SentenceSetting("cache", &got, func() string { return "restores the tree" })
+	require.NoError(t, g.Decode("restores the tree"))
+	assert.True(t, got)
+	assert.EqualError(t, g.Decode("something else"), `"something else" is not "restores the tree"`)
+	off := false
+	assert.Empty(t, SentenceSetting("cache", &off, func() string { return "x" }).Encode())
+}

@@ -167,16 +167,16 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.TextSetting(setDistMirror, true, &s.DistMirror),
 		buildpack.TextSetting(setRegistry, true, &s.Registry),
 		buildpack.TextSetting(setPMCache, true, &s.PMCache),
-		sentenceSetting(setPrefetch, &s.Prefetch, func() string { return prefetchText(lockfile()) }),
+		buildpack.SentenceSetting(setPrefetch, &s.Prefetch, func() string { return prefetchText(lockfile()) }),
 		buildpack.ListSetting(setSlugExcludes, &s.SlugExcludes),
 		buildpack.TextSetting(setSignature, false, &s.Signature),
 		buildpack.TextSetting(setCacheDirsFrom, false, &s.CacheDirsSource),
 		buildpack.TextSetting(setBuildNotice, false, &s.BuildNotice),
 		buildpack.TextSetting(setPrune, false, &s.PruneOff),
-		sentenceSetting(setPruneFirst, &s.PruneFirst, func() string { return pruneFirstText(lockfile()) }),
-		sentenceSetting(setPruneSkip, &s.PruneSkip, func() string { return pruneSkipText(lockfile()) }),
+		buildpack.SentenceSetting(setPruneFirst, &s.PruneFirst, func() string { return pruneFirstText(lockfile()) }),
+		buildpack.SentenceSetting(setPruneSkip, &s.PruneSkip, func() string { return pruneSkipText(lockfile()) }),
 		buildpack.TextSetting(setPNPMWorkspace, false, &s.PNPMWorkspace),
-		sentenceSetting(setStorePrune, &s.StorePrune, storePruneText),
+		buildpack.SentenceSetting(setStorePrune, &s.StorePrune, storePruneText),
 		buildpack.TextSetting(setMeteorRelease, false, &s.MeteorRelease),
 		buildpack.TextSetting(setMeteorURL, false, &s.MeteorURL),
 		buildpack.TextSetting(setMeteorSHA256, false, &s.MeteorSHA256),
@@ -187,20 +187,6 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.ListSetting(setDepKeyEnv, &s.DepKeyEnv),
 		buildpack.TextSetting(setDepCheckAfter, false, &s.DepCheckAfter),
 	}
-}
-
-// sentenceSetting is a boolean that the plan records as the sentence
-// text() says, present only when the boolean holds.
-func sentenceSetting(key string, p *bool, text func() string) buildpack.Setting {
-	return buildpack.Setting{Key: key,
-		Encode: func() string { return buildpack.Sentence(*p, text()) },
-		Decode: func(v string) error {
-			if want := text(); v != want {
-				return fmt.Errorf("%q is not %q", v, want)
-			}
-			*p = true
-			return nil
-		}}
 }
 
 // encode writes the settings as the plan's settings object.

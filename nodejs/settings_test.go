@@ -1,9 +1,6 @@
 package nodejs
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // decoded is a plan's settings as Compile reads them.
@@ -26,17 +24,9 @@ func decoded(t *testing.T, p buildpack.Plan) settings {
 // part) and encodes them again: the same object comes back, so the struct
 // holds all the plan says.
 func TestSettingsRoundTrip(t *testing.T) {
-	plans, err := filepath.Glob(filepath.Join("..", "fixtures", "*", "expected", "plan.json"))
-	require.NoError(t, err)
 	own, parts := 0, 0
-	for _, path := range plans {
-		raw, err := os.ReadFile(path)
-		require.NoError(t, err)
-		var doc struct {
-			Buildpack string            `json:"buildpack"`
-			Settings  map[string]string `json:"settings"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &doc), path)
+	for _, plan := range buildpacktest.GoldenPlanSettings(t) {
+		path, doc := plan.Path, plan
 		node := map[string]string{}
 		switch doc.Buildpack {
 		case "nodejs":

@@ -137,14 +137,7 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.ListSetting(setLogFiles, &s.LogFiles),
 		buildpack.TextSetting(setAccessLogFormat, false, &s.AccessLogFormat),
 		buildpack.ListSetting(setAPM, &s.APM),
-		{Key: setDatadogOff, Encode: func() string { return buildpack.Sentence(s.DatadogOff, datadogOffText) },
-			Decode: func(v string) error {
-				if v != datadogOffText {
-					return fmt.Errorf("%q is not %q", v, datadogOffText)
-				}
-				s.DatadogOff = true
-				return nil
-			}},
+		buildpack.SentenceSetting(setDatadogOff, &s.DatadogOff, func() string { return datadogOffText }),
 		{Key: setDepCache, Encode: s.encodeVendorCache, Decode: s.decodeVendorCache},
 		buildpack.ListSetting(setDepKeyAlways, &s.DepKeyAlways),
 		buildpack.ListSetting(setDepKeyComposer, &s.DepKeyComposer),

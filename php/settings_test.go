@@ -1,9 +1,6 @@
 package php
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // decoded is a plan's settings as the compiler reads them.
@@ -25,17 +23,9 @@ func decoded(t *testing.T, p buildpack.Plan) settings {
 // encodes them again: the same object comes back, so the struct holds all
 // the plan says.
 func TestSettingsRoundTrip(t *testing.T) {
-	plans, err := filepath.Glob(filepath.Join("..", "fixtures", "*", "expected", "plan.json"))
-	require.NoError(t, err)
 	count := 0
-	for _, path := range plans {
-		raw, err := os.ReadFile(path)
-		require.NoError(t, err)
-		var doc struct {
-			Buildpack string            `json:"buildpack"`
-			Settings  map[string]string `json:"settings"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &doc), path)
+	for _, plan := range buildpacktest.GoldenPlanSettings(t) {
+		path, doc := plan.Path, plan
 		if doc.Buildpack != "php" {
 			continue
 		}

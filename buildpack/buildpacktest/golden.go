@@ -32,3 +32,34 @@ func GoldenBytes(t *testing.T, path string, got []byte, update bool) {
 	require.NoError(t, err, "golden file %s missing; run go test ./cmd/kiln -run TestFixturePlans -update and review it", path)
 	assert.Equal(t, string(want), string(got), "golden file %s differs; rerun with -update and review the diff", path)
 }
+
+// PlanSettings is the settings object of a golden plan, by buildpack.
+type PlanSettings struct {
+	// Path is the golden plan's file.
+	Path string
+	// Buildpack is the plan's buildpack ID.
+	Buildpack string
+	// Settings is the plan's settings object.
+	Settings map[string]string
+}
+
+// GoldenPlanSettings reads the settings of every golden plan
+// (fixtures/*/expected/plan.json, from a package directory one level
+// below the repository root).
+func GoldenPlanSettings(t *testing.T) []PlanSettings {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "fixtures", "*", "expected", "plan.json"))
+	require.NoError(t, err)
+	var out []PlanSettings
+	for _, path := range paths {
+		raw, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var doc struct {
+			Buildpack string            `json:"buildpack"`
+			Settings  map[string]string `json:"settings"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &doc), path)
+		out = append(out, PlanSettings{Path: path, Buildpack: doc.Buildpack, Settings: doc.Settings})
+	}
+	return out
+}
