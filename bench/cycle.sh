@@ -174,6 +174,8 @@ bench_app() {
   done
 
   R[$name.bare]=$(median_of "$d/bare.times")
+  # The yardstick of the archive size: npm's own cache for the app.
+  R[$name.npmcache]=$(du -sb "$d/npmcache" | python3 -c 'import sys; print("%.1f" % (int(sys.stdin.read().split()[0]) / 1e6))')
   R[$name.coldcompile]=$(median_of "$d/cold.compile")
   R[$name.local]=$(median_of "$d/local.compile")
   for c in "${COMPRESSORS[@]}"; do
@@ -200,6 +202,7 @@ table() {
   echo
   echo "Cache after the cold build: ${R[$n.coldcache]}."
   echo "Cache after a warm cycle: ${R[$n.warmcache]}."
+  echo "npm's own cache for the app (the lower bound's \`--cache\`): ${R[$n.npmcache]} MB."
   echo
   echo "| cycle | unpack | compile | archive | create archive | cycle total | × bare |"
   echo "|---|---|---|---|---|---|---|"
