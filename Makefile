@@ -7,7 +7,7 @@ DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
 # staticcheck, pinned, fetched from the Go module proxy by `go run`.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short lint deps check-deps package demo bench clean
+.PHONY: all build test test-short lint deps check-deps package demo bench bench-cycle clean
 
 all: build
 
@@ -53,9 +53,14 @@ demo: build
 	@echo "-----> Starting the web process: open http://localhost:$${PORT:-5000}/ (Ctrl-C stops it)"
 	./bin/kiln run examples/nodejs-express/.kiln/slug
 
-## bench: cold/warm build benchmark (see bench/README.md)
+## bench: cold/warm build benchmark, then the platform cycle (see bench/README.md)
 bench: build
 	./bench/run.sh
+	./bench/cycle.sh
+
+## bench-cycle: the platform-cycle benchmark alone (cache archived and restored between builds)
+bench-cycle: build
+	./bench/cycle.sh
 
 clean:
 	rm -rf bin/kiln dist

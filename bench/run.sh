@@ -20,9 +20,6 @@ RUNS=${RUNS:-5}
 COLD_RUNS=${COLD_RUNS:-5}
 OUT=${OUT:-$ROOT/bench/RESULTS.md}
 
-# copy SRC DEST: the app without build products.
-copy() { mkdir -p "$2" && tar -C "$1" --exclude=./node_modules --exclude=./.kiln --exclude=./dist -cf - . | tar -C "$2" -xf -; }
-
 for tool in hyperfine python3 curl; do
   command -v "$tool" >/dev/null || { echo "make bench needs $tool: apt-get install -y $tool"; exit 1; }
 done
@@ -35,16 +32,6 @@ mkdir -p "$GRAVE"
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 
-# timed FILE CMD runs CMD (output discarded) and appends its wall time in
-# seconds to FILE.
-timed() {
-  local s e
-  s=$(date +%s.%N)
-  bash -c "$2" >/dev/null 2>&1 || { echo "failed: $2"; exit 1; }
-  e=$(date +%s.%N)
-  python3 -c "print('%.3f' % ($e - $s))" >>"$1"
-}
-median_of() { python3 -c 'import statistics,sys; print("%.2f" % statistics.median(float(l) for l in open(sys.argv[1])))' "$1"; }
 median() { python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$1"; }
 field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {"d": d}))' "$1" "$2"; }
 
@@ -60,7 +47,8 @@ bench_app() {
   $KILN build --json --cache "$d/cache" --output "$d/slug" "$d/app" 2>/dev/null >"$d/cold-build.json"
   cp -a "$d/slug/.scalingo/node" "$d/node"
   local nodebin="$d/node/bin"
-  local bare="cd $d/bare && PATH=$nodebin:\$PATH npm ci --include=dev --cache $d/npmcache --no-audit --no-fund --loglevel=error >/dev/null && PATH=$nodebin:\$PATH npm run build --if-present >/dev/null && PATH=$nodebin:\$PATH NODE_ENV=production npm prune --omit=dev --cache $d/npmcache --loglevel=error >/dev/null"
+  local bare
+  bare=$(bare_cmd "$d/bare" "$nodebin" "$d/npmcache")
   # Warm the lower bound's npm cache.
   bury "$d/bare" && cp -a "$d/app" "$d/bare" && bash -c "$bare"
 
@@ -149,12 +137,11 @@ bench_app large "$ROOT/bench/apps/large"
 ratio() { python3 -c "print('%.2f' % (($1)/($2)))"; }
 # The hand-written notes below the table (from "## Notes" on) are kept.
 notes="$(sed -n '/^## Notes/,$p' "$OUT" 2>/dev/null || true)"
-machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), Linux $(uname -r)"
 {
   echo "# kiln build benchmark"
   echo
   echo "Measured $(date -u +%Y-%m-%d) by \`make bench\` (bench/run.sh), kiln $($KILN version | cut -d' ' -f2)."
-  echo "Machine: $machine; Go $(go version 2>/dev/null | cut -d' ' -f3 || echo '?'); medians: $RUNS runs of the warm rebuild (hyperfine), $COLD_RUNS alternating runs of the cold build and of the lower bound."
+  echo "Machine: $(machine); Go $(go version 2>/dev/null | cut -d' ' -f3 || echo '?'); medians: $RUNS runs of the warm rebuild (hyperfine), $COLD_RUNS alternating runs of the cold build and of the lower bound."
   echo
   echo "| measure | small (Express sample) | large (1,087-package lockfile) |"
   echo "|---|---|---|"
