@@ -1,17 +1,16 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -156,20 +155,5 @@ func startWeb(t *testing.T, bin, build string, port int) {
 	web := rel.DefaultProcessTypes["web"]
 	require.NotEmpty(t, web, r.stdout)
 
-	script := `for f in "$HOME"/.profile.d/*.sh; do . "$f"; done; exec ` + web
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Dir = build
-	cmd.Env = []string{"HOME=" + build, "PATH=/usr/local/bin:/usr/bin:/bin", fmt.Sprintf("PORT=%d", port)}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = 2 * time.Second
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("web process %q output:\n%s", web, logs.String())
-		}
-	})
+	buildpacktest.StartWeb(t, build, web, port)
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	kcache "github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/stacks"
 )
@@ -110,16 +110,7 @@ func serve(t *testing.T, app, web string) string {
 	require.NoError(t, err)
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	script := `for f in "$HOME"/.profile.d/*.sh; do . "$f"; done; exec ` + web
-	cmd := exec.Command("bash", "-c", script)
-	cmd.Dir = app
-	cmd.Env = []string{"HOME=" + app, "PATH=/usr/local/bin:/usr/bin:/bin", fmt.Sprintf("PORT=%d", port)}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.WaitDelay = 2 * time.Second
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+	logs := buildpacktest.StartWeb(t, app, web, port)
 	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
