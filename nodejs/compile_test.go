@@ -168,7 +168,7 @@ func TestCompileStopsOnFailure(t *testing.T) {
 	assert.Len(t, rec.Calls, 1)
 }
 
-func TestOwnsStepCoversPlans(t *testing.T) {
+func TestStepTableCoversPlans(t *testing.T) {
 	for _, f := range []string{"node-hooks", "node-meteor", "node-yarn-berry", "node-pnpm-engines-range", "node-engines-npm"} {
 		p, err := Buildpack{}.Plan(fixtureContext(t, filepath.Join("..", "fixtures", f)))
 		require.NoError(t, err)

@@ -19,7 +19,7 @@ func (Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
 // of a PHP app that has a package.json (Node.js and the package manager, the
 // dependencies including devDependencies, the build script and pruning),
 // which Compile carries out. It has no processes and no WEB_CONCURRENCY
-// script; its steps are all ones for which OwnsStep is true.
+// script; its steps are all in the step table (steptable.go).
 func (Buildpack) PlanAssets(ctx *buildpack.Context) (buildpack.Plan, error) {
 	return planApp(ctx, true)
 }

@@ -171,7 +171,7 @@ func (c *compiler) fetchDist(ctx context.Context, mirror, version, dir string) (
 }
 
 // withoutHeaders extracts a Node.js archive without its C headers, which
-// the build serves from the archive when node-gyp asks (headers.go).
+// the build serves from the archive when node-gyp asks (nodejs/headers).
 func withoutHeaders(rel string) bool { return !fetch.Under(headersDir)(rel) }
 
 // shasumFor finds the digest of file in a SHASUMS256.txt document.

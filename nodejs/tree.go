@@ -15,7 +15,7 @@ type runtimeInfo struct {
 	Checksum string `json:"checksum"`
 	Source   string `json:"source"`
 	// Archive is the URL of the archive (for Node.js, which is extracted
-	// without its headers: see headers.go).
+	// without its headers: see package nodejs/headers).
 	Archive string `json:"archive,omitempty"`
 	// Verified is the packageManager hash the package was checked against.
 	Verified string `json:"verified,omitempty"`

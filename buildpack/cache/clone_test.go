@@ -110,7 +110,7 @@ func TestCloneTreeMergesButNeverOverwrites(t *testing.T) {
 // TestCloneTreeAcrossFilesystems clones from tmpfs to the temporary
 // directory's filesystem, where hard links fail: every file is copied.
 func TestCloneTreeAcrossFilesystems(t *testing.T) {
-	src, err := os.MkdirTemp("/dev/shm", "treecache-")
+	src, err := os.MkdirTemp("/dev/shm", "cache-")
 	if err != nil {
 		t.Skipf("no /dev/shm: %v", err)
 	}
