@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/nodejs/prune"
 )
 
 // installDependencies carries out an install step as the plan's
@@ -39,10 +40,10 @@ func (c *compiler) devDirs() func() []string {
 	}
 	return func() []string {
 		lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, c.set.Lockfile))
-		if err != nil || !plainTree(lock) {
+		if err != nil || !prune.PlainTree(lock) {
 			return nil
 		}
-		return devPackageDirs(lock)
+		return prune.DevDirs(lock)
 	}
 }
 

@@ -4,17 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/nodejs/prune"
 )
 
 // Pruning with npm costs npm's start, its reading of the lockfile and the
@@ -25,10 +21,11 @@ import (
 // build's copy of the dependency cache when one waits for them
 // (package depcache), else to be removed outside the build's time when it can
 // (kiln build: after the slug is in place) or while npm runs (see also
-// pruneskip.go). `npm prune` still runs and stays the authority:
-// it removes what else should go (packages the build added, their links),
-// rewrites node_modules/.package-lock.json, and would put back from its
-// cache a package kiln moved that it wanted to keep.
+// pruneskip.go); package prune reads the lockfile and node_modules. `npm
+// prune` still runs and stays the authority: it removes what else should
+// go (packages the build added, their links), rewrites
+// node_modules/.package-lock.json, and would put back from its cache a
+// package kiln moved that it wanted to keep.
 
 // devPrunable tells whether the npm prune step can start by moving the
 // lockfile's devDependencies out: npm with a v2+ lockfile of a project
@@ -40,45 +37,7 @@ func devPrunable(app string, pm pmChoice, env buildpack.Env) bool {
 		return false
 	}
 	b, ok := npmLockfile(app, pm)
-	return ok && plainTree(b)
-}
-
-// plainTree reports whether every package of a v2+ lockfile sits under
-// node_modules and none is a link (workspaces and file: dependencies are
-// left to npm).
-func plainTree(lock []byte) bool {
-	plain := true
-	gjson.GetBytes(lock, "packages").ForEach(func(key, p gjson.Result) bool {
-		k := key.String()
-		if k != "" && (!strings.HasPrefix(k, "node_modules/") || p.Get("link").Bool()) {
-			plain = false
-		}
-		return plain
-	})
-	return plain
-}
-
-// devPackageDirs lists the directories, relative to the app, of the
-// lockfile's devDependencies, outermost first and without those inside
-// another listed one (they go with it).
-func devPackageDirs(lock []byte) []string {
-	var dirs []string
-	gjson.GetBytes(lock, "packages").ForEach(func(key, p gjson.Result) bool {
-		k := key.String()
-		if strings.HasPrefix(k, "node_modules/") && p.Get("dev").Bool() && !p.Get("link").Bool() && path.Clean(k) == k {
-			dirs = append(dirs, k)
-		}
-		return true
-	})
-	sort.Strings(dirs) // a directory sorts before what is inside it
-	var out []string
-	for _, d := range dirs {
-		if n := len(out); n > 0 && strings.HasPrefix(d, out[n-1]+"/") {
-			continue
-		}
-		out = append(out, d)
-	}
-	return out
+	return ok && prune.PlainTree(b)
 }
 
 // movedPackages is the result of moving devDependencies out of the app.
@@ -100,10 +59,10 @@ type movedPackages struct {
 func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 	start := time.Now()
 	app := c.ctx.AppDir
-	if !plainTree(lock) {
+	if !prune.PlainTree(lock) {
 		return movedPackages{}, fmt.Errorf("%s now has workspaces or linked packages", c.set.Lockfile)
 	}
-	dirs := devPackageDirs(lock)
+	dirs := prune.DevDirs(lock)
 	var dest string
 	var moved []string
 	kept, discarded := 0, 0
@@ -144,54 +103,14 @@ func (c *compiler) moveDevPackages(lock []byte) (movedPackages, error) {
 			err = os.Rename(src, to)
 		}
 		if err != nil {
-			removeBinLinks(app, moved) // npm prune does not know the moved ones
+			prune.RemoveBinLinks(app, moved) // npm prune does not know the moved ones
 			return movedPackages{count: len(moved), kept: kept, paths: moved, dir: dest}, fmt.Errorf("moving %s: %w", rel, err)
 		}
 		moved = append(moved, rel)
 		discarded++
 	}
-	removeBinLinks(app, moved)
+	prune.RemoveBinLinks(app, moved)
 	return movedPackages{count: len(moved), kept: kept, paths: moved, dir: dest, took: time.Since(start)}, nil
-}
-
-// removeBinLinks removes the node_modules/.bin entries that link into the
-// moved package directories. Emptied @scope directories stay, as npm prune
-// leaves them.
-func removeBinLinks(app string, moved []string) {
-	gone := map[string]bool{}
-	bins := map[string]bool{}
-	for _, rel := range moved {
-		gone[rel] = true
-		nm := rel[:strings.LastIndex(rel, "node_modules/")+len("node_modules")]
-		bins[nm+"/.bin"] = true
-	}
-	within := func(target string) bool {
-		for p := target; p != "." && p != "/" && p != ""; p = path.Dir(p) {
-			if gone[p] {
-				return true
-			}
-		}
-		return false
-	}
-	for bin := range bins {
-		entries, err := os.ReadDir(filepath.Join(app, filepath.FromSlash(bin)))
-		if err != nil {
-			continue
-		}
-		for _, e := range entries {
-			if e.Type()&os.ModeSymlink == 0 {
-				continue
-			}
-			link := filepath.Join(app, filepath.FromSlash(bin), e.Name())
-			target, err := os.Readlink(link)
-			if err != nil || filepath.IsAbs(target) {
-				continue
-			}
-			if within(path.Join(bin, filepath.ToSlash(target))) {
-				_ = os.Remove(link)
-			}
-		}
-	}
 }
 
 // pruneNPM is the npm prune step with the lockfile's devDependencies moved

@@ -13,35 +13,18 @@ import (
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
-// pruneLock has dev packages at the top, scoped, nested in a dev package
-// (which goes with it) and nested in a production package, one not
-// installed here, and one whose key tries to leave node_modules.
-const pruneLock = `{"lockfileVersion": 3, "packages": {
-  "": {"name": "app"},
-  "node_modules/express": {"version": "5.0.0"},
-  "node_modules/express/node_modules/ms": {"version": "2.0.0", "dev": true},
-  "node_modules/mkdirp": {"version": "1.0.4", "dev": true},
-  "node_modules/mkdirp/node_modules/minimist": {"version": "1.2.8", "dev": true},
-  "node_modules/@types/ms": {"version": "0.7.0", "dev": true},
-  "node_modules/@types/kept": {"version": "1.0.0"},
-  "node_modules/@esbuild/darwin-arm64": {"version": "0.20.0", "dev": true, "optional": true},
-  "node_modules/x/../../escape": {"version": "1.0.0", "dev": true}
-}}`
-
-func TestDevPackageDirs(t *testing.T) {
-	assert.Equal(t, []string{
-		"node_modules/@esbuild/darwin-arm64",
-		"node_modules/@types/ms",
-		"node_modules/express/node_modules/ms",
-		"node_modules/mkdirp",
-	}, devPackageDirs([]byte(pruneLock)))
+// pruneLock is package prune's test lockfile: dev packages at the top,
+// scoped, nested in a dev package (which goes with it) and nested in a
+// production package, one not installed here, and one whose key tries to
+// leave node_modules.
+func pruneLock(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("prune", "testdata", "dev-lock.json"))
+	require.NoError(t, err)
+	return b
 }
 
-func TestPlainTreeAndNpmrc(t *testing.T) {
-	assert.True(t, plainTree([]byte(pruneLock)))
-	assert.False(t, plainTree([]byte(`{"packages":{"":{},"packages/a":{"version":"1.0.0"},"node_modules/a":{"link":true,"resolved":"packages/a"}}}`)))
-	assert.False(t, plainTree([]byte(`{"packages":{"":{},"node_modules/local":{"link":true,"resolved":"../local"}}}`)))
-
+func TestNpmrcSets(t *testing.T) {
 	assert.True(t, npmrcSets("registry=https://r.example/\n include = dev\n", "include", "also"))
 	assert.True(t, npmrcSets("include[]=dev", "include", "also"))
 	assert.False(t, npmrcSets("omit=optional\n; include=dev\n# include=dev\n", "include", "also"))
@@ -49,7 +32,7 @@ func TestPlainTreeAndNpmrc(t *testing.T) {
 
 func TestDevPrunable(t *testing.T) {
 	app := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(pruneLock), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), pruneLock(t), 0o644))
 	npm := pmChoice{name: "npm", lockfile: "package-lock.json"}
 
 	assert.True(t, devPrunable(app, npm, buildpack.Env{}))
@@ -89,7 +72,7 @@ func pruneApp(t *testing.T) string {
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte("{}"), 0o644))
 	}
-	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), []byte(pruneLock), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package-lock.json"), pruneLock(t), 0o644))
 	bin := filepath.Join(app, "node_modules", ".bin")
 	require.NoError(t, os.MkdirAll(bin, 0o755))
 	require.NoError(t, os.Symlink("../mkdirp/bin/cmd.js", filepath.Join(bin, "mkdirp")))
