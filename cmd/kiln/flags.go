@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -67,7 +68,10 @@ func parseInterspersed(fs *flag.FlagSet, args []string) (pos, rest []string, err
 	}
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, nil, usagef("%s: %v", fs.Name(), err)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, nil, &helpRequest{fs: fs}
+			}
+			return nil, nil, unknownFlagError(fs, err)
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -42,26 +42,39 @@ type app struct {
 }
 
 type command struct {
-	usage string
-	run   func(a *app, args []string) error
+	usage   string
+	summary string
+	run     func(a *app, args []string) error
+	// flags is true when run parses its arguments with a flag set, which
+	// then answers -h and --help itself.
+	flags bool
 }
 
 func commands() map[string]command {
 	return map[string]command{
-		"detect":   {"detect APP", cmdDetect},
-		"plan":     {"plan [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdPlan},
-		"compile":  {"compile [--export FILE] BUILD_DIR CACHE_DIR [ENV_DIR]", cmdCompile},
-		"release":  {"release BUILD_DIR", cmdRelease},
-		"build":    {"build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", cmdBuild},
-		"run":      {"run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", cmdRun},
-		"version":  {"version", cmdVersion},
-		"php-boot": {"php-boot (the web process of PHP slugs)", cmdPHPBoot},
+		"detect": {usage: "detect APP", run: cmdDetect,
+			summary: "Prints the buildpack that would build APP (Node.js or PHP) and exits 0; exits 1 silently when none matches."},
+		"plan": {usage: "plan [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdPlan, flags: true,
+			summary: "Prints what a build of APP would do: buildpack, stack, runtimes, steps, caches and processes."},
+		"compile": {usage: "compile [--export FILE] BUILD_DIR CACHE_DIR [ENV_DIR]", run: cmdCompile,
+			summary: "The classic buildpack compile (what bin/compile runs): builds BUILD_DIR in place with CACHE_DIR and the variables of ENV_DIR."},
+		"release": {usage: "release BUILD_DIR", run: cmdRelease,
+			summary: "The classic buildpack release: prints the release YAML of a compiled BUILD_DIR (what bin/release prints)."},
+		"build": {usage: "build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdBuild, flags: true,
+			summary: "Builds APP locally into a slug (APP/.kiln/slug by default) with a persistent per-app cache, and prints a summary."},
+		"run": {usage: "run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", run: cmdRun, flags: true,
+			summary: "Starts a process type of SLUG (default web) or COMMAND, as the platform would; returns its exit status."},
+		"version": {usage: "version", run: cmdVersion,
+			summary: "Prints kiln's version."},
+		"php-boot": {usage: "php-boot (the web process of PHP slugs)", run: cmdPHPBoot,
+			summary: "Starts nginx and PHP-FPM from the slug directory; the release of PHP slugs runs it as the web process."},
 	}
 }
 
 // hiddenCommands are started by kiln itself and not listed in the usage.
 func hiddenCommands() map[string]command {
-	return map[string]command{discardCommand: {discardCommand + " DIR...", cmdDiscard}}
+	return map[string]command{discardCommand: {usage: discardCommand + " DIR...", run: cmdDiscard,
+		summary: "Removes the trash directories a build left behind (started by kiln)."}}
 }
 
 // run executes one kiln command line in-process and returns its exit status.
@@ -76,25 +89,42 @@ func (a *app) main(argv []string) int {
 	args := argv[1:]
 	cmds := commands()
 	if _, ok := cmds[name]; !ok || name == "version" {
-		if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) == 0 || isHelpFlag(args[0]) || (args[0] == "help" && len(args) == 1) {
 			usage(stdout, cmds)
 			if len(args) == 0 {
 				return 2
 			}
 			return 0
 		}
-		name, args = args[0], args[1:]
+		switch {
+		case args[0] == "help":
+			// kiln help CMD is kiln CMD --help.
+			name, args = args[1], []string{"--help"}
+		case args[0] == "--version" || args[0] == "-v":
+			name, args = "version", nil
+		default:
+			name, args = args[0], args[1:]
+		}
 	}
 	cmd, ok := cmds[name]
 	if !ok {
 		cmd, ok = hiddenCommands()[name]
 	}
 	if !ok {
-		fmt.Fprintf(stderr, " !     unknown command %q\n", name)
-		usage(stderr, cmds)
+		unknownCommand(stderr, name, cmds)
 		return 2
 	}
-	return exitCode(stderr, cmd.run(a, args))
+	if !cmd.flags && len(args) > 0 && isHelpFlag(args[0]) {
+		printCommandHelp(stdout, cmd, nil)
+		return 0
+	}
+	err := cmd.run(a, args)
+	var help *helpRequest
+	if errors.As(err, &help) {
+		printCommandHelp(stdout, cmd, help.fs)
+		return 0
+	}
+	return exitCode(stderr, err)
 }
 
 func usage(w io.Writer, cmds map[string]command) {
@@ -102,6 +132,7 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range slices.Sorted(maps.Keys(cmds)) {
 		fmt.Fprintf(w, "  kiln %s\n", cmds[n].usage)
 	}
+	fmt.Fprintln(w, "Run 'kiln help COMMAND' (or kiln COMMAND --help) for what a command does and its options.")
 }
 
 // exitCode prints err the way the platform prints failures and returns the
@@ -117,7 +148,7 @@ func exitCode(stderr io.Writer, err error) int {
 	}
 	var uerr *usageError
 	if errors.As(err, &uerr) {
-		fmt.Fprintf(stderr, " !     %s\n", uerr.msg)
+		printBlock(stderr, uerr.msg)
 		return 2
 	}
 	if u, ok := buildpack.AsUserError(err); ok {
