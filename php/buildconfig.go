@@ -117,13 +117,13 @@ func (c *compiler) installBoot() error {
 // script a Node.js step may have left: the boot command sizes PHP-FPM.
 func (c *compiler) writeProfile() error {
 	src := c.set.RuntimeSource
-	dirs := binDirs(src, "$HOME")
+	dirs := boot.BinDirs(src, "$HOME")
 	lines := []string{
 		"# Written by kiln's PHP buildpack.",
 		`export KILN_APP_DIR="$HOME"`,
 		`export PATH="` + strings.Join(dirs, ":") + `:$PATH"`,
 		`export PHPRC="$HOME/` + phpIniPath + `"`,
-		`export PHP_INI_SCAN_DIR="` + scanDirs(src, "$HOME") + `"`,
+		`export PHP_INI_SCAN_DIR="` + boot.ScanDirs(src, "$HOME") + `"`,
 		`export APP_ENV="${APP_ENV:-prod}"`,
 		`export PHP_FPM_MAX_REQUESTS="${PHP_FPM_MAX_REQUESTS:-0}"`,
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -187,14 +186,7 @@ func (c *compiler) cacheDir() string {
 // phpStep is a command step with the PHP build environment, for the
 // built-in steps that run PHP.
 func (c *compiler) phpStep(name string, cmd ...string) buildpack.Step {
-	app := phAppDir
-	env := map[string]string{
-		"KILN_APP_DIR":     app,
-		"PHPRC":            app + "/" + phpIniPath,
-		"PHP_INI_SCAN_DIR": scanDirs(c.set.RuntimeSource, app),
-		"PATH":             strings.Join(append(binDirs(c.set.RuntimeSource, app), "${PATH}"), ":"),
-	}
-	return buildpack.Step{Name: name, Command: cmd, Env: env}
+	return buildpack.Step{Name: name, Command: cmd, Env: runPHPEnv(c.set.RuntimeSource)}
 }
 
 // runtimeDesc describes a runtime's request for output:

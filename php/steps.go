@@ -72,12 +72,7 @@ func (pl *planner) composerStep() buildpack.Step {
 // phpEnv is the environment of build commands that run PHP: kiln's php.ini
 // and scan directory, the runtime on PATH, APP_ENV defaulting to prod.
 func (pl *planner) phpEnv() map[string]string {
-	env := map[string]string{
-		"KILN_APP_DIR":     phAppDir,
-		"PHPRC":            phAppDir + "/" + phpIniPath,
-		"PHP_INI_SCAN_DIR": scanDirs(pl.source, phAppDir),
-		"PATH":             strings.Join(append(binDirs(pl.source, phAppDir), "${PATH}"), ":"),
-	}
+	env := runPHPEnv(pl.source)
 	if _, ok := pl.env.Lookup("APP_ENV"); !ok {
 		env["APP_ENV"] = "prod"
 	}
@@ -87,9 +82,15 @@ func (pl *planner) phpEnv() map[string]string {
 // composerPhar is where the repository's Composer is installed.
 const composerPhar = "vendor/composer/bin/composer"
 
-// binDirs lists the slug's program directories for a runtime source: the
-// boot command's (boot.BinDirs), so that build steps see the same PATH.
-func binDirs(source, app string) []string { return boot.BinDirs(source, app) }
-
-// scanDirs is PHP_INI_SCAN_DIR, the boot command's (boot.ScanDirs).
-func scanDirs(source, app string) string { return boot.ScanDirs(source, app) }
+// runPHPEnv is the environment of a build command that runs PHP from a
+// runtime source: kiln's php.ini and scan directory, and the runtime's
+// programs on PATH, the same directories as the boot command's
+// (boot.ScanDirs, boot.BinDirs).
+func runPHPEnv(source string) map[string]string {
+	return map[string]string{
+		"KILN_APP_DIR":     phAppDir,
+		"PHPRC":            phAppDir + "/" + phpIniPath,
+		"PHP_INI_SCAN_DIR": boot.ScanDirs(source, phAppDir),
+		"PATH":             strings.Join(append(boot.BinDirs(source, phAppDir), "${PATH}"), ":"),
+	}
+}
