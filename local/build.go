@@ -5,6 +5,7 @@
 package local
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -37,6 +38,9 @@ type BuildOptions struct {
 	// Discard removes the slug a new build replaced (default: remove it
 	// before Build returns).
 	Discard Discarder
+	// NoWait fails at once when another build holds the output's or the
+	// cache's lock, instead of waiting for it.
+	NoWait bool
 }
 
 // Result describes a finished build.
@@ -83,6 +87,9 @@ func Build(opts BuildOptions) (*Result, error) {
 	if fi, err := os.Stat(app); err != nil || !fi.IsDir() {
 		return nil, buildpack.Userf("app directory %s does not exist or is not a directory", opts.AppDir)
 	}
+	if err := checkTargets(app, opts); err != nil {
+		return nil, err
+	}
 	// Detect on the app itself first: an app kiln cannot build fails at
 	// once, and the message names the user's directory, not the copy.
 	if d, err := opts.Engine.Detect(app); err != nil {
@@ -93,12 +100,26 @@ func Build(opts BuildOptions) (*Result, error) {
 	res := &Result{}
 	phase := func(name string, t0 time.Time) { res.Phases = append(res.Phases, Phase{name, time.Since(t0)}) }
 
+	// The output's lock, then the cache's (always in this order), held
+	// until the slug is in place: a second build of the same app waits.
+	release, err := lockOutput(app, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	cacheDir, cleanup, err := chooseCache(app, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
 	res.CacheDir = cacheDir
+	cacheLock, err := classic.LockCache(context.Background(), cacheDir, opts.NoWait, opts.Engine.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer cacheLock.Release()
+	opts.Engine.CacheLocked = true
+	defer func() { opts.Engine.CacheLocked = false }()
 
 	work, err := makeWorkDir(app, cacheDir, opts)
 	if err != nil {

@@ -2,6 +2,7 @@ package local
 
 import (
 	"archive/tar"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	cp "github.com/otiai10/copy"
 
 	"github.com/kiln-dev/kiln/buildpack/cache"
+	"github.com/kiln-dev/kiln/buildpack/classic"
 )
 
 // exportSlug moves the built directory to its final place (or writes the
@@ -51,6 +53,42 @@ func slugPath(app string, opts BuildOptions) (string, error) {
 	return filepath.Abs(out)
 }
 
+// outputPath is where the slug goes: the tarball or the directory.
+func outputPath(app string, opts BuildOptions) (string, error) {
+	if opts.Tar != "" {
+		return filepath.Abs(opts.Tar)
+	}
+	return slugPath(app, opts)
+}
+
+// Temporary names next to an output, each made of the output's own name so
+// that the builds of two outputs in one directory never take each other's:
+// a directory slug being staged, a tarball being written.
+func stagingPrefix(out string) string { return "." + filepath.Base(out) + ".new-" }
+func partPrefix(out string) string    { return "." + filepath.Base(out) + ".part-" }
+
+// lockOutput takes the lock of the build's output (a hidden file next to
+// it), waiting for another build writing there unless opts.NoWait, and
+// then removes what a killed build left there. It returns the release.
+func lockOutput(app string, opts BuildOptions) (func(), error) {
+	out, err := outputPath(app, opts)
+	if err != nil {
+		return nil, fmt.Errorf("resolving the output: %w", err)
+	}
+	parent := filepath.Dir(out)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", parent, err)
+	}
+	l, err := classic.Acquire(context.Background(), filepath.Join(parent, "."+filepath.Base(out)+".lock"),
+		"the slug "+out, opts.NoWait, opts.Engine.Out)
+	if err != nil {
+		return nil, err
+	}
+	cache.RemoveTemporaries(parent, stagingPrefix(out))
+	cache.RemoveTemporaries(parent, partPrefix(out))
+	return func() { l.Release() }, nil
+}
+
 // replaceDir puts src at dst: by rename when both are on one filesystem,
 // otherwise by copying next to dst first; then swaps it in. The previous
 // dst is moved to the trash and handed to discard.
@@ -59,7 +97,7 @@ func replaceDir(src, dst string, discard Discarder) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", parent, err)
 	}
-	staged, err := os.MkdirTemp(parent, ".slug-new-")
+	staged, err := os.MkdirTemp(parent, stagingPrefix(dst))
 	if err != nil {
 		return fmt.Errorf("staging slug: %w", err)
 	}
@@ -97,23 +135,33 @@ func replaceDir(src, dst string, discard Discarder) error {
 }
 
 func writeTarGz(dir, out string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".slug-*.tgz")
+	tmp, err := os.CreateTemp(filepath.Dir(out), partPrefix(out)+"*")
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
 	defer os.Remove(tmp.Name())
 	gz := gzip.NewWriter(tmp)
 	tw := tar.NewWriter(gz)
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	// The release goes first: it marks the tarball as a kiln slug, which
+	// the next build checks before overwriting it (checkTarball).
+	first := []string{filepath.Dir(ReleaseFile), ReleaseFile}
+	for _, rel := range first {
+		if err == nil {
+			err = addTarEntry(tw, filepath.Join(dir, rel), "./"+filepath.ToSlash(rel))
 		}
-		rel, _ := filepath.Rel(dir, p)
-		if rel == "." {
-			return nil
-		}
-		return addTarEntry(tw, p, "./"+filepath.ToSlash(rel))
-	})
+	}
+	if err == nil {
+		err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			if rel == "." || rel == first[0] || rel == first[1] {
+				return nil
+			}
+			return addTarEntry(tw, p, "./"+filepath.ToSlash(rel))
+		})
+	}
 	if err == nil {
 		err = tw.Close()
 	}

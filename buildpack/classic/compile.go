@@ -22,7 +22,16 @@ func (e *Engine) Compile(buildDir, cacheDir string) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	cache.Sweep(cacheDir) // what killed builds left, once, before any buildpack runs
+	if cacheDir != "" && !e.CacheLocked {
+		l, err := LockCache(p.Context.Context(), cacheDir, false, e.out())
+		if err != nil {
+			return p, err
+		}
+		defer l.Release()
+	}
+	// What killed builds left, once, before any buildpack runs, and only
+	// under the cache's lock: a build running at the same time is no leftover.
+	cache.Sweep(cacheDir)
 	log := p.Context.Log
 	log.Header("%s app detected (stack %s)", p.Plan.Name, p.Plan.Stack)
 	for _, w := range p.Plan.Warnings {

@@ -51,6 +51,9 @@ type Engine struct {
 	// DiscardDir, when set, is passed to buildpacks as
 	// buildpack.Context.DiscardDir.
 	DiscardDir string
+	// CacheLocked says that the caller holds the cache's lock (LockCache)
+	// for the whole build; otherwise Compile takes it.
+	CacheLocked bool
 }
 
 // StackName returns the stack the engine targets.

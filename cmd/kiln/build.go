@@ -19,6 +19,7 @@ func cmdBuild(a *app, args []string) error {
 	tarball := fs.String("tar", "", "write a .tar.gz slug to this file instead of a directory")
 	cache := fs.String("cache", "", "build cache directory (default: one per app under the user cache directory)")
 	noCache := fs.Bool("no-cache", false, "build with an empty, throw-away cache")
+	noWait := fs.Bool("no-wait", false, "fail at once when another build is using the same output or cache, instead of waiting for it")
 	asJSON := fs.Bool("json", false, "print the plan, timings and sizes as one JSON object on stdout (build output goes to stderr)")
 	pos, _, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -45,7 +46,7 @@ func cmdBuild(a *app, args []string) error {
 	res, err := local.Build(local.BuildOptions{
 		AppDir: pos[0], Output: *output, Tar: *tarball,
 		CacheDir: *cache, NoCache: *noCache, Engine: e,
-		Discard: a.discard,
+		Discard: a.discard, NoWait: *noWait,
 	})
 	if err != nil {
 		return err
