@@ -142,7 +142,11 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 	env := e.Env.With("STACK", st.Name)
 	client, bulk := e.HTTP, e.HTTP
 	if client == nil {
-		client, bulk = fetch.NewClient(), fetch.NewClient()
+		idle, err := fetch.ParseIdleTimeout(env.Get(fetch.IdleTimeoutEnv))
+		if err != nil {
+			return nil, buildpack.Userf("%v", err).WithHint("Unset it to use the default of " + fetch.DefaultIdleTimeout.String() + ".")
+		}
+		client, bulk = fetch.NewClientIdle(idle), fetch.NewClientIdle(idle)
 	}
 	ctx := &buildpack.Context{
 		AppDir:     abs,

@@ -19,19 +19,27 @@ import (
 
 // NewClient returns an HTTP client that gives up quickly on unreachable hosts
 // (so a build fails over to the next source within seconds) but lets a large
-// download take as long as it needs while bytes keep arriving. Proxies and CA
-// certificates come from the usual environment variables (HTTPS_PROXY,
-// SSL_CERT_FILE, SSL_CERT_DIR), which Go reads itself.
-func NewClient() *http.Client {
-	d := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &http.Client{Transport: &http.Transport{
+// download take as long as it needs while bytes keep arriving; a download
+// that receives nothing for DefaultIdleTimeout fails with a *StalledError.
+// Proxies and CA certificates come from the usual environment variables
+// (HTTPS_PROXY, SSL_CERT_FILE, SSL_CERT_DIR), which Go reads itself.
+func NewClient() *http.Client { return NewClientIdle(DefaultIdleTimeout) }
+
+// ConnectTimeout bounds the TCP connection to a server.
+const ConnectTimeout = 5 * time.Second
+
+// NewClientIdle is NewClient with another idle timeout (see
+// ParseIdleTimeout).
+func NewClientIdle(idle time.Duration) *http.Client {
+	d := &net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}
+	return &http.Client{Transport: idleTransport{idle: idle, base: &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           d.DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 20 * time.Second,
+		ResponseHeaderTimeout: min(20*time.Second, idle),
 		IdleConnTimeout:       30 * time.Second,
 		ForceAttemptHTTP2:     true,
-	}}
+	}}}
 }
 
 // Fetcher downloads verified artifacts into a content-addressed store.
