@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"syscall"
+	"time"
 )
 
 // Process is a started program that runs alongside its starter, such as the
@@ -24,6 +25,10 @@ type Starter interface {
 	Start(c Cmd) (Process, error)
 }
 
+// outputGrace is how long Process.Wait keeps reading the output of a
+// program that has exited, while programs it started hold it open.
+const outputGrace = time.Second
+
 // ExecStarter starts real processes, each in its own process group.
 type ExecStarter struct{}
 
@@ -39,6 +44,11 @@ func (ExecStarter) Start(c Cmd) (Process, error) {
 	cmd.Stdout = c.Stdout
 	cmd.Stderr = c.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// A Process ends when the program exits, not when every program it
+	// started has closed the output it inherited (a PHP-FPM worker whose
+	// master was killed): what they still write is read for outputGrace,
+	// then cut off.
+	cmd.WaitDelay = outputGrace
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", c.Name, err)
 	}

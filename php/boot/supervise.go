@@ -33,6 +33,11 @@ func start(starter buildpack.Starter, name string, c buildpack.Cmd, exits chan<-
 	s := &server{name: name, proc: p, done: make(chan struct{})}
 	go func() {
 		err := p.Wait()
+		// What the server started and left behind (PHP-FPM workers of a
+		// master that was killed) goes with it: its process group.
+		if pid := p.Pid(); pid > 1 {
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+		}
 		close(s.done)
 		if err == nil {
 			err = errors.New("exit status 0")
