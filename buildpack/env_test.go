@@ -1,6 +1,8 @@
 package buildpack
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,4 +61,16 @@ func TestSecrets(t *testing.T) {
 
 	env := Env{"NPM_TOKEN": "tok-123456", "SHORT_TOKEN": "ab", "NODE_ENV": "production"}
 	assert.Equal(t, []string{"tok-123456"}, env.SecretValues())
+
+	// An env-dir value ends with a newline the output does not repeat.
+	env = Env{"API_KEY": "k-98765\n"}
+	assert.Equal(t, []string{"k-98765\n", "k-98765"}, env.SecretValues())
+
+	// Credentials in URLs, whatever the variable's name.
+	env = Env{"NPM_CONFIG_REGISTRY": "http://user:PASS%40word@registry.example/", "HOME_PAGE": "https://example.com/a:b@c", "X": "ftp://anonymous@host/"}
+	assert.Equal(t, []string{"PASS%40word", "PASS@word"}, env.SecretValues())
+	var buf bytes.Buffer
+	r := NewRedactor(&buf, env.SecretValues())
+	_, _ = io.WriteString(r, "GET http://user:PASS%40word@registry.example/node: 404\n")
+	assert.Equal(t, "GET http://user:[redacted]@registry.example/node: 404\n", buf.String())
 }

@@ -3,6 +3,8 @@ package buildpack
 import (
 	"bytes"
 	"io"
+	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -32,16 +34,52 @@ func Mask(name, value string) string {
 	return value
 }
 
-// SecretValues returns the values of the secret variables of e that are long
-// enough to be recognisable in output, longest first.
+// SecretValues returns what output must never show, longest first: the
+// values of the secret variables of e, and the passwords of the URLs in any
+// of its values (NPM_CONFIG_REGISTRY=https://user:PASSWORD@host/), each as
+// given and without surrounding white space (an env-dir file ends with a
+// newline the output does not repeat), when long enough to be recognisable.
 func (e Env) SecretValues() []string {
+	seen := map[string]bool{}
 	var out []string
-	for k, v := range e {
-		if IsSecretName(k) && len(strings.TrimSpace(v)) >= 4 {
-			out = append(out, v)
+	add := func(v string) {
+		for _, s := range []string{v, strings.TrimSpace(v)} {
+			if len(strings.TrimSpace(s)) >= 4 && !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	for k, v := range e {
+		if IsSecretName(k) {
+			add(v)
+		}
+		for _, p := range URLPasswords(v) {
+			add(p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if len(out[i]) != len(out[j]) {
+			return len(out[i]) > len(out[j])
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+// urlCredentials matches the user information of URLs: scheme://USER:PASSWORD@.
+var urlCredentials = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:([^/@\s]+)@`)
+
+// URLPasswords returns the passwords of the URLs in s, as written and
+// percent-decoded.
+func URLPasswords(s string) []string {
+	var out []string
+	for _, m := range urlCredentials.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+		if d, err := url.PathUnescape(m[1]); err == nil && d != m[1] {
+			out = append(out, d)
+		}
+	}
 	return out
 }
 

@@ -37,6 +37,7 @@ func cmdBuild(a *app, args []string) error {
 		// Composer are the natural runtime; platforms use the repository.
 		env = env.With("KILN_PHP_RUNTIME", "system")
 	}
+	defer a.redact(env)()
 	out := a.stdout
 	if *asJSON {
 		out = a.stderr

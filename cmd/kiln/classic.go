@@ -40,6 +40,7 @@ func cmdCompile(a *app, args []string) error {
 			fmt.Fprintf(a.stdout, " !     Ignoring %s from the environment directory: kiln does not let it change the build machinery.\n", s)
 		}
 	}
+	defer a.redact(env)()
 	e := a.engine(env, "", "")
 	e.ExportFile = exportFile
 	cache, err := filepath.Abs(args[1])

@@ -108,3 +108,15 @@ func TestBuildUndetectedAppNamesTheUsersDirectory(t *testing.T) {
 	assert.Contains(t, stderr, "no buildpack detected for "+app+"\n")
 	assert.NoDirExists(t, filepath.Join(app, ".kiln"), "nothing is written for an app kiln cannot build")
 }
+
+func TestURLCredentialsAreNeverPrinted(t *testing.T) {
+	app := writeApp(t, map[string]string{"package.json": `{"name":"x","engines":{"node":"24.x"}}`})
+	env := buildpack.Env{"PATH": os.Getenv("PATH"), "NPM_CONFIG_REGISTRY": "http://user:s3cret-pw@127.0.0.1:1/"}
+	for _, args := range [][]string{{"plan", app}, {"plan", "--json", app}} {
+		code, stdout, stderr := kiln(env, args...)
+		assert.NotContains(t, stdout+stderr, "s3cret-pw", args)
+		if code == 0 {
+			assert.Contains(t, stdout, "user:[redacted]@127.0.0.1:1", args)
+		}
+	}
+}

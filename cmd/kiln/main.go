@@ -124,7 +124,24 @@ func (a *app) main(argv []string) int {
 		printCommandHelp(stdout, cmd, help.fs)
 		return 0
 	}
-	return exitCode(stderr, err)
+	// a.stderr: the command may have put a Redactor in front of it.
+	return exitCode(a.stderr, err)
+}
+
+// redact puts a buildpack.Redactor in front of the command's outputs, so
+// that nothing it prints (the plan, the JSON report, its error) shows a
+// secret of env or a password of a URL in it. It returns the flush.
+func (a *app) redact(env buildpack.Env) func() {
+	secrets := env.SecretValues()
+	if len(secrets) == 0 {
+		return func() {}
+	}
+	out, errOut := buildpack.NewRedactor(a.stdout, secrets), buildpack.NewRedactor(a.stderr, secrets)
+	a.stdout, a.stderr = out, errOut
+	return func() {
+		_ = out.Flush()
+		_ = errOut.Flush()
+	}
 }
 
 func usage(w io.Writer, cmds map[string]command) {

@@ -29,6 +29,7 @@ func cmdPlan(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer a.redact(env)()
 	p, err := a.engine(env, bf.stack, bf.buildpack).Prepare(pos[0], "")
 	if err != nil {
 		return err
