@@ -46,12 +46,22 @@ func nodeRequest(app string, pkg pkgJSON, meteorNode string, meteorRelease strin
 	return stacks.Request{Source: srcDefault}
 }
 
+// maxVersionLine bounds the version request kept from a version file: a
+// real one ("24", "lts/jod", ">=20 <25") is short, and the request is
+// repeated in messages and the plan.
+const maxVersionLine = 64
+
 // versionFile returns the first meaningful line of an .nvmrc-style file:
-// comments (#) and blank lines are ignored.
+// comments (#) and blank lines are ignored. A line longer than
+// maxVersionLine is cut there and marked with "…" (it then matches no
+// version, and the error quotes it short).
 func versionFile(app, name string) string {
 	for _, line := range strings.Split(readTrim(app, name), "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		if line = strings.TrimSpace(line); line != "" {
+			if len(line) > maxVersionLine {
+				line = strings.ToValidUTF8(line[:maxVersionLine], "") + "…"
+			}
 			return line
 		}
 	}

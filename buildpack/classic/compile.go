@@ -32,6 +32,10 @@ func (e *Engine) Compile(buildDir, cacheDir string) (*Prepared, error) {
 	// What killed builds left, once, before any buildpack runs, and only
 	// under the cache's lock: a build running at the same time is no leftover.
 	cache.Sweep(cacheDir)
+	if cacheDir != "" {
+		// Downloads a killed build left half-written (fetch's ".part-*").
+		cache.RemoveTemporaries(cache.Downloads(cacheDir), ".part-")
+	}
 	log := p.Context.Log
 	log.Header("%s app detected (stack %s)", p.Plan.Name, p.Plan.Stack)
 	for _, w := range p.Plan.Warnings {

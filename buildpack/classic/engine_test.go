@@ -2,18 +2,21 @@ package classic
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // fakeBuildpack plans a fixed plan and records compiles.
@@ -140,4 +143,34 @@ func TestReleaseYAML(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal(out, &rel))
 	assert.Equal(t, []string{}, rel.Addons)
 	assert.Equal(t, map[string]string{"web": "npm start"}, rel.DefaultProcessTypes)
+}
+
+func TestCompileHoldsTheCacheLockAndSweepsUnderIt(t *testing.T) {
+	cacheDir := t.TempDir()
+	part := filepath.Join(cacheDir, "downloads", ".part-123")
+	require.NoError(t, os.MkdirAll(filepath.Dir(part), 0o755))
+	require.NoError(t, os.WriteFile(part, []byte("half a download"), 0o644))
+
+	// Another build holds the cache: compile waits, saying so, and sweeps
+	// nothing until it has the lock.
+	held, err := LockCache(context.Background(), cacheDir, false, nil)
+	require.NoError(t, err)
+	e, n, _ := newEngine(t, buildpack.Env{}, nil)
+	e.Out = &buildpacktest.SyncBuffer{}
+	done := make(chan error, 1)
+	go func() { _, err := e.Compile(nodeApp(t), cacheDir); done <- err }()
+	require.Eventually(t, func() bool {
+		return strings.Contains(e.Out.(*buildpacktest.SyncBuffer).String(), "-----> Waiting for another build of this cache ("+cacheDir+") (pid ")
+	}, 10*time.Second, 10*time.Millisecond)
+	assert.FileExists(t, part, "nothing is swept while another build holds the cache")
+	require.NoError(t, held.Release())
+	require.NoError(t, <-done)
+	assert.Equal(t, 1, *n)
+	assert.NoFileExists(t, part, "a killed build's partial download is removed under the lock")
+
+	// With the lock free, a second compile does not wait.
+	e.Out = &buildpacktest.SyncBuffer{}
+	_, err = e.Compile(nodeApp(t), cacheDir)
+	require.NoError(t, err)
+	assert.NotContains(t, e.Out.(*buildpacktest.SyncBuffer).String(), "Waiting")
 }
