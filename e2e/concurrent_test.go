@@ -36,18 +36,26 @@ func nodeAppWithoutDependencies(t *testing.T) string {
 	return app
 }
 
+// builtOnce builds kiln and a Node.js app without dependencies once, so
+// that Node.js is in the returned cache.
+func builtOnce(t *testing.T) (kiln, app, cache string, env []string) {
+	t.Helper()
+	skipShort(t)
+	kiln = buildKiln(t, t.TempDir())
+	app = nodeAppWithoutDependencies(t)
+	cache = t.TempDir()
+	env = hostEnv()
+	_, r := kilnBuild(t, kiln, env, "--cache", cache, app)
+	require.Equal(t, 0, r.code, describe(r))
+	return kiln, app, cache, env
+}
+
 // TestTwoBuildsOfOneAppAtOnce starts two builds of one app with one cache
 // together, 20 times: the second waits for the first (the output's and the
 // cache's locks), and both succeed with a complete slug and an untouched
 // app.
 func TestTwoBuildsOfOneAppAtOnce(t *testing.T) {
-	skipShort(t)
-	kiln := buildKiln(t, t.TempDir())
-	app := nodeAppWithoutDependencies(t)
-	cache := t.TempDir()
-	env := hostEnv()
-	_, r := kilnBuild(t, kiln, env, "--cache", cache, app) // Node.js into the cache
-	require.Equal(t, 0, r.code, describe(r))
+	kiln, app, cache, env := builtOnce(t)
 	source := dirListing(t, app, ".kiln")
 
 	waited := 0
@@ -102,19 +110,12 @@ func dirListing(t *testing.T, dir, skip string) []string {
 // another build would: `kiln build --no-wait` fails at once naming the
 // holder, `kiln build` says it waits and finishes once the lock is free.
 func TestBuildWaitsForTheLockOrFailsWithNoWait(t *testing.T) {
-	skipShort(t)
-	kiln := buildKiln(t, t.TempDir())
-	app := nodeAppWithoutDependencies(t)
-	cache := t.TempDir()
-	env := hostEnv()
-	_, r := kilnBuild(t, kiln, env, "--cache", cache, app)
-	require.Equal(t, 0, r.code, describe(r))
-
+	kiln, app, cache, env := builtOnce(t)
 	for _, path := range []string{filepath.Join(app, ".kiln", ".slug.lock"), filepath.Join(cache, ".kiln.lock")} {
 		held, err := lock.Acquire(context.Background(), path, lock.Options{})
 		require.NoError(t, err)
 
-		r = runCmd(t, env, "", kiln, "build", "--no-wait", "--cache", cache, app)
+		r := runCmd(t, env, "", kiln, "build", "--no-wait", "--cache", cache, app)
 		assert.NotEqual(t, 0, r.code, describe(r))
 		assert.Contains(t, r.stderr, "another build (pid "+strconv.Itoa(os.Getpid())+") is using", describe(r))
 		assert.Contains(t, r.stderr, "--no-wait", "the hint says how to wait instead")
