@@ -73,4 +73,7 @@ func TestSecrets(t *testing.T) {
 	r := NewRedactor(&buf, env.SecretValues())
 	_, _ = io.WriteString(r, "GET http://user:PASS%40word@registry.example/node: 404\n")
 	assert.Equal(t, "GET http://user:[redacted]@registry.example/node: 404\n", buf.String())
+	assert.Equal(t, "the npm registry (http://user:[redacted]@registry.example/)", MaskURLs("the npm registry (http://user:PASS%40word@registry.example/)"))
+	assert.Equal(t, "https://registry.npmjs.org/", MaskURLs("https://registry.npmjs.org/"))
+	assert.Equal(t, "a https://u:[redacted]@h/ b", MaskURLs("a https://u:p:w@h/ b"))
 }

@@ -70,6 +70,17 @@ func (e Env) SecretValues() []string {
 // urlCredentials matches the user information of URLs: scheme://USER:PASSWORD@.
 var urlCredentials = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^/@\s:]*:([^/@\s]+)@`)
 
+// MaskURLs returns s with the password of every URL in it replaced by a
+// mask: for what is stored, not only printed (a cache manifest naming the
+// registry a runtime came from).
+func MaskURLs(s string) string {
+	return urlCredentials.ReplaceAllStringFunc(s, func(m string) string {
+		user := strings.Index(m, "://") + 3
+		i := user + strings.IndexByte(m[user:], ':') // the user name holds no ':'
+		return m[:i+1] + "[redacted]@"
+	})
+}
+
 // URLPasswords returns the passwords of the URLs in s, as written and
 // percent-decoded.
 func URLPasswords(s string) []string {

@@ -137,10 +137,10 @@ func (c *compiler) nodeSources() []nodeSource {
 	mirror := c.set.DistMirror
 	registry := c.set.Registry
 	return []nodeSource{
-		{name: "the official distribution (" + mirror + ")", fetch: func(ctx context.Context, v, dir string) (nodeArchive, error) {
+		{name: "the official distribution (" + buildpack.MaskURLs(mirror) + ")", fetch: func(ctx context.Context, v, dir string) (nodeArchive, error) {
 			return c.fetchDist(ctx, mirror, v, dir)
 		}},
-		{name: "the npm registry (" + registry + ")", fetch: func(ctx context.Context, v, dir string) (nodeArchive, error) {
+		{name: "the npm registry (" + buildpack.MaskURLs(registry) + ")", fetch: func(ctx context.Context, v, dir string) (nodeArchive, error) {
 			return c.fetchRegistryNode(ctx, registry, v, dir)
 		}},
 	}

@@ -3,9 +3,12 @@ package nodejs
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,4 +57,32 @@ func TestInstallNodeStalledDownloadFailsOverToRegistry(t *testing.T) {
 	assert.Contains(t, out.String(), "the download stalled: no data for 300ms")
 	assert.Contains(t, out.String(), "served by the npm registry")
 	assert.FileExists(t, filepath.Join(app, nodeDir, "bin", "node"))
+}
+
+// A registry URL's password is neither printed nor stored in the cache.
+func TestRegistryPasswordIsNotPrintedOrStored(t *testing.T) {
+	srv := newFakeNodeServer(t)
+	registry := strings.Replace(srv.URL, "http://", "http://user:s3cret-pw@", 1) + "/registry/"
+	cache := t.TempDir()
+	_, out, err := compileInstallNode(t, cache, installNodePlan(closedURL(t)+"/dist", registry))
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "served by the npm registry (http://user:[redacted]@")
+	assert.NotContains(t, out, "s3cret-pw")
+	require.NoError(t, filepath.WalkDir(cache, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() || strings.Contains(p, "downloads") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		assert.NotContains(t, string(b), "s3cret-pw", p)
+		return err
+	}))
+}
+
+// closedURL is the address of a port nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return "http://" + l.Addr().String()
 }
