@@ -60,7 +60,7 @@ func commands() map[string]command {
 			summary: "The classic buildpack compile (what bin/compile runs): builds BUILD_DIR in place with CACHE_DIR and the variables of ENV_DIR."},
 		"release": {usage: "release BUILD_DIR", run: cmdRelease,
 			summary: "The classic buildpack release: prints the release YAML of a compiled BUILD_DIR (what bin/release prints)."},
-		"build": {usage: "build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdBuild, flags: true,
+		"build": {usage: "build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--no-wait] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdBuild, flags: true,
 			summary: "Builds APP locally into a slug (APP/.kiln/slug by default) with a persistent per-app cache, and prints a summary."},
 		"run": {usage: "run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", run: cmdRun, flags: true,
 			summary: "Starts a process type of SLUG (default web) or COMMAND, as the platform would; returns its exit status."},
