@@ -45,8 +45,8 @@ func (c *compiler) writeConfig() error {
 		return err
 	}
 	if lines := c.set.PHPFPMConfig; len(lines) > 0 {
-		body := "; extra.paas.php-fpm-config\n[web]\n" + strings.Join(lines, "\n") + "\n"
-		if err := writeFileAtomic(filepath.Join(app, fpmIncDir, "90-php-fpm-config.conf"), []byte(body), 0o644); err != nil {
+		body := fpmConfigFile(lines)
+		if err := writeFileAtomic(filepath.Join(app, fpmIncDir, boot.FPMConfigName), []byte(body), 0o644); err != nil {
 			return fmt.Errorf("writing the PHP-FPM configuration: %w", err)
 		}
 	}
@@ -137,5 +137,21 @@ func (c *compiler) writeProfile() error {
 	} else if !os.IsNotExist(err) {
 		return fmt.Errorf("removing %s: %w", wc, err)
 	}
+	return nil
+}
+
+// checkConfig renders the configuration the boot command will render, with
+// the build's environment standing for the runtime's, and has nginx and
+// PHP-FPM test it: a configuration they refuse fails the build, not the
+// boot.
+func (c *compiler) checkConfig() error {
+	notes, err := boot.Check(c.ctx.Context(), boot.CheckOptions{AppDir: c.ctx.AppDir, Env: c.ctx.Env, Runner: c.ctx.Runner})
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		c.ctx.Log.Info("%s", n)
+	}
+	c.ctx.Log.Info("nginx and PHP-FPM accept the configuration")
 	return nil
 }

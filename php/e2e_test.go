@@ -193,7 +193,7 @@ func TestEndToEndComposer(t *testing.T) {
 	b.stop(t)
 
 	// With the app itself as document root, the private files stay private.
-	b = bootApp(t, app, buildpack.Env{"DOCUMENT_ROOT": "", "WEB_CONCURRENCY": "1"})
+	b = bootApp(t, app, buildpack.Env{"DOCUMENT_ROOT": ".", "WEB_CONCURRENCY": "1"})
 	code, body = b.get(t, "/public/index.php")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, "greeter library")

@@ -45,7 +45,7 @@ func (pl *planner) steps() error {
 		add(buildpack.Step{Name: stepSymfonyWarmup, Env: pl.phpEnv(),
 			Command: []string{"php", "bin/console", "cache:warmup", "--env=" + pl.set.AppEnv, "--no-debug"}})
 	}
-	add(buildpack.Step{Name: stepInstallBoot}, buildpack.Step{Name: stepWriteProfile})
+	add(buildpack.Step{Name: stepInstallBoot}, buildpack.Step{Name: stepWriteProfile}, buildpack.Step{Name: stepCheckConfig})
 	if pl.source == sourceRepository {
 		pl.p.Caches = append(pl.p.Caches, "downloads")
 	}

@@ -64,6 +64,9 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer rt.cleanup()
+	for _, n := range rt.notes {
+		fmt.Fprintln(opts.Stderr, n)
+	}
 	fmt.Fprintln(opts.Stderr, rt.concurrency.Line())
 	logCtx, stopLogs := context.WithCancel(context.Background())
 	logsDone := make(chan struct{})
@@ -136,7 +139,8 @@ func runtimeSettings(bc *Config, env buildpack.Env) (bootSettings, error) {
 			Hint: "The platform sets PORT; to run locally, set it yourself, e.g. PORT=8080."}
 	}
 	s.port = port
-	if v, ok := env.Lookup("DOCUMENT_ROOT"); ok {
+	// An empty DOCUMENT_ROOT keeps the build's; "." is the app root.
+	if v := env.Get("DOCUMENT_ROOT"); strings.TrimSpace(v) != "" {
 		if err := CheckAppPath("DOCUMENT_ROOT", v); err != nil {
 			return s, err
 		}
