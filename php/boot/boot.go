@@ -24,6 +24,9 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Starter starts nginx and PHP-FPM; nil means real processes.
 	Starter buildpack.Starter
+	// Runner runs the configuration test of a server that died (nginx -t,
+	// php-fpm -t) to say why; nil means real processes.
+	Runner buildpack.Runner
 	// CgroupRoot is where the memory limit is read; "" means /sys/fs/cgroup.
 	CgroupRoot string
 	// RunDir holds the rendered configuration, sockets, pids and logs; ""
@@ -41,11 +44,18 @@ type ServerError struct {
 	Process string
 	// Err is how it ended.
 	Err error
+	// Config, when set, is why: the server's configuration test refuses
+	// the configuration, as the build's check would have said.
+	Config *buildpack.UserError
 }
 
 // Error implements error.
 func (e *ServerError) Error() string {
-	return fmt.Sprintf("Boot failed: %s exited unexpectedly (%v)", e.Process, e.Err)
+	msg := fmt.Sprintf("Boot failed: %s exited unexpectedly (%v)", e.Process, e.Err)
+	if e.Config != nil {
+		msg += "\n" + e.Config.Error()
+	}
+	return msg
 }
 
 // Unwrap returns how the process ended.
@@ -93,6 +103,9 @@ func (o *Options) defaults() {
 	o.Stderr = &lockedWriter{w: o.Stderr}
 	if o.Starter == nil {
 		o.Starter = buildpack.ExecStarter{}
+	}
+	if o.Runner == nil {
+		o.Runner = buildpack.ExecRunner{}
 	}
 	if o.CgroupRoot == "" {
 		o.CgroupRoot = "/sys/fs/cgroup"

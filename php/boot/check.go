@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 )
@@ -59,28 +60,56 @@ func Check(ctx context.Context, o CheckOptions) ([]string, error) {
 
 // check runs `php-fpm -t` and `nginx -t` on the rendered configuration.
 func (rt *bootRuntime) check(ctx context.Context, runner buildpack.Runner) error {
-	for _, c := range []struct {
-		name    string
-		cmd     buildpack.Cmd
-		explain func(string) *buildpack.UserError
-	}{{"php-fpm", rt.fpm, rt.explainFPM}, {"nginx", rt.nginx, rt.explainNginx}} {
-		var out bytes.Buffer
-		cmd := c.cmd
-		cmd.Args = append(append([]string(nil), cmd.Args...), "-t")
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := runner.Run(ctx, cmd); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			ue := c.explain(out.String())
-			if ue == nil {
-				ue = buildpack.Userf("%s refused the configuration kiln rendered for this app (%v):\n%s",
-					c.name, err, strings.TrimSpace(out.String()))
-			}
+	for _, name := range []string{"php-fpm", "nginx"} {
+		out, err := rt.test(ctx, runner, name)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if ue := rt.explain(name, out); ue != nil {
 			return ue
 		}
+		return buildpack.Userf("%s refused the configuration kiln rendered for this app (%v):\n%s", name, err, strings.TrimSpace(out))
 	}
 	return nil
+}
+
+// test runs a server's configuration test ("php-fpm" or "nginx") and
+// returns its output.
+func (rt *bootRuntime) test(ctx context.Context, runner buildpack.Runner, name string) (string, error) {
+	cmd := rt.nginx
+	if name == "php-fpm" {
+		cmd = rt.fpm
+	}
+	var out bytes.Buffer
+	cmd.Args = append(append([]string(nil), cmd.Args...), "-t")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := runner.Run(ctx, cmd)
+	return out.String(), err
+}
+
+// explain turns a server's refusal of the configuration into a message
+// naming the source, nil when its output says nothing kiln recognises.
+func (rt *bootRuntime) explain(name, out string) *buildpack.UserError {
+	if name == "php-fpm" {
+		return rt.explainFPM(out)
+	}
+	return rt.explainNginx(out)
+}
+
+// diagnose explains why a server died: its configuration test, run once it
+// has, names the part of the configuration it refuses. It returns nil when
+// the test passes or says nothing kiln recognises.
+func (rt *bootRuntime) diagnose(name string) *buildpack.UserError {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := rt.test(ctx, rt.opts.Runner, name)
+	if err == nil {
+		return nil
+	}
+	return rt.explain(name, out)
 }
 
 var (
