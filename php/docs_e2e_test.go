@@ -145,3 +145,51 @@ func compileErr(t *testing.T, app string) (string, error) {
 	err = Buildpack{}.Compile(ctx, p)
 	return out.String(), err
 }
+
+// TestEndToEndFrameworkRules boots classic apps of frameworks kiln
+// recognises by name (FRAMEWORK) and checks their routing and private
+// paths.
+func TestEndToEndFrameworkRules(t *testing.T) {
+	requireHostRuntime(t)
+	front := "<?php echo 'front ', parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);\n"
+	for fw, tc := range map[string]struct {
+		files    map[string]string
+		ok       map[string]string
+		notFound []string
+	}{
+		"drupal": {
+			files: map[string]string{"web/index.php": front, "web/update.php": "<?php echo 'update';\n",
+				"web/sites/default/private/secret.txt": "secret", "web/core/core.services.yml": "services:",
+				"web/sites/default/files/evil.php": "<?php echo 'evil';\n", "web/robots.txt": "robots"},
+			ok:       map[string]string{"/node/1": "front /node/1", "/update.php": "update", "/robots.txt": "robots"},
+			notFound: []string{"/sites/default/private/secret.txt", "/core/core.services.yml", "/sites/default/files/evil.php"},
+		},
+		"yii": {
+			files: map[string]string{"index.php": front, "protected/config/main.php": "<?php return ['db' => 'secret'];\n",
+				"protected/data/schema.sql": "secret", "themes/classic/views/layout.php": "<?php\n", "css/site.css": "body{}"},
+			ok:       map[string]string{"/site/login": "front /site/login", "/css/site.css": "body{}"},
+			notFound: []string{"/protected/data/schema.sql", "/protected/config/main.php", "/themes/classic/views/layout.php"},
+		},
+	} {
+		t.Run(fw, func(t *testing.T) {
+			src := t.TempDir()
+			for rel, body := range tc.files {
+				p := filepath.Join(src, filepath.FromSlash(rel))
+				require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+				require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+			}
+			app, _, _, _ := compileCopy(t, src, t.TempDir(), buildpack.Env{"FRAMEWORK": fw})
+			b := bootApp(t, app, nil)
+			for path, want := range tc.ok {
+				code, body := b.get(t, path)
+				assert.Equal(t, 200, code, path)
+				assert.Equal(t, want, body, path)
+			}
+			for _, path := range tc.notFound {
+				code, _ := b.get(t, path)
+				assert.Equal(t, 404, code, path)
+			}
+			b.stop(t)
+		})
+	}
+}

@@ -23,8 +23,11 @@ func (pl *planner) layout() error {
 	}
 	pl.fw = fw
 	docroot := fw.DocRoot
-	if fw.Key == "cakephp2" && a.dirx("app/webroot") {
+	switch {
+	case fw.Key == "cakephp2" && a.dirx("app/webroot"):
 		docroot = "app/webroot"
+	case fw.Key == "silex" && !a.file("web/index.php") && a.file("index.php"):
+		docroot = ""
 	}
 	// An empty document-root, as in the documented block of defaults, means
 	// the default: the framework's document root, else the app root. "."

@@ -92,6 +92,9 @@ type siteData struct {
 	FrontController      string
 	FrontControllerRegex string
 	OnlyFrontController  bool
+	// PrivateDirs is a regular expression of the directories nginx never
+	// serves ("" for none).
+	PrivateDirs string
 	// AppRootLocation is the app's include that defines `location /`,
 	// which replaces the rules' own; "" when none does.
 	AppRootLocation string
@@ -129,7 +132,7 @@ func renderSite(s Site, index, confDir, rootLocation string) (string, error) {
 	return render("sites/"+tmpl+".conf.tmpl", siteData{
 		Name: s.Name, ConfDir: confDir, FrontController: fc,
 		FrontControllerRegex: regexp.QuoteMeta(fc), OnlyFrontController: s.OnlyFrontController,
-		AppRootLocation: rootLocation,
+		AppRootLocation: rootLocation, PrivateDirs: strings.Join(s.Private, "|"),
 	})
 }
 
