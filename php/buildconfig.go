@@ -2,9 +2,11 @@ package php
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kiln-dev/kiln/php/boot"
@@ -153,5 +155,31 @@ func (c *compiler) checkConfig() error {
 		c.ctx.Log.Info("%s", n)
 	}
 	c.ctx.Log.Info("nginx and PHP-FPM accept the configuration")
+	return nil
+}
+
+// writeExport writes the export file of the classic API when the platform
+// asks for one ($BP_DIR/export): the step's variables as shell exports,
+// with the build's paths in place of the placeholders. The buildpacks that
+// run after PHP source it, so $PATH and ${APP_ENV:-...} expand then.
+// Failing to write it only earns a warning: the app itself is built.
+func (c *compiler) writeExport() error {
+	path := c.ctx.ExportFile
+	step := c.plan.Step(stepWriteExport)
+	if path == "" || step == nil {
+		return nil
+	}
+	q := func(s string) string {
+		return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", "$", `\$`).Replace(s)
+	}
+	r := strings.NewReplacer(phAppDir, q(c.ctx.AppDir), phCacheDir, q(c.cacheDir()), phBuildTmp, q(c.tmp))
+	var b strings.Builder
+	b.WriteString("# Written by kiln's PHP buildpack for the buildpacks that run after it.\n")
+	for _, k := range slices.Sorted(maps.Keys(step.Env)) {
+		fmt.Fprintf(&b, "export %s=\"%s\"\n", k, r.Replace(step.Env[k]))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		c.ctx.Log.Warn("Could not write the export file for the next buildpacks: %v", err)
+	}
 	return nil
 }

@@ -21,6 +21,7 @@ const (
 	stepInstallBoot       = "install-boot"
 	stepWriteProfile      = "write-profile"
 	stepCheckConfig       = "check-config"
+	stepWriteExport       = "write-php-export"
 )
 
 // stepSpec is everything Compile knows of one step name. The planner
@@ -74,6 +75,7 @@ func steps() map[string]stepSpec {
 		stepWriteProfile: {builtin: (*compiler).writeProfile},
 		stepCheckConfig: {header: "Checking the nginx and PHP-FPM configuration (nginx -t, php-fpm -t)",
 			builtin: (*compiler).checkConfig},
+		stepWriteExport: {builtin: (*compiler).writeExport},
 	}
 }
 
