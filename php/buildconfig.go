@@ -112,7 +112,7 @@ func (c *compiler) installBoot() error {
 		return fmt.Errorf("copying the kiln binary into the slug: %w", err)
 	}
 	c.ctx.Log.Info("The web process runs %s", WebCommand)
-	return nil
+	return c.writeProcfileShim()
 }
 
 // writeProfile writes .profile.d/php.sh and removes the WEB_CONCURRENCY

@@ -86,6 +86,9 @@ func (pl *planner) build() error {
 	if err := pl.configSettings(); err != nil {
 		return err
 	}
+	if err := pl.procfileBoot(); err != nil {
+		return err
+	}
 	if err := pl.steps(); err != nil {
 		return err
 	}
