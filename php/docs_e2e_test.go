@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,7 +16,6 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/kiln-dev/kiln/php/boot"
-	"github.com/kiln-dev/kiln/stacks"
 )
 
 // TestEndToEndDocumentedExamples builds and boots a Laravel app configured
@@ -55,6 +55,17 @@ func TestEndToEndDocumentedExamples(t *testing.T) {
 	assert.Equal(t, "static file\n", body)
 	code, _ = b.get(t, "/composer.json")
 	assert.Equal(t, 404, code)
+	// php-includes, php-fpm-includes, compile, access-log-format, log-files.
+	_, body = b.get(t, "/")
+	assert.Contains(t, body, "upload_max_filesize=20M")
+	assert.Contains(t, body, "date.timezone=Europe/Paris")
+	code, body = b.get(t, "/build.txt")
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "compiled at build time", body)
+	assert.Eventually(t, func() bool {
+		return strings.Contains(b.out.String(), `kiln-e2e "GET /build.txt HTTP/1.1" 200`) &&
+			strings.Contains(b.out.String(), "app log: /posts/42")
+	}, 10*time.Second, 50*time.Millisecond, b.out.String())
 	assert.Contains(t, b.errs.String(), "location / comes from nginx-app.conf")
 	b.stop(t)
 	assert.Contains(t, b.out.String(), "DEBUG: pid", "log_level=debug reached PHP-FPM's [global] section")
@@ -132,64 +143,9 @@ func TestEndToEndBrokenRuntimeIncludeFailsTheBoot(t *testing.T) {
 // the output and the error of compile.
 func compileErr(t *testing.T, app string) (string, error) {
 	t.Helper()
-	st, err := stacks.Load("")
-	require.NoError(t, err)
-	env := buildpack.Env{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "KILN_PHP_RUNTIME": "system", "STACK": st.Name}
-	out := &buildpacktest.SyncBuffer{}
-	exe, err := os.Executable()
-	require.NoError(t, err)
-	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: app, CacheDir: t.TempDir(), Env: env, Stack: st,
-		Log: buildpack.NewLogger(out, nil), Runner: buildpack.ExecRunner{}, Executable: exe, Report: &buildpack.Report{}}
+	ctx, out := hostContext(t, app, t.TempDir(), nil)
 	p, err := Buildpack{}.Plan(ctx)
 	require.NoError(t, err)
 	err = Buildpack{}.Compile(ctx, p)
 	return out.String(), err
-}
-
-// TestEndToEndFrameworkRules boots classic apps of frameworks kiln
-// recognises by name (FRAMEWORK) and checks their routing and private
-// paths.
-func TestEndToEndFrameworkRules(t *testing.T) {
-	requireHostRuntime(t)
-	front := "<?php echo 'front ', parse_url($_SERVER['REQUEST_URI'], PHP_URL_PATH);\n"
-	for fw, tc := range map[string]struct {
-		files    map[string]string
-		ok       map[string]string
-		notFound []string
-	}{
-		"drupal": {
-			files: map[string]string{"web/index.php": front, "web/update.php": "<?php echo 'update';\n",
-				"web/sites/default/private/secret.txt": "secret", "web/core/core.services.yml": "services:",
-				"web/sites/default/files/evil.php": "<?php echo 'evil';\n", "web/robots.txt": "robots"},
-			ok:       map[string]string{"/node/1": "front /node/1", "/update.php": "update", "/robots.txt": "robots"},
-			notFound: []string{"/sites/default/private/secret.txt", "/core/core.services.yml", "/sites/default/files/evil.php"},
-		},
-		"yii": {
-			files: map[string]string{"index.php": front, "protected/config/main.php": "<?php return ['db' => 'secret'];\n",
-				"protected/data/schema.sql": "secret", "themes/classic/views/layout.php": "<?php\n", "css/site.css": "body{}"},
-			ok:       map[string]string{"/site/login": "front /site/login", "/css/site.css": "body{}"},
-			notFound: []string{"/protected/data/schema.sql", "/protected/config/main.php", "/themes/classic/views/layout.php"},
-		},
-	} {
-		t.Run(fw, func(t *testing.T) {
-			src := t.TempDir()
-			for rel, body := range tc.files {
-				p := filepath.Join(src, filepath.FromSlash(rel))
-				require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-				require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-			}
-			app, _, _, _ := compileCopy(t, src, t.TempDir(), buildpack.Env{"FRAMEWORK": fw})
-			b := bootApp(t, app, nil)
-			for path, want := range tc.ok {
-				code, body := b.get(t, path)
-				assert.Equal(t, 200, code, path)
-				assert.Equal(t, want, body, path)
-			}
-			for _, path := range tc.notFound {
-				code, _ := b.get(t, path)
-				assert.Equal(t, 404, code, path)
-			}
-			b.stop(t)
-		})
-	}
 }
