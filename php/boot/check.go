@@ -80,11 +80,16 @@ func (rt *bootRuntime) check(ctx context.Context, runner buildpack.Runner) error
 // returns its output.
 func (rt *bootRuntime) test(ctx context.Context, runner buildpack.Runner, name string) (string, error) {
 	cmd := rt.nginx
+	args := []string{"-t"}
 	if name == "php-fpm" {
 		cmd = rt.fpm
+		if len(rt.bc.APM) > 0 {
+			// Loading the agents must not start their daemons for a test.
+			args = append([]string{"-d", "newrelic.enabled=0", "-d", "datadog.trace.enabled=0"}, args...)
+		}
 	}
 	var out bytes.Buffer
-	cmd.Args = append(append([]string(nil), cmd.Args...), "-t")
+	cmd.Args = append(append([]string(nil), cmd.Args...), args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := runner.Run(ctx, cmd)
 	return out.String(), err
