@@ -2,9 +2,11 @@ package php
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kiln-dev/kiln/php/boot"
@@ -45,8 +47,8 @@ func (c *compiler) writeConfig() error {
 		return err
 	}
 	if lines := c.set.PHPFPMConfig; len(lines) > 0 {
-		body := "; extra.paas.php-fpm-config\n[web]\n" + strings.Join(lines, "\n") + "\n"
-		if err := writeFileAtomic(filepath.Join(app, fpmIncDir, "90-php-fpm-config.conf"), []byte(body), 0o644); err != nil {
+		body := fpmConfigFile(lines)
+		if err := writeFileAtomic(filepath.Join(app, fpmIncDir, boot.FPMConfigName), []byte(body), 0o644); err != nil {
 			return fmt.Errorf("writing the PHP-FPM configuration: %w", err)
 		}
 	}
@@ -110,7 +112,7 @@ func (c *compiler) installBoot() error {
 		return fmt.Errorf("copying the kiln binary into the slug: %w", err)
 	}
 	c.ctx.Log.Info("The web process runs %s", WebCommand)
-	return nil
+	return c.writeProcfileShim()
 }
 
 // writeProfile writes .profile.d/php.sh and removes the WEB_CONCURRENCY
@@ -136,6 +138,48 @@ func (c *compiler) writeProfile() error {
 		c.ctx.Log.Info("Removed .profile.d/WEB_CONCURRENCY.sh: PHP-FPM sizes itself at boot")
 	} else if !os.IsNotExist(err) {
 		return fmt.Errorf("removing %s: %w", wc, err)
+	}
+	return nil
+}
+
+// checkConfig renders the configuration the boot command will render, with
+// the build's environment standing for the runtime's, and has nginx and
+// PHP-FPM test it: a configuration they refuse fails the build, not the
+// boot.
+func (c *compiler) checkConfig() error {
+	notes, err := boot.Check(c.ctx.Context(), boot.CheckOptions{AppDir: c.ctx.AppDir, Env: c.ctx.Env, Runner: c.ctx.Runner})
+	if err != nil {
+		return err
+	}
+	for _, n := range notes {
+		c.ctx.Log.Info("%s", n)
+	}
+	c.ctx.Log.Info("nginx and PHP-FPM accept the configuration")
+	return nil
+}
+
+// writeExport writes the export file of the classic API when the platform
+// asks for one ($BP_DIR/export): the step's variables as shell exports,
+// with the build's paths in place of the placeholders. The buildpacks that
+// run after PHP source it, so $PATH and ${APP_ENV:-...} expand then.
+// Failing to write it only earns a warning: the app itself is built.
+func (c *compiler) writeExport() error {
+	path := c.ctx.ExportFile
+	step := c.plan.Step(stepWriteExport)
+	if path == "" || step == nil {
+		return nil
+	}
+	q := func(s string) string {
+		return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "`", "\\`", "$", `\$`).Replace(s)
+	}
+	r := strings.NewReplacer(phAppDir, q(c.ctx.AppDir), phCacheDir, q(c.cacheDir()), phBuildTmp, q(c.tmp))
+	var b strings.Builder
+	b.WriteString("# Written by kiln's PHP buildpack for the buildpacks that run after it.\n")
+	for _, k := range slices.Sorted(maps.Keys(step.Env)) {
+		fmt.Fprintf(&b, "export %s=\"%s\"\n", k, r.Replace(step.Env[k]))
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		c.ctx.Log.Warn("Could not write the export file for the next buildpacks: %v", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -81,7 +82,7 @@ func compileSystemCache(t *testing.T, files map[string]string, env buildpack.Env
 
 func TestCompileSystemComposerApp(t *testing.T) {
 	b := compileSystem(t, map[string]string{
-		"composer.json":                   `{"require": {"php": "^8.2"}, "extra": {"paas": {"compile": ["echo one", "echo two"], "php-config": ["memory_limit=300M"], "php-fpm-config": ["pm.status_path=/status"], "php-includes": ["conf/extra.ini"]}}}`,
+		"composer.json":                   `{"require": {"php": "^8.2"}, "extra": {"paas": {"compile": ["echo one", "echo two"], "php-config": ["memory_limit=300M"], "php-fpm-config": ["pm.status_path=/status", "log_level = debug", "emergency_restart_threshold=10"], "php-includes": ["conf/extra.ini"]}}}`,
 		"composer.lock":                   `{"packages": []}`,
 		"conf/extra.ini":                  "opcache.jit=off\n",
 		".profile.d/WEB_CONCURRENCY.sh":   "export WEB_CONCURRENCY=1\n",
@@ -97,7 +98,9 @@ func TestCompileSystemComposerApp(t *testing.T) {
 		{"composer", "install", "--prefer-dist", "--optimize-autoloader", "--no-interaction", "--no-progress", "--no-dev"},
 		{"sh", "-c", "echo one"},
 		{"sh", "-c", "echo two"},
-	}, b.run.Commands())
+		append(append([]string{host + "/php-fpm", "--nodaemonize", "--fpm-config", "<check>/conf/php-fpm.conf", "-c", b.app + "/" + phpIniPath}, asRoot("--allow-to-run-as-root")...), "-t"),
+		{host + "/nginx", "-p", "<check>/nginx/", "-c", "<check>/conf/nginx.conf", "-e", "<check>/logs/nginx-error.log", "-t"},
+	}, checkPaths(b.run.Commands()))
 	composer := b.run.Calls[3]
 	assert.Equal(t, b.app, composer.Dir)
 	assert.Equal(t, "prod", composer.Env.Get("APP_ENV"))
@@ -119,7 +122,8 @@ func TestCompileSystemComposerApp(t *testing.T) {
 	assert.True(t, strings.HasSuffix(string(ini), "memory_limit=300M\n"), string(ini))
 	assert.FileExists(t, filepath.Join(b.app, phpScanDir, "50-01-extra.ini"))
 	fpm, _ := os.ReadFile(filepath.Join(b.app, fpmIncDir, "90-php-fpm-config.conf"))
-	assert.Equal(t, "; extra.paas.php-fpm-config\n[web]\npm.status_path=/status\n", string(fpm))
+	assert.Equal(t, "; extra.paas.php-fpm-config\n[global]\nlog_level = debug\nemergency_restart_threshold=10\n[web]\npm.status_path=/status\n", string(fpm),
+		"global directives go to [global], the others to the pool")
 	web := strings.Fields(b.plan.Processes["web"])
 	assert.Equal(t, []string{".kiln/bin/kiln", "php-boot"}, web, "the web process runs the shipped kiln, relative to the slug")
 	bin, _ := os.ReadFile(filepath.Join(b.app, web[0]))
@@ -132,6 +136,26 @@ func TestCompileSystemComposerApp(t *testing.T) {
 	assert.Equal(t, host+"/php-fpm", bc.PHPFPM)
 	assert.Equal(t, host+"/nginx", bc.Nginx)
 	assert.Equal(t, "system", bc.RuntimeSource)
+}
+
+// checkPaths replaces the scratch directory of the configuration check
+// (boot.Check) in commands with <check>.
+func checkPaths(cmds [][]string) [][]string {
+	re := regexp.MustCompile(`^.*/kiln-php-check-[0-9]+`)
+	for _, c := range cmds {
+		for i, a := range c {
+			c[i] = re.ReplaceAllString(a, "<check>")
+		}
+	}
+	return cmds
+}
+
+// asRoot returns args when the tests run as root, else nothing.
+func asRoot(args ...string) []string {
+	if os.Geteuid() == 0 {
+		return args
+	}
+	return nil
 }
 
 func TestCompileSystemChecksTheHostPHP(t *testing.T) {

@@ -26,6 +26,9 @@ type composerJSON struct {
 type composerLock struct {
 	Packages    []lockedPackage `json:"packages"`
 	PackagesDev []lockedPackage `json:"packages-dev"`
+	// Platform holds the root's platform requirements when they were
+	// locked: an object, or an empty array from older Composers.
+	Platform json.RawMessage `json:"platform"`
 }
 
 // lockedPackage is one entry of composer.lock.

@@ -58,20 +58,26 @@ func compileCopy(t *testing.T, src, cache string, extra buildpack.Env) (string, 
 	t.Helper()
 	app := filepath.Join(t.TempDir(), "app")
 	require.NoError(t, cp.Copy(src, app))
+	ctx, out := hostContext(t, app, cache, extra)
+	p, err := Buildpack{}.Plan(ctx)
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, Buildpack{}.Compile(ctx, p), "build output:\n%s", out.String())
+	return app, out, ctx.Report.Summary(), time.Since(start)
+}
+
+// hostContext is the build context of app with the host's runtime, the
+// given cache and extra variables, and the buffer of its output.
+func hostContext(t *testing.T, app, cache string, extra buildpack.Env) (*buildpack.Context, *buildpacktest.SyncBuffer) {
+	t.Helper()
 	st, err := stacks.Load("")
 	require.NoError(t, err)
 	env := buildpack.Env{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "KILN_PHP_RUNTIME": "system", "STACK": st.Name}.Merge(extra)
 	out := &buildpacktest.SyncBuffer{}
 	exe, err := os.Executable()
 	require.NoError(t, err)
-	report := &buildpack.Report{}
-	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: app, CacheDir: cache, Env: env, Stack: st,
-		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: buildpack.ExecRunner{}, Executable: exe, Report: report}
-	p, err := Buildpack{}.Plan(ctx)
-	require.NoError(t, err)
-	start := time.Now()
-	require.NoError(t, Buildpack{}.Compile(ctx, p), "build output:\n%s", out.String())
-	return app, out, report.Summary(), time.Since(start)
+	return &buildpack.Context{Ctx: context.Background(), AppDir: app, CacheDir: cache, Env: env, Stack: st,
+		Log: buildpack.NewLogger(out, env.SecretValues()), Runner: buildpack.ExecRunner{}, Executable: exe, Report: &buildpack.Report{}}, out
 }
 
 func freePort(t *testing.T) int {
@@ -193,7 +199,7 @@ func TestEndToEndComposer(t *testing.T) {
 	b.stop(t)
 
 	// With the app itself as document root, the private files stay private.
-	b = bootApp(t, app, buildpack.Env{"DOCUMENT_ROOT": "", "WEB_CONCURRENCY": "1"})
+	b = bootApp(t, app, buildpack.Env{"DOCUMENT_ROOT": ".", "WEB_CONCURRENCY": "1"})
 	code, body = b.get(t, "/public/index.php")
 	assert.Equal(t, 200, code)
 	assert.Contains(t, body, "greeter library")

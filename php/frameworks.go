@@ -1,7 +1,10 @@
 package php
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -28,6 +31,11 @@ type framework struct {
 	FrontController string
 	// OnlyFrontController makes every other .php file answer 404.
 	OnlyFrontController bool
+	// Private are regular expressions of directories under the document
+	// root that nginx never serves (boot.Site.Private).
+	Private []string
+	// Aliases are other names extra.paas.framework may give it.
+	Aliases []string
 	// LogFiles are app-relative logs streamed at boot when they exist.
 	LogFiles []string
 	// is recognises the family; variant, when set, picks this variant.
@@ -72,6 +80,12 @@ func (a *appInfo) lockedMajor(pkg string) string {
 // are built on.
 func frameworks() []framework {
 	return []framework{
+		{Key: "drupal", Family: "drupal", Name: "Drupal", DocRoot: "web", Site: "drupal",
+			is: func(a *appInfo) bool { return a.uses("drupal/core", "drupal/core-recommended") }},
+		{Key: "prestashop", Family: "prestashop", Name: "PrestaShop", Site: "front",
+			Private: []string{"app", "bin", "cache", "classes", "config", "controllers", "docs", "localization",
+				"override", "src", "tests", "tools", "translations", "var"},
+			LogFiles: []string{"var/logs/prod.log"}, is: isPrestaShop},
 		{Key: "bedrock", Family: "wordpress", Name: "Bedrock WordPress", DocRoot: "web", Site: "wordpress",
 			is: func(a *appInfo) bool { return a.file("web/wp-config.php") }},
 		{Key: "wordpress", Family: "wordpress", Name: "WordPress", Site: "wordpress",
@@ -99,8 +113,19 @@ func frameworks() []framework {
 		{Key: "codeigniter", Family: "codeigniter", Name: "CodeIgniter 4", DocRoot: "public", Site: "front",
 			OnlyFrontController: true, is: isCodeIgniter},
 		{Key: "laminas", Family: "laminas", Name: "Laminas", DocRoot: "public", Site: "front", OnlyFrontController: true,
-			LogFiles: []string{"data/log/application.log"},
-			is:       func(a *appInfo) bool { return a.uses("laminas/laminas-mvc", "mezzio/mezzio") }},
+			Aliases: []string{"zf2", "zend", "zendframework", "laminas-mvc", "mezzio"}, LogFiles: []string{"data/log/application.log"},
+			is: func(a *appInfo) bool {
+				return a.uses("laminas/laminas-mvc", "mezzio/mezzio", "zendframework/zendframework", "zendframework/zend-mvc")
+			}},
+		{Key: "yii2", Family: "yii2", Name: "Yii 2", DocRoot: "web", Site: "front", LogFiles: []string{"runtime/logs/app.log"},
+			is: func(a *appInfo) bool { return a.uses("yiisoft/yii2", "yiisoft/yii2-dev") }},
+		{Key: "yii", Family: "yii", Name: "Yii 1.1", Site: "front", Private: []string{"protected", "framework", "themes/[^/]+/views"},
+			LogFiles: []string{"protected/runtime/application.log"},
+			is:       func(a *appInfo) bool { return a.uses("yiisoft/yii") }},
+		// Silex's skeleton serves web/; layout keeps the app root for an
+		// app whose index.php is there.
+		{Key: "silex", Family: "silex", Name: "Silex", DocRoot: "web", Site: "front", OnlyFrontController: true,
+			is: func(a *appInfo) bool { return a.uses("silex/silex") }},
 		{Key: "symfony-legacy", Family: "symfony", Name: "Symfony (web/app.php)", DocRoot: "web", Site: "front",
 			FrontController: "app.php", OnlyFrontController: true,
 			LogFiles: []string{"var/logs/prod.log", "app/logs/prod.log"}, is: isSymfony,
@@ -109,12 +134,28 @@ func frameworks() []framework {
 			LogFiles: []string{"var/log/prod.log"}, is: isSymfony},
 		{Key: "slim", Family: "slim", Name: "Slim", DocRoot: "public", Site: "front", OnlyFrontController: true,
 			is: func(a *appInfo) bool { return a.uses("slim/slim") }},
+		// Only named in extra.paas.framework, never detected.
+		{Key: "symfony1", Family: "symfony1", Name: "symfony 1", DocRoot: "web", Site: "front",
+			LogFiles: []string{"log/prod.log"}, is: never},
+		{Key: "change4", Family: "change4", Name: "RBS Change 4", DocRoot: "www", Site: "front", is: never},
 	}
 }
 
 // defaultFramework serves any existing .php file and static files.
 func defaultFramework() framework {
 	return framework{Key: "default", Family: "default", Name: "PHP (no framework)", Site: "default"}
+}
+
+func never(*appInfo) bool { return false }
+
+// isPrestaShop recognises PrestaShop by its package or, for a shop
+// installed from the archive, by its index.php.
+func isPrestaShop(a *appInfo) bool {
+	if a.uses("prestashop/prestashop") {
+		return true
+	}
+	data, err := os.ReadFile(filepath.Join(a.dir, "index.php"))
+	return err == nil && bytes.Contains(bytes.ToLower(data), []byte("prestashop"))
 }
 
 func isMagento(a *appInfo) bool { return isMagento2(a) || a.file("app/Mage.php") }
@@ -133,7 +174,8 @@ func isSymfony(a *appInfo) bool {
 
 // site is how the boot command's nginx routes the framework's requests.
 func (f framework) site() boot.Site {
-	return boot.Site{Name: f.Name, Template: f.Site, FrontController: f.FrontController, OnlyFrontController: f.OnlyFrontController}
+	return boot.Site{Name: f.Name, Template: f.Site, FrontController: f.FrontController, OnlyFrontController: f.OnlyFrontController,
+		Private: f.Private}
 }
 
 // frameworkByKey returns the framework with key, or nil.
@@ -167,7 +209,7 @@ func chooseFramework(a *appInfo, requested string) (framework, error) {
 	}
 	var family []framework
 	for _, f := range frameworks() {
-		if f.Key == requested {
+		if f.Key == requested || contains(f.Aliases, requested) {
 			return f, nil
 		}
 		if f.Family == requested {
@@ -180,14 +222,14 @@ func chooseFramework(a *appInfo, requested string) (framework, error) {
 		}
 	}
 	return framework{}, buildpack.Userf("composer.json: framework %q is not one kiln knows", requested).
-		WithHint(fmt.Sprintf("Use one of: %s, or \"default\" for no framework.", strings.Join(frameworkKeys(), ", ")))
+		WithHint(fmt.Sprintf("Use one of: %s, or \"default\" (or \"none\") for no framework.", strings.Join(frameworkKeys(), ", ")))
 }
 
 func frameworkKeys() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, f := range frameworks() {
-		for _, k := range []string{f.Family, f.Key} {
+		for _, k := range append([]string{f.Family, f.Key}, f.Aliases...) {
 			if !seen[k] {
 				seen[k] = true
 				out = append(out, k)

@@ -21,23 +21,35 @@ import (
 func TestNginxConfigsPassNginxT(t *testing.T) {
 	nginx := requireProgram(t, "nginx")
 	fws := append(frameworks(), defaultFramework())
-	for _, fw := range fws {
-		t.Run(fw.Key, func(t *testing.T) {
-			bc := &boot.Config{Framework: fw.Key, Site: fw.site(), DocumentRoot: fw.DocRoot, IndexDocument: "index.php",
-				NginxIncludes: []string{"nginx/server.conf"}, NginxHTTPIncludes: []string{"nginx/http.conf"},
-				AccessLogFormat: `$remote_addr "$request" it's $status \ done`}
-			app := fakeSlug(t, bc, map[string]string{
-				"nginx/http.conf":   "limit_req_zone $binary_remote_addr zone=kiln:1m rate=1r/s;\n",
-				"nginx/server.conf": "location /login { limit_req zone=kiln; try_files $uri /index.php?$query_string; }\n",
-			})
-			run := renderBoot(t, app, buildpack.Env{"PORT": "8080"})
-			conf := filepath.Join(run, "conf", "nginx.conf")
-			out, err := exec.Command(nginx, "-t", "-p", filepath.Join(run, "nginx")+"/", "-c", conf, "-e", filepath.Join(run, "logs", "nginx-error.log")).CombinedOutput()
-			text, _ := os.ReadFile(conf)
-			require.NoError(t, err, "nginx -t:\n%s\nconfiguration:\n%s", out, text)
-			assert.Contains(t, string(out), "test is successful")
-		})
+	for _, tc := range []struct{ name, server string }{
+		{"", "location /login { limit_req zone=kiln; try_files $uri /index.php?$query_string; }\n"},
+		// The platform's URL-rewriting example: its location / replaces the
+		// framework's own.
+		{"/root-location", "location /login { limit_req zone=kiln; }\nlocation / {\n  try_files $uri $uri/ /index.php?$args;\n}\n"},
+	} {
+		for _, fw := range fws {
+			t.Run(fw.Key+tc.name, func(t *testing.T) { checkNginxConfig(t, nginx, fw, tc.server) })
+		}
 	}
+}
+
+// checkNginxConfig renders fw's configuration with the server include and
+// has nginx test it.
+func checkNginxConfig(t *testing.T, nginx string, fw framework, server string) {
+	t.Helper()
+	bc := &boot.Config{Framework: fw.Key, Site: fw.site(), DocumentRoot: fw.DocRoot, IndexDocument: "index.php",
+		NginxIncludes: []string{"nginx/server.conf"}, NginxHTTPIncludes: []string{"nginx/http.conf"},
+		AccessLogFormat: `$remote_addr "$request" it's $status \ done`}
+	app := fakeSlug(t, bc, map[string]string{
+		"nginx/http.conf":   "limit_req_zone $binary_remote_addr zone=kiln:1m rate=1r/s;\n",
+		"nginx/server.conf": server,
+	})
+	run := renderBoot(t, app, buildpack.Env{"PORT": "8080"})
+	conf := filepath.Join(run, "conf", "nginx.conf")
+	out, err := exec.Command(nginx, "-t", "-p", filepath.Join(run, "nginx")+"/", "-c", conf, "-e", filepath.Join(run, "logs", "nginx-error.log")).CombinedOutput()
+	text, _ := os.ReadFile(conf)
+	require.NoError(t, err, "nginx -t:\n%s\nconfiguration:\n%s", out, text)
+	assert.Contains(t, string(out), "test is successful")
 }
 
 // fakeSlug writes what the build leaves for the boot command (php.ini,

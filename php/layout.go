@@ -23,11 +23,17 @@ func (pl *planner) layout() error {
 	}
 	pl.fw = fw
 	docroot := fw.DocRoot
-	if fw.Key == "cakephp2" && a.dirx("app/webroot") {
+	switch {
+	case fw.Key == "cakephp2" && a.dirx("app/webroot"):
 		docroot = "app/webroot"
+	case fw.Key == "silex" && !a.file("web/index.php") && a.file("index.php"):
+		docroot = ""
 	}
-	if pl.paas.DocumentRoot != nil {
-		docroot = *pl.paas.DocumentRoot
+	// An empty document-root, as in the documented block of defaults, means
+	// the default: the framework's document root, else the app root. "."
+	// names the app root itself.
+	if d := pl.paas.DocumentRoot; d != nil && strings.TrimSpace(*d) != "" {
+		docroot = *d
 	} else if v, ok := pl.env.Lookup("DOCUMENT_ROOT"); ok && strings.TrimSpace(v) != "" {
 		if err := boot.CheckAppPath("DOCUMENT_ROOT", v); err != nil {
 			return err

@@ -58,7 +58,7 @@ func TestPlanComposesTheAssetsPart(t *testing.T) {
 	var compiled []buildpack.Plan
 	p := planWithAssets(t, fakeAssets{compiled: &compiled}, nil)
 	assert.Equal(t, []string{stepInstallPHP, stepInstallNginx, stepInstallComposer, stepWriteConfig, stepBuildAssets,
-		stepComposerInstall, stepInstallBoot, stepWriteProfile}, stepNames(p.Steps))
+		stepComposerInstall, stepInstallBoot, stepWriteProfile, stepCheckConfig, stepWriteExport}, stepNames(p.Steps))
 	part := p.Part(stepBuildAssets)
 	require.NotNil(t, part)
 	assert.Equal(t, "nodejs", part.Plan.Buildpack)
@@ -69,7 +69,7 @@ func TestPlanComposesTheAssetsPart(t *testing.T) {
 
 	flat := p.Flat()
 	assert.Equal(t, []string{stepInstallPHP, stepInstallNginx, stepInstallComposer, stepWriteConfig, "install-node", "node-build",
-		stepComposerInstall, stepInstallBoot, stepWriteProfile}, stepNames(flat.Steps))
+		stepComposerInstall, stepInstallBoot, stepWriteProfile, stepCheckConfig, stepWriteExport}, stepNames(flat.Steps))
 	assert.Equal(t, "npm", flat.Settings["node.package_manager"])
 	assert.Equal(t, []string{"node_modules", "composer", "downloads"}, flat.Caches)
 	assert.Equal(t, "node", flat.Runtimes[len(flat.Runtimes)-1].Name)

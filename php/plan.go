@@ -86,6 +86,9 @@ func (pl *planner) build() error {
 	if err := pl.configSettings(); err != nil {
 		return err
 	}
+	if err := pl.procfileBoot(); err != nil {
+		return err
+	}
 	if err := pl.steps(); err != nil {
 		return err
 	}
@@ -127,6 +130,14 @@ func (pl *planner) runtimes() error {
 	}
 	if !pl.composerApp() {
 		rts = rts[:2]
+	} else {
+		note, err := fitLock(pl.stack, &rts[0], php, lockPHPRequirements(pl.proj, pl.env.Bool("COMPOSER_DEV")))
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			warnings = append(warnings, note)
+		}
 	}
 	pl.p.Runtimes = rts
 	pl.p.Warnings = append(pl.p.Warnings, warnings...)

@@ -43,6 +43,10 @@ type settings struct {
 	LogFiles []string
 	// AccessLogFormat is nginx's access log format, "" for the default.
 	AccessLogFormat string
+	// ProcfileShim is the app-relative script of the Procfile's web line
+	// (a reference platform's boot script) that starts kiln's web process;
+	// "" when the Procfile runs no such script.
+	ProcfileShim string
 	// APM are the keys of the APM agents to install (apmAgent.Key).
 	APM []string
 	// APMURLs maps an agent's extension name (apmAgent.Ext) to its
@@ -81,6 +85,7 @@ const (
 	setNginxHTTPInc    = "nginx_http_includes"
 	setLogFiles        = "log_files"
 	setAccessLogFormat = "access_log_format"
+	setProcfileShim    = "procfile_boot_script"
 	setAppEnv          = "app_env"
 	setAPM             = "apm"
 	setDatadogOff      = "apm_datadog"
@@ -136,6 +141,7 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.ListSetting(setNginxHTTPInc, &s.NginxHTTPIncludes),
 		buildpack.ListSetting(setLogFiles, &s.LogFiles),
 		buildpack.TextSetting(setAccessLogFormat, false, &s.AccessLogFormat),
+		buildpack.TextSetting(setProcfileShim, false, &s.ProcfileShim),
 		buildpack.ListSetting(setAPM, &s.APM),
 		buildpack.SentenceSetting(setDatadogOff, &s.DatadogOff, func() string { return datadogOffText }),
 		{Key: setDepCache, Encode: s.encodeVendorCache, Decode: s.decodeVendorCache},

@@ -45,7 +45,8 @@ func (pl *planner) steps() error {
 		add(buildpack.Step{Name: stepSymfonyWarmup, Env: pl.phpEnv(),
 			Command: []string{"php", "bin/console", "cache:warmup", "--env=" + pl.set.AppEnv, "--no-debug"}})
 	}
-	add(buildpack.Step{Name: stepInstallBoot}, buildpack.Step{Name: stepWriteProfile})
+	add(buildpack.Step{Name: stepInstallBoot}, buildpack.Step{Name: stepWriteProfile}, buildpack.Step{Name: stepCheckConfig},
+		buildpack.Step{Name: stepWriteExport, Env: pl.exportVars()})
 	if pl.source == sourceRepository {
 		pl.p.Caches = append(pl.p.Caches, "downloads")
 	}
@@ -76,6 +77,16 @@ func (pl *planner) phpEnv() map[string]string {
 	if _, ok := pl.env.Lookup("APP_ENV"); !ok {
 		env["APP_ENV"] = "prod"
 	}
+	return env
+}
+
+// exportVars are the variables of the export file for the buildpacks that
+// run after PHP: its programs and Composer on PATH (before theirs, so the
+// slug's PHP wins), kiln's php.ini and scan directory, APP_ENV.
+func (pl *planner) exportVars() map[string]string {
+	env := runPHPEnv(pl.source)
+	env["PATH"] = strings.Join(append(boot.BinDirs(pl.source, phAppDir), "$PATH"), ":")
+	env["APP_ENV"] = "${APP_ENV:-" + pl.set.AppEnv + "}"
 	return env
 }
 

@@ -20,6 +20,8 @@ const (
 	stepSymfonyWarmup     = "symfony-cache-warmup"
 	stepInstallBoot       = "install-boot"
 	stepWriteProfile      = "write-profile"
+	stepCheckConfig       = "check-config"
+	stepWriteExport       = "write-php-export"
 )
 
 // stepSpec is everything Compile knows of one step name. The planner
@@ -71,6 +73,9 @@ func steps() map[string]stepSpec {
 			failureWarning: "Warming up the Symfony cache failed (%v); the app warms it on first use."},
 		stepInstallBoot:  {builtin: (*compiler).installBoot},
 		stepWriteProfile: {builtin: (*compiler).writeProfile},
+		stepCheckConfig: {header: "Checking the nginx and PHP-FPM configuration (nginx -t, php-fpm -t)",
+			builtin: (*compiler).checkConfig},
+		stepWriteExport: {builtin: (*compiler).writeExport},
 	}
 }
 

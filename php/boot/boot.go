@@ -24,6 +24,9 @@ type Options struct {
 	Stdout, Stderr io.Writer
 	// Starter starts nginx and PHP-FPM; nil means real processes.
 	Starter buildpack.Starter
+	// Runner runs the configuration test of a server that died (nginx -t,
+	// php-fpm -t) to say why; nil means real processes.
+	Runner buildpack.Runner
 	// CgroupRoot is where the memory limit is read; "" means /sys/fs/cgroup.
 	CgroupRoot string
 	// RunDir holds the rendered configuration, sockets, pids and logs; ""
@@ -41,11 +44,18 @@ type ServerError struct {
 	Process string
 	// Err is how it ended.
 	Err error
+	// Config, when set, is why: the server's configuration test refuses
+	// the configuration, as the build's check would have said.
+	Config *buildpack.UserError
 }
 
 // Error implements error.
 func (e *ServerError) Error() string {
-	return fmt.Sprintf("Boot failed: %s exited unexpectedly (%v)", e.Process, e.Err)
+	msg := fmt.Sprintf("Boot failed: %s exited unexpectedly (%v)", e.Process, e.Err)
+	if e.Config != nil {
+		msg += "\n" + e.Config.Error()
+	}
+	return msg
 }
 
 // Unwrap returns how the process ended.
@@ -64,6 +74,9 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer rt.cleanup()
+	for _, n := range rt.notes {
+		fmt.Fprintln(opts.Stderr, n)
+	}
 	fmt.Fprintln(opts.Stderr, rt.concurrency.Line())
 	logCtx, stopLogs := context.WithCancel(context.Background())
 	logsDone := make(chan struct{})
@@ -90,6 +103,9 @@ func (o *Options) defaults() {
 	o.Stderr = &lockedWriter{w: o.Stderr}
 	if o.Starter == nil {
 		o.Starter = buildpack.ExecStarter{}
+	}
+	if o.Runner == nil {
+		o.Runner = buildpack.ExecRunner{}
 	}
 	if o.CgroupRoot == "" {
 		o.CgroupRoot = "/sys/fs/cgroup"
@@ -136,7 +152,8 @@ func runtimeSettings(bc *Config, env buildpack.Env) (bootSettings, error) {
 			Hint: "The platform sets PORT; to run locally, set it yourself, e.g. PORT=8080."}
 	}
 	s.port = port
-	if v, ok := env.Lookup("DOCUMENT_ROOT"); ok {
+	// An empty DOCUMENT_ROOT keeps the build's; "." is the app root.
+	if v := env.Get("DOCUMENT_ROOT"); strings.TrimSpace(v) != "" {
 		if err := CheckAppPath("DOCUMENT_ROOT", v); err != nil {
 			return s, err
 		}

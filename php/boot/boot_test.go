@@ -110,7 +110,7 @@ func bootFake(t *testing.T, s *fakeStarter, env buildpack.Env) (context.CancelFu
 	errs := &buildpacktest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- Run(ctx, Options{AppDir: app, Env: env, Starter: s, Stderr: errs, StopTimeout: time.Second})
+		done <- Run(ctx, Options{AppDir: app, Env: env, Starter: s, Runner: &buildpacktest.RecordingRunner{}, Stderr: errs, StopTimeout: time.Second})
 	}()
 	t.Cleanup(cancel)
 	return cancel, done, errs
@@ -212,4 +212,16 @@ func TestBootRuntimeOverrides(t *testing.T) {
 		assert.Contains(t, text, want)
 	}
 	assert.NotContains(t, text, "location ^~ /vendor/", "the vendor rule is for an app-root document root")
+}
+
+func TestBootEmptyDocumentRootKeepsTheBuilds(t *testing.T) {
+	app := fakeSlug(t, &Config{Framework: "laravel", Site: Site{Name: "Laravel", Template: "front"}, DocumentRoot: "public", IndexDocument: "index.php"},
+		map[string]string{})
+	for value, root := range map[string]string{"": app + "/public", " ": app + "/public", ".": app, "./": app} {
+		rt, err := prepareBoot(Options{AppDir: app, RunDir: t.TempDir(), Env: buildpack.Env{"PORT": "9000", "DOCUMENT_ROOT": value}})
+		require.NoError(t, err)
+		conf, err := os.ReadFile(rt.path("conf", "nginx.conf"))
+		require.NoError(t, err)
+		assert.Contains(t, string(conf), "root "+root+";", "DOCUMENT_ROOT=%q", value)
+	}
 }

@@ -42,6 +42,9 @@ type Site struct {
 	FrontController string `json:"front_controller,omitempty"`
 	// OnlyFrontController makes every other .php file answer 404.
 	OnlyFrontController bool `json:"only_front_controller,omitempty"`
+	// Private are regular expressions of the paths (from the document root,
+	// without the leading slash) of directories nginx never serves.
+	Private []string `json:"private,omitempty"`
 }
 
 // ReadConfig loads boot.json from a slug.

@@ -21,6 +21,11 @@ const (
 	FPMIncludeDir = ".kiln/php/fpm.d"
 	// ConfigPath is boot.json (see Config).
 	ConfigPath = ".kiln/php/boot.json"
+	// FPMConfigName is the file of FPMIncludeDir that holds
+	// extra.paas.php-fpm-config.
+	FPMConfigName = "90-php-fpm-config.conf"
+	// FPMPool is the name of kiln's PHP-FPM pool.
+	FPMPool = "web"
 )
 
 // Runtime sources, the values of Config.RuntimeSource.

@@ -20,6 +20,8 @@ type bootRuntime struct {
 	concurrency concurrency
 	env         buildpack.Env
 	fpm, nginx  buildpack.Cmd
+	// notes say what the rendering chose that people should know.
+	notes []string
 }
 
 // prepareBoot reads the build's settings, applies the environment, sizes
@@ -127,6 +129,16 @@ func (rt *bootRuntime) renderNginx() (string, error) {
 		Port: rt.set.port, Root: filepath.Join(app, filepath.FromSlash(rt.set.docRoot)),
 		IndexDocument: rt.set.index, AccessLogFormat: rt.set.accessLogFormat,
 		HTTPIncludes: httpInc, Includes: inc, DenyVendor: rt.set.docRoot == "",
+	}
+	file, line, err := RootLocation(inc)
+	if err != nil {
+		return "", err
+	}
+	if file != "" && rt.bc.Site.Template != "" && rt.bc.Site.Template != "default" {
+		rel, _ := filepath.Rel(app, file)
+		d.RootLocation = filepath.ToSlash(rel)
+		rt.notes = append(rt.notes, fmt.Sprintf("nginx: location / comes from %s (line %d); it replaces the %s rules' own location /.",
+			d.RootLocation, line, rt.bc.Site.Name))
 	}
 	if os.Geteuid() == 0 {
 		d.User = "root"

@@ -87,7 +87,7 @@ func (rt *bootRuntime) supervise(ctx context.Context) error {
 	case <-ctx.Done():
 		return nil
 	case e := <-exits:
-		return &ServerError{Process: e.name, Err: e.err}
+		return rt.serverError(e)
 	case err := <-rt.waitSocket(ctx, fpm):
 		if err != nil {
 			return err
@@ -102,10 +102,16 @@ func (rt *bootRuntime) supervise(ctx context.Context) error {
 		fmt.Fprintln(rt.opts.Stderr, "Stopping nginx and PHP-FPM gracefully")
 		return nil
 	case e := <-exits:
-		err := &ServerError{Process: e.name, Err: e.err}
+		err := rt.serverError(e)
 		fmt.Fprintln(rt.opts.Stderr, err.Error())
 		return err
 	}
+}
+
+// serverError says which server died and, when its configuration test
+// refuses the configuration, why.
+func (rt *bootRuntime) serverError(e exit) *ServerError {
+	return &ServerError{Process: e.name, Err: e.err, Config: rt.diagnose(e.name)}
 }
 
 // waitSocket reports when PHP-FPM accepts connections on its socket.

@@ -79,8 +79,10 @@ type nginxData struct {
 	AccessLogFormat string
 	HTTPIncludes    []string
 	Includes        []string
-	DenyVendor      bool
-	Site            string
+	// RootLocation is the include of Includes that defines `location /`.
+	RootLocation string
+	DenyVendor   bool
+	Site         string
 }
 
 // siteData fills the templates under templates/sites/.
@@ -90,6 +92,12 @@ type siteData struct {
 	FrontController      string
 	FrontControllerRegex string
 	OnlyFrontController  bool
+	// PrivateDirs is a regular expression of the directories nginx never
+	// serves ("" for none).
+	PrivateDirs string
+	// AppRootLocation is the app's include that defines `location /`,
+	// which replaces the rules' own; "" when none does.
+	AppRootLocation string
 }
 
 // fpmData fills templates/php-fpm.conf.tmpl.
@@ -112,7 +120,7 @@ func nginxQuote(s string) string {
 }
 
 // renderSite renders the framework's nginx rules.
-func renderSite(s Site, index, confDir string) (string, error) {
+func renderSite(s Site, index, confDir, rootLocation string) (string, error) {
 	fc := s.FrontController
 	if fc == "" {
 		fc = index
@@ -124,12 +132,13 @@ func renderSite(s Site, index, confDir string) (string, error) {
 	return render("sites/"+tmpl+".conf.tmpl", siteData{
 		Name: s.Name, ConfDir: confDir, FrontController: fc,
 		FrontControllerRegex: regexp.QuoteMeta(fc), OnlyFrontController: s.OnlyFrontController,
+		AppRootLocation: rootLocation, PrivateDirs: strings.Join(s.Private, "|"),
 	})
 }
 
 // renderNginx renders the complete nginx configuration with the rules of s.
 func renderNginx(s Site, d nginxData) (string, error) {
-	site, err := renderSite(s, d.IndexDocument, d.ConfDir)
+	site, err := renderSite(s, d.IndexDocument, d.ConfDir, d.RootLocation)
 	if err != nil {
 		return "", err
 	}
