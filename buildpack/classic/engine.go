@@ -51,6 +51,10 @@ type Engine struct {
 	// DiscardDir, when set, is passed to buildpacks as
 	// buildpack.Context.DiscardDir.
 	DiscardDir string
+	// RuntimeStore is the shared runtime store of the builds
+	// (buildpack.Context.RuntimeStore): an operator's setting, never an
+	// app's, so it does not come from Env.
+	RuntimeStore string
 }
 
 // StackName returns the stack the engine targets.
@@ -142,18 +146,19 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		client, bulk = fetch.NewClient(), fetch.NewClient()
 	}
 	ctx := &buildpack.Context{
-		AppDir:     abs,
-		CacheDir:   cacheDir,
-		Env:        env,
-		Stack:      st,
-		Log:        buildpack.NewLogger(e.out(), env.SecretValues()),
-		Runner:     e.runner(),
-		HTTP:       client,
-		BulkHTTP:   bulk,
-		Executable: e.Executable,
-		Report:     e.Report,
-		ExportFile: e.ExportFile,
-		DiscardDir: e.DiscardDir,
+		AppDir:       abs,
+		CacheDir:     cacheDir,
+		RuntimeStore: e.RuntimeStore,
+		Env:          env,
+		Stack:        st,
+		Log:          buildpack.NewLogger(e.out(), env.SecretValues()),
+		Runner:       e.runner(),
+		HTTP:         client,
+		BulkHTTP:     bulk,
+		Executable:   e.Executable,
+		Report:       e.Report,
+		ExportFile:   e.ExportFile,
+		DiscardDir:   e.DiscardDir,
 	}
 	plan, err := bp.Plan(ctx)
 	if err != nil {
