@@ -35,9 +35,6 @@ type Store struct {
 	Name string
 	// Noun names the saved tree in errors: "the saved dependencies".
 	Noun string
-	// temp begins the names of a save's temporary directories in Root:
-	// "." + Name + "-" when empty.
-	temp string
 	// copy reports which files of the tree are placed by copy (nil: none).
 	copy func(rel string) bool
 	// leave reports the paths of a placed tree the store never holds
@@ -252,12 +249,7 @@ func (s Store) Drop() error {
 }
 
 // tempPrefix begins the names of the store's temporary directories in Root.
-func (s Store) tempPrefix() string {
-	if s.temp != "" {
-		return s.temp
-	}
-	return "." + s.Name + "-"
-}
+func (s Store) tempPrefix() string { return "." + s.Name + "-" }
 
 func (s Store) newPrefix() string { return s.tempPrefix() + "new-" }
 func (s Store) oldPrefix() string { return s.tempPrefix() + "old-" }
