@@ -204,7 +204,7 @@ func TestE2EPackageManagers(t *testing.T) {
 			app = e2eApp(t, tc.fixture)
 			out, _, err = e2eBuild(t, app, cache, e2eEnv(nil))
 			require.NoError(t, err, out)
-			assert.Regexp(t, `Using \S+ from the cache`, out)
+			assert.Regexp(t, `Unpacking \S+ from its archive in the cache`, out)
 			assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "devDependency left after pruning")
 			assert.Contains(t, serve(t, app, "npm start"), "built: true")
 		})
