@@ -39,7 +39,10 @@ func (c *compiler) installNode(buildpack.Step) error {
 	}
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
 	t := c.tool("node", rt.Version)
-	info, found := t.find()
+	info, found, damage := t.check()
+	if damage != nil {
+		c.log.Info("The Node.js %s of the runtime store was not usable (%v): installing it again", rt.Version, damage)
+	}
 	archive, err := archiveOf(info)
 	usable := found && err == nil
 	switch {

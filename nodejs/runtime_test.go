@@ -189,6 +189,20 @@ func TestInstallNodeSharedStore(t *testing.T) {
 	b, err := os.Stat(filepath.Join(app2, nodeDir, "bin", "node"))
 	require.NoError(t, err)
 	assert.True(t, os.SameFile(a, b), "placed by a hard link")
+	assert.Zero(t, a.Mode().Perm()&0o222, "the store's files are read-only: a write through a slug fails")
+
+	// A file of the store changed through a slug all the same (made
+	// writable first, as root needs not even do): the next build sees it
+	// and unpacks Node.js again from its verified archive.
+	slugNode := filepath.Join(app2, nodeDir, "bin", "node")
+	require.NoError(t, os.Chmod(slugNode, 0o755))
+	require.NoError(t, os.WriteFile(slugNode, nil, 0o755))
+	app3, out3, err := compileInstallNodeShared(t, t.TempDir(), store, p)
+	require.NoError(t, err, out3)
+	assert.Contains(t, out3, "bin/node was modified after it was saved")
+	fi, err := os.Stat(filepath.Join(app3, nodeDir, "bin", "node"))
+	require.NoError(t, err)
+	assert.NotZero(t, fi.Size(), "a whole Node.js again")
 }
 
 // TestInstallNodeSharedStoreConcurrent: builds that start together on an

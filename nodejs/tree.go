@@ -3,6 +3,7 @@ package nodejs
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -53,23 +54,36 @@ func (c *compiler) tool(name, version string) tool {
 
 // find reports what is kept of the tool and whether it is of this name and
 // version: in the shared store, a complete tree (a damaged entry is
-// dropped); without one, a record, whose archives CACHE_DIR keeps unless
-// they were lost (they are then downloaded again, verified against the
-// record).
-func (t tool) find() (runtimeInfo, bool) {
+// dropped, and damaged says why); without one, a record, whose archives
+// CACHE_DIR keeps unless they were lost (they are then downloaded again,
+// verified against the record).
+func (t tool) find() (info runtimeInfo, ok bool) {
+	info, ok, _ = t.check()
+	return info, ok
+}
+
+// check is find, saying why a damaged entry was dropped.
+func (t tool) check() (runtimeInfo, bool, error) {
 	var info runtimeInfo
 	if !t.shared {
 		b, err := os.ReadFile(t.record)
 		if err != nil || json.Unmarshal(b, &info) != nil {
-			return runtimeInfo{}, false
+			return runtimeInfo{}, false, nil
 		}
-		return info, info.Name == t.name && info.Version == t.version
+		return info, info.Name == t.name && info.Version == t.version, nil
 	}
 	r := t.st.Open(&info, func() ([]string, error) {
 		if info.Name != t.name || info.Version != t.version {
 			return nil, fmt.Errorf("its key.json describes %s %s", info.Name, info.Version)
 		}
-		return nil, nil
+		// The slugs hold hard links to the tree: a file rewritten in place
+		// through one of them (its mode made writable first) would reach
+		// every later build. 2,000 lstats: a few milliseconds.
+		rel, err := t.st.ModifiedSinceSave()
+		if err == nil && rel != "" {
+			err = fmt.Errorf("%s was modified after it was saved", filepath.ToSlash(rel))
+		}
+		return nil, err
 	})
 	if r.Status == cache.Damaged {
 		if unlock, err := t.st.Lock(true); err == nil {
@@ -77,7 +91,7 @@ func (t tool) find() (runtimeInfo, bool) {
 			unlock()
 		}
 	}
-	return info, r.Status == cache.Hit
+	return info, r.Status == cache.Hit, r.Err
 }
 
 // install writes the tool's tree with fill, which writes it at the path it
@@ -110,8 +124,10 @@ func (t tool) install(dst string, usable func(runtimeInfo) bool, fill func(tree 
 		return found, nil, nil // saved by another build while this one waited
 	}
 	_, err = t.st.Save(func(tree string) (any, int, error) {
-		info, fetchErr = fill(tree)
-		return info, 0, fetchErr
+		if info, fetchErr = fill(tree); fetchErr != nil {
+			return info, 0, fetchErr
+		}
+		return info, 0, readOnly(tree)
 	}, nil)
 	if fetchErr != nil {
 		return info, fetchErr, nil
@@ -120,6 +136,28 @@ func (t tool) install(dst string, usable func(runtimeInfo) bool, fill func(tree 
 		return info, nil, fmt.Errorf("storing the unpacked %s: %w", t.st.Name, err)
 	}
 	return info, nil, nil
+}
+
+// readOnly removes the write permission of every regular file of the tree
+// at dir: the slugs hold hard links to the files of the shared store, so a
+// build or a user writing into one of them in place (": > bin/node") fails
+// instead of changing every later build's Node.js. Package managers and
+// npm's self-upgrade replace files (unlink, create), which the writable
+// directories still allow.
+func readOnly(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o222 != 0 {
+			return os.Chmod(p, fi.Mode().Perm()&^0o222)
+		}
+		return nil
+	})
 }
 
 // place makes dst a copy of the shared store entry's tree, leaving out the
