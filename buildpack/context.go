@@ -17,6 +17,10 @@ type Context struct {
 	AppDir string
 	// CacheDir is the absolute path of the build cache; "" means no cache.
 	CacheDir string
+	// RuntimeStore is the shared runtime store (KILN_RUNTIME_STORE): where
+	// runtimes are kept unpacked for every build of the machine; "" keeps
+	// them in CACHE_DIR as archives (see cache.Runtimes).
+	RuntimeStore string
 	// Env is the build environment: process environment, ENV_DIR and flags.
 	Env Env
 	// Stack is the target stack.

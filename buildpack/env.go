@@ -17,7 +17,7 @@ type Env map[string]string
 // variables would break the build machinery rather than configure the app.
 func EnvDirDenied(name string) bool {
 	switch name {
-	case "PATH", "GIT_DIR", "CPATH", "CPPATH", "LD_PRELOAD", "LIBRARY_PATH", "LANG", "BUILD_DIR":
+	case "PATH", "GIT_DIR", "CPATH", "CPPATH", "LD_PRELOAD", "LIBRARY_PATH", "LANG", "BUILD_DIR", "KILN_RUNTIME_STORE":
 		return true
 	}
 	return false

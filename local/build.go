@@ -76,6 +76,16 @@ func DefaultCacheDir(appDir string) (string, error) {
 	return filepath.Join(base, "kiln", "apps", filepath.Base(appDir)+"-"+hex.EncodeToString(sum[:6])), nil
 }
 
+// DefaultRuntimeStore is the shared runtime store of local builds: one per
+// user, under the user's cache directory, next to the apps' caches.
+func DefaultRuntimeStore() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the user cache directory (set KILN_RUNTIME_STORE): %w", err)
+	}
+	return filepath.Join(base, "kiln", "runtimes"), nil
+}
+
 // Build copies the app into a fresh directory, compiles it, and moves the
 // slug into place. A failed build leaves the previous slug untouched.
 func Build(opts BuildOptions) (*Result, error) {

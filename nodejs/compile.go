@@ -176,7 +176,27 @@ func (c *compiler) exec(s buildpack.Step) error {
 		return fmt.Errorf("step %s: %w", s.Name, err)
 	}
 	c.log.Info("Done in %s", time.Since(start).Round(10*time.Millisecond))
+	if isInstallStep(s.Name) {
+		c.trimNPMCache()
+	}
 	return nil
+}
+
+// trimNPMCache trims npm's cache in CACHE_DIR to the packages of the
+// lockfile npm has just installed (see trimNPMCache). A cache the app
+// points elsewhere (NPM_CONFIG_CACHE) is the app's own, left as it is.
+func (c *compiler) trimNPMCache() {
+	npmCache, _ := lookupAny(c.env, "NPM_CONFIG_CACHE")
+	if c.set.PackageManager != "npm" || npmCache == "" || !strings.HasPrefix(npmCache, c.cacheRoot()+string(filepath.Separator)) {
+		return
+	}
+	lock, err := os.ReadFile(filepath.Join(c.ctx.AppDir, c.set.Lockfile))
+	if err != nil {
+		return
+	}
+	if n, size := trimNPMCache(npmCache, lock); n > 0 {
+		c.log.Info("Removed from npm's cache the %d package archives (%.1f MB) the lockfile no longer names", n, float64(size)/1e6)
+	}
 }
 
 // expand substitutes the plan placeholders in s.

@@ -80,9 +80,10 @@ func e2eBuild(t *testing.T, app, cache string, env buildpack.Env) (string, time.
 	return out.String(), time.Since(start), err
 }
 
-// sharedRuntimes seeds cache with the runtimes and downloads of a shared
-// directory under the system temp dir, so that the tests download Node.js
-// 24 once between them.
+// seedCache seeds cache with the runtime records and downloads of a
+// shared directory under the system temp dir, so that the tests download
+// Node.js 24 once between them (and unpack it from the archive, as a build
+// without a shared runtime store does).
 var sharedOnce sync.Once
 
 func seedCache(t *testing.T, cache string) {
@@ -98,8 +99,10 @@ func seedCache(t *testing.T, cache string) {
 		p.Steps = []buildpack.Step{{Name: stepInstallNode}}
 		require.NoError(t, Buildpack{}.Compile(ctx, p))
 	})
-	_, err := kcache.CloneTree(filepath.Join(shared, "runtimes"), filepath.Join(cache, "runtimes"), nil, func(string) bool { return true })
-	require.NoError(t, err)
+	for _, dir := range []string{"runtimes", "downloads"} {
+		_, err := kcache.CloneTree(filepath.Join(shared, dir), filepath.Join(cache, dir), nil, func(string) bool { return true })
+		require.NoError(t, err)
+	}
 }
 
 // serve starts the app's web process as the platform does (HOME = the slug,
@@ -154,7 +157,7 @@ func TestE2ENpmColdThenWarm(t *testing.T) {
 	app2 := e2eApp(t, "node-e2e-npm")
 	out2, warm, err := e2eBuild(t, app2, cache, e2eEnv(nil))
 	require.NoError(t, err, out2)
-	assert.Contains(t, out2, "Using Node.js 24.18.0 from the cache")
+	assert.Contains(t, out2, "Unpacking Node.js 24.18.0 from its archive in the cache")
 	assert.Contains(t, out2, "- npm-cache (package manager cache)")
 	assert.NotContains(t, out2, "Downloading and verifying Node.js")
 	assert.Contains(t, serve(t, app2, "npm start"), "hello from kiln on node v24.18.0")
@@ -201,7 +204,7 @@ func TestE2EPackageManagers(t *testing.T) {
 			app = e2eApp(t, tc.fixture)
 			out, _, err = e2eBuild(t, app, cache, e2eEnv(nil))
 			require.NoError(t, err, out)
-			assert.Regexp(t, `Using \S+ from the cache`, out)
+			assert.Regexp(t, `Unpacking \S+ from its archive in the cache`, out)
 			assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "devDependency left after pruning")
 			assert.Contains(t, serve(t, app, "npm start"), "built: true")
 		})

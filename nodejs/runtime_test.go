@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -113,9 +114,16 @@ func installNodePlan(mirror, registry string) buildpack.Plan {
 
 func compileInstallNode(t *testing.T, cache string, p buildpack.Plan) (string, string, error) {
 	t.Helper()
+	return compileInstallNodeShared(t, cache, "", p)
+}
+
+// compileInstallNodeShared is compileInstallNode with the shared runtime
+// store store ("" for none).
+func compileInstallNodeShared(t *testing.T, cache, store string, p buildpack.Plan) (string, string, error) {
+	t.Helper()
 	app := t.TempDir()
 	var out bytes.Buffer
-	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil), Runner: &buildpacktest.RecordingRunner{}}
+	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, RuntimeStore: store, Env: buildpack.Env{}, Log: buildpack.NewLogger(&out, nil), Runner: &buildpacktest.RecordingRunner{}}
 	kcache.Sweep(cache) // as the engine does before each build
 	err := Buildpack{}.Compile(ctx, p)
 	return app, out.String(), err
@@ -132,17 +140,103 @@ func TestInstallNodeFromDistThenCache(t *testing.T) {
 	assert.FileExists(t, filepath.Join(app, nodeDir, "lib/node_modules/npm/package.json"))
 	assert.NoFileExists(t, filepath.Join(app, nodeDir, kcache.ManifestFile))
 	hits := srv.hits.Load()
+	kept, _ := filepath.Glob(filepath.Join(cache, "runtimes", "*"))
+	assert.Equal(t, []string{filepath.Join(cache, "runtimes", "node-24.18.0.json")}, kept,
+		"without a shared store CACHE_DIR keeps the archive and its record, not the unpacked tree")
 
-	// What a build killed while extracting leaves is removed by the next.
+	// What a build killed while extracting leaves is removed by the next,
+	// and so is the unpacked tree of the layout before.
 	killed := filepath.Join(cache, "runtimes", ".staging-killed")
 	require.NoError(t, os.MkdirAll(filepath.Join(killed, "bin"), 0o755))
+	former := filepath.Join(cache, "runtimes", "node-24.18.0")
+	require.NoError(t, os.MkdirAll(filepath.Join(former, "tree", "bin"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(former, kcache.ManifestFile), []byte("{}"), 0o644))
 
 	app2, out2, err := compileInstallNode(t, cache, p)
 	require.NoError(t, err, out2)
 	assert.NoDirExists(t, killed)
-	assert.Contains(t, out2, "Using Node.js 24.18.0 from the cache")
+	assert.NoDirExists(t, former)
+	assert.Contains(t, out2, "Unpacking Node.js 24.18.0 from its archive in the cache (from the official distribution")
 	assert.Equal(t, hits, srv.hits.Load(), "a warm build downloads nothing")
 	assert.FileExists(t, filepath.Join(app2, nodeDir, "bin", "node"))
+	assert.FileExists(t, filepath.Join(app2, nodeDir, "lib/node_modules/npm/package.json"))
+}
+
+// TestInstallNodeSharedStore: with a shared runtime store, two apps with
+// caches of their own download Node.js once, CACHE_DIR keeps nothing of
+// it, and the slugs hold links to the store's tree.
+func TestInstallNodeSharedStore(t *testing.T) {
+	srv := newFakeNodeServer(t)
+	store := t.TempDir()
+	p := installNodePlan(srv.URL+"/dist", srv.URL+"/registry/")
+	cache1, cache2 := t.TempDir(), t.TempDir()
+	_, out, err := compileInstallNodeShared(t, cache1, store, p)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Node.js 24.18.0 served by the official distribution")
+	hits := srv.hits.Load()
+
+	app2, out2, err := compileInstallNodeShared(t, cache2, store, p)
+	require.NoError(t, err, out2)
+	assert.Contains(t, out2, "Using Node.js 24.18.0 from the runtime store (from the official distribution")
+	assert.Equal(t, hits, srv.hits.Load(), "the second app downloads nothing")
+	for _, cache := range []string{cache1, cache2} {
+		left, _ := filepath.Glob(filepath.Join(cache, "*"))
+		assert.Empty(t, left, "CACHE_DIR keeps nothing of a runtime kept in the shared store")
+	}
+	tree := filepath.Join(store, "node", "node-24.18.0", "tree", "bin", "node")
+	a, err := os.Stat(tree)
+	require.NoError(t, err)
+	b, err := os.Stat(filepath.Join(app2, nodeDir, "bin", "node"))
+	require.NoError(t, err)
+	assert.True(t, os.SameFile(a, b), "placed by a hard link")
+	assert.Zero(t, a.Mode().Perm()&0o222, "the store's files are read-only: a write through a slug fails")
+
+	// A file of the store changed through a slug all the same (made
+	// writable first, as root needs not even do): the next build sees it
+	// and unpacks Node.js again from its verified archive.
+	slugNode := filepath.Join(app2, nodeDir, "bin", "node")
+	require.NoError(t, os.Chmod(slugNode, 0o755))
+	require.NoError(t, os.WriteFile(slugNode, nil, 0o755))
+	app3, out3, err := compileInstallNodeShared(t, t.TempDir(), store, p)
+	require.NoError(t, err, out3)
+	assert.Contains(t, out3, "bin/node was modified after it was saved")
+	fi, err := os.Stat(filepath.Join(app3, nodeDir, "bin", "node"))
+	require.NoError(t, err)
+	assert.NotZero(t, fi.Size(), "a whole Node.js again")
+}
+
+// TestInstallNodeSharedStoreConcurrent: builds that start together on an
+// empty shared store all succeed, and Node.js is downloaded once: the
+// others wait for the entry's lock and use what the first saved.
+func TestInstallNodeSharedStoreConcurrent(t *testing.T) {
+	srv := newFakeNodeServer(t)
+	store := t.TempDir()
+	p := installNodePlan(srv.URL+"/dist", srv.URL+"/registry/")
+	const n = 4
+	outs := make([]string, n)
+	errs := make([]error, n)
+	apps := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		cache := t.TempDir()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			apps[i], outs[i], errs[i] = compileInstallNodeShared(t, cache, store, p)
+		}()
+	}
+	wg.Wait()
+	served := 0
+	for i := range n {
+		require.NoError(t, errs[i], outs[i])
+		assert.FileExists(t, filepath.Join(apps[i], nodeDir, "bin", "node"))
+		if strings.Contains(outs[i], "served by the official distribution") {
+			served++
+		}
+	}
+	assert.Equal(t, 1, served, "one build downloads, the others wait and use its save:\n%s", strings.Join(outs, "\n----\n"))
+	left, _ := filepath.Glob(filepath.Join(store, "node", ".node-24.18.0-*"))
+	assert.Empty(t, left, "no staging directory is left")
 }
 
 func TestInstallNodeChecksumMismatchCachesNothing(t *testing.T) {
@@ -158,7 +252,7 @@ func TestInstallNodeChecksumMismatchCachesNothing(t *testing.T) {
 	downloads, _ := os.ReadDir(filepath.Join(cache, "downloads"))
 	assert.Empty(t, downloads, "nothing unverified is kept")
 	runtimes, _ := filepath.Glob(filepath.Join(cache, "runtimes", "node-*"))
-	assert.Empty(t, runtimes)
+	assert.Empty(t, runtimes, "no record of a failed install")
 }
 
 func TestInstallNodeFailsOverToRegistry(t *testing.T) {

@@ -96,6 +96,13 @@ func (r *repoServer) standard(t *testing.T) {
 // repository at srv, with a recording runner standing in for PHP.
 func repoBuild(t *testing.T, srv *repoServer, cache string) (string, *buildpacktest.RecordingRunner, error) {
 	t.Helper()
+	return repoBuildShared(t, srv, cache, "")
+}
+
+// repoBuildShared is repoBuild with the shared runtime store store ("" for
+// none).
+func repoBuildShared(t *testing.T, srv *repoServer, cache, store string) (string, *buildpacktest.RecordingRunner, error) {
+	t.Helper()
 	app := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(app, "composer.json"), []byte(`{"require": {"ext-gd": "*"}}`), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(app, "composer.lock"), []byte(`{"packages": []}`), 0o644))
@@ -115,7 +122,7 @@ func repoBuild(t *testing.T, srv *repoServer, cache string) (string, *buildpackt
 	}}
 	env := buildpack.Env{"STACK": "scalingo-26", "PATH": "/usr/bin:/bin",
 		"PHP_BASE_URL": srv.URL + "/php", "NGINX_BASE_URL": srv.URL + "/nginx/"}
-	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, Env: env, Stack: st, Log: buildpack.Discard(),
+	ctx := &buildpack.Context{AppDir: app, CacheDir: cache, RuntimeStore: store, Env: env, Stack: st, Log: buildpack.Discard(),
 		Runner: run, HTTP: srv.Client(), Executable: exe}
 	p, err := Buildpack{}.Plan(ctx)
 	require.NoError(t, err)
@@ -161,11 +168,13 @@ func TestRepositoryRuntimeInstallAndCache(t *testing.T) {
 	assert.Equal(t, filepath.Join(cache, "composer"), call.Env.Get("COMPOSER_CACHE_DIR"))
 	assert.True(t, strings.HasPrefix(call.Env.Get("PATH"), app+"/vendor/php/bin:"), call.Env.Get("PATH"))
 	assert.Equal(t, app+"/.kiln/php/php.ini", call.Env.Get("PHPRC"))
+	unpacked, _ := filepath.Glob(filepath.Join(cache, "php/runtimes/*"))
+	assert.Empty(t, unpacked, "without a shared store CACHE_DIR keeps the archives, not their trees")
 
-	// A second build neither downloads nor unpacks: the checksums of the
-	// versioned runtimes are remembered, their trees are placed from the
-	// store. Unversioned artifacts (extensions) still have their checksum
-	// asked for.
+	// A second build downloads nothing: the checksums of the versioned
+	// runtimes are remembered, their archives kept and unpacked again.
+	// Unversioned artifacts (extensions) still have their checksum asked
+	// for.
 	app2, _, err := repoBuild(t, srv, cache)
 	require.NoError(t, err)
 	for _, p := range []string{"/php/scalingo-26/php-8.4.22.tgz", "/nginx/scalingo-26/nginx-1.30.3.tgz", "/php/scalingo-26/composer-2.10.1.phar"} {
@@ -174,7 +183,53 @@ func TestRepositoryRuntimeInstallAndCache(t *testing.T) {
 	}
 	assert.Equal(t, 2, srv.hitCount("/php/scalingo-26/ext/20240924/php-gd.tgz.sha256"))
 	assert.Equal(t, 1, srv.hitCount("/php/scalingo-26/ext/20240924/php-gd.tgz"))
-	trees, _ := filepath.Glob(filepath.Join(cache, "php/runtimes/php-8.4.22-sha256-*/tree"))
+	assert.FileExists(t, filepath.Join(app2, "vendor/php/bin/php"))
+	assert.FileExists(t, filepath.Join(app2, "vendor/php/etc/conf.d/gd.ini"))
+}
+
+// TestRepositoryRuntimeSharedStore: with a shared runtime store, the
+// runtimes are unpacked once into it and placed into each slug by links;
+// CACHE_DIR keeps none of them.
+func TestRepositoryRuntimeSharedStore(t *testing.T) {
+	srv := newRepoServer(t)
+	srv.standard(t)
+	cache, store := t.TempDir(), t.TempDir()
+	app, run, err := repoBuildShared(t, srv, cache, store)
+	require.NoError(t, err)
+	for _, f := range []string{"vendor/php/bin/php", "vendor/php/sbin/php-fpm", "vendor/nginx/sbin/nginx",
+		composerPhar, "vendor/php/etc/conf.d/gd.ini", bootBinary, profilePath, phpIniPath} {
+		assert.FileExists(t, filepath.Join(app, f))
+	}
+	bc, err := boot.ReadConfig(app)
+	require.NoError(t, err)
+	assert.Equal(t, "vendor/php/sbin/php-fpm", bc.PHPFPM)
+	assert.Equal(t, "vendor/nginx/sbin/nginx", bc.Nginx)
+	ini, _ := os.ReadFile(filepath.Join(app, phpIniPath))
+	assert.Contains(t, string(ini), `extension_dir = "${KILN_APP_DIR}/vendor/php/lib/php/extensions/no-debug-non-zts-20240924"`)
+	assert.Len(t, downloads(t, store), 4)
+	assert.Empty(t, downloads(t, cache))
+	cmds := run.Commands()
+	require.NotEmpty(t, cmds)
+	last := cmds[len(cmds)-3] // before the configuration check
+	assert.Equal(t, []string{"php", composerPhar, "install", "--prefer-dist", "--optimize-autoloader", "--no-interaction", "--no-progress", "--no-dev"}, last)
+	call := run.Calls[len(run.Calls)-3]
+	assert.Equal(t, filepath.Join(cache, "composer"), call.Env.Get("COMPOSER_CACHE_DIR"))
+	assert.True(t, strings.HasPrefix(call.Env.Get("PATH"), app+"/vendor/php/bin:"), call.Env.Get("PATH"))
+	assert.Equal(t, app+"/.kiln/php/php.ini", call.Env.Get("PHPRC"))
+
+	// A second build neither downloads nor unpacks: the checksums of the
+	// versioned runtimes are remembered, their trees are placed from the
+	// store. Unversioned artifacts (extensions) still have their checksum
+	// asked for.
+	app2, _, err := repoBuildShared(t, srv, cache, store)
+	require.NoError(t, err)
+	for _, p := range []string{"/php/scalingo-26/php-8.4.22.tgz", "/nginx/scalingo-26/nginx-1.30.3.tgz", "/php/scalingo-26/composer-2.10.1.phar"} {
+		assert.Equal(t, 1, srv.hitCount(p), p)
+		assert.Equal(t, 1, srv.hitCount(p+".sha256"), p+".sha256")
+	}
+	assert.Equal(t, 2, srv.hitCount("/php/scalingo-26/ext/20240924/php-gd.tgz.sha256"))
+	assert.Equal(t, 1, srv.hitCount("/php/scalingo-26/ext/20240924/php-gd.tgz"))
+	trees, _ := filepath.Glob(filepath.Join(store, "php/php-8.4.22-sha256-*/tree"))
 	require.Len(t, trees, 1)
 	assertSameFile(t, true, filepath.Join(trees[0], "bin/php"), filepath.Join(app2, "vendor/php/bin/php"))
 	assertSameFile(t, false, filepath.Join(trees[0], "etc/php-fpm.conf"), filepath.Join(app2, "vendor/php/etc/php-fpm.conf"))
@@ -185,7 +240,7 @@ func TestRepositoryRuntimeInstallAndCache(t *testing.T) {
 	// and the tree unpacked again from the verified archive, without a
 	// request.
 	require.NoError(t, os.WriteFile(filepath.Join(app2, "vendor/php/bin/php"), []byte("corrupted by the app"), 0o755))
-	app3, _, err := repoBuild(t, srv, cache)
+	app3, _, err := repoBuildShared(t, srv, cache, store)
 	require.NoError(t, err)
 	b, err := os.ReadFile(filepath.Join(app3, "vendor/php/bin/php"))
 	require.NoError(t, err)

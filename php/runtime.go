@@ -141,7 +141,7 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 
 // fetcher is the build's store of verified downloads.
 func (c *compiler) fetcher() *fetch.Fetcher {
-	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: cache.Downloads(c.cacheDir())}
+	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: c.runtimes().Downloads()}
 }
 
 // get downloads url and verifies it against sum, or takes the verified
@@ -192,10 +192,11 @@ func (c *compiler) download(what, url string, sum fetch.Checksum, remember bool,
 	return res, nil
 }
 
-// installRuntime places a repository runtime archive's tree at rel: from
-// the runtime store when an unpacked, unmodified copy of that version and
-// checksum is there (no download, no unpacking), else from the archive,
-// unpacked once into the store (see runtimeStore).
+// installRuntime places a repository runtime archive's tree at rel. With
+// a shared runtime store: from the store when an unpacked, unmodified copy
+// of that version and checksum is there (no download, no unpacking), else
+// from the archive, unpacked once into the store (see runtimeStore).
+// Without one: unpacked from the archive, which CACHE_DIR keeps.
 func (c *compiler) installRuntime(name, version, url, rel string) error {
 	what := runtimeName(name) + " " + version
 	if c.ctx.CacheDir == "" {
@@ -205,8 +206,15 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 	if err != nil {
 		return err
 	}
-	store := runtimeStore{cacheDir: c.ctx.CacheDir}
 	dest := filepath.Join(c.ctx.AppDir, rel)
+	rts := c.runtimes()
+	if !rts.IsShared() {
+		if err := os.RemoveAll(dest); err != nil {
+			return fmt.Errorf("clearing %s: %w", rel, err)
+		}
+		return c.unpack(what, url, sum, dest)
+	}
+	store := runtimeStore{rts: rts}
 	st, ok, reason := store.find(name, version, sum)
 	if reason != "" {
 		c.ctx.Log.Info("%s: %s; unpacking it again", what, reason)
@@ -221,11 +229,11 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 			} else {
 				c.memo().put(url, sum)
 			}
-			c.ctx.Log.Info("Using the unpacked %s from the cache (%s; %d files placed in %s)", what, from, n, buildpack.Elapsed(start))
+			c.ctx.Log.Info("Using the unpacked %s from the runtime store (%s; %d files placed in %s)", what, from, n, buildpack.Elapsed(start))
 			c.ctx.Report.CacheHit(what + " (unpacked)")
 			return nil
 		}
-		c.ctx.Log.Info("Could not place the unpacked %s from the cache (%v): unpacking it again", what, err)
+		c.ctx.Log.Info("Could not place the unpacked %s from the runtime store (%v): unpacking it again", what, err)
 	}
 	st, err = store.add(name, version, url, sum, func(dir string) error {
 		return c.unpack(what, url, sum, dir)
@@ -237,6 +245,11 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 		return fmt.Errorf("installing %s: %w", what, err)
 	}
 	return nil
+}
+
+// runtimes is where this build keeps the runtimes it installs.
+func (c *compiler) runtimes() cache.Runtimes {
+	return cache.Runtimes{CacheDir: c.cacheDir(), Shared: c.ctx.RuntimeStore}
 }
 
 // runtimeName is a runtime's name in output.

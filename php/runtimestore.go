@@ -12,17 +12,19 @@ import (
 )
 
 // runtimeStore keeps the repository runtimes (PHP and nginx) unpacked in
-// the build cache, one cache.PHPRuntime store per name, version and archive
-// checksum: CACHE_DIR/php/runtimes/<name>-<version>-<algo>-<hex prefix>/,
-// with key.json (what the tree is) and tree/ (the unpacked archive).
+// the shared runtime store, one entry per name, version and archive
+// checksum (cache.Runtimes.PHP): <store>/php/<name>-<version>-<algo>-<hex
+// prefix>/, with key.json (what the tree is) and tree/ (the unpacked
+// archive). Without a shared store, CACHE_DIR keeps the archives only, and
+// each build unpacks them (cache.Runtimes says why).
 //
 // A warm build places the tree into the slug with hard links (the copy
-// rule of cache.PHPRuntime says which files are copied, and why) rather
-// than unpacking the archive again: for PHP that is a few thousand links
+// rule of the entry says which files are copied, and why) rather than
+// unpacking the archive again: for PHP that is a few thousand links
 // instead of gunzipping tens of megabytes. A rename would be cheaper still
-// but would take the tree out of the cache; ext4 and most build
+// but would take the tree out of the store; ext4 and most build
 // filesystems have no reflinks.
-type runtimeStore struct{ cacheDir string }
+type runtimeStore struct{ rts cache.Runtimes }
 
 // runtimeManifest is an entry's key.json.
 type runtimeManifest struct {
@@ -38,7 +40,8 @@ func (s runtimeStore) entry(name, version string, sum fetch.Checksum) cache.Stor
 	if len(hexsum) > 16 {
 		hexsum = hexsum[:16]
 	}
-	return cache.PHPRuntime(s.cacheDir, name+"-"+version+"-"+sum.Algo+"-"+hexsum)
+	st, _ := s.rts.PHP(name + "-" + version + "-" + sum.Algo + "-" + hexsum)
+	return st
 }
 
 // find returns the store of a complete, unmodified entry. A linked file
@@ -63,17 +66,29 @@ func (s runtimeStore) find(name, version string, sum fetch.Checksum) (st cache.S
 	case cache.Hit:
 		return st, true, ""
 	case cache.Damaged:
-		_ = st.Drop()
-		return st, false, fmt.Sprintf("the unpacked copy in the cache was not usable (%v)", r.Err)
+		if unlock, err := st.Lock(true); err == nil {
+			_ = st.Drop()
+			unlock()
+		}
+		return st, false, fmt.Sprintf("the unpacked copy in the runtime store was not usable (%v)", r.Err)
 	}
 	return st, false, ""
 }
 
 // add saves a new entry whose tree fill unpacks (into a directory it
-// creates), and returns its store.
+// creates), and returns its store. It holds the entry's lock: when another
+// build saved the entry while this one waited, that save is kept.
 func (s runtimeStore) add(name, version, url string, sum fetch.Checksum, fill func(tree string) error) (cache.Store, error) {
 	st := s.entry(name, version, sum)
-	_, err := st.Save(func(tree string) (any, int, error) {
+	unlock, err := st.Lock(true)
+	if err != nil {
+		return st, err
+	}
+	defer unlock()
+	if _, ok, _ := s.find(name, version, sum); ok {
+		return st, nil
+	}
+	_, err = st.Save(func(tree string) (any, int, error) {
 		return runtimeManifest{Name: name, Version: version, URL: url, Checksum: sum.String()}, 0, fill(tree)
 	}, nil)
 	if err != nil {
@@ -83,8 +98,13 @@ func (s runtimeStore) add(name, version, url string, sum fetch.Checksum, fill fu
 }
 
 // placeRuntime makes dst a copy of the store's tree, by its policy: hard
-// links, configuration copied.
+// links, configuration copied; under the entry's shared lock.
 func placeRuntime(st cache.Store, dst string) (int, error) {
+	unlock, err := st.Lock(false)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
 	if err := os.RemoveAll(dst); err != nil {
 		return 0, fmt.Errorf("clearing %s: %w", dst, err)
 	}

@@ -16,25 +16,38 @@
 //
 // # What CACHE_DIR keeps
 //
-// Decided by policy.go; the stores are marked with the function of
-// policy.go that makes them.
+// Decided by policy.go and runtimes.go; the stores are marked with the
+// function that makes them.
 //
-//	downloads/         verified archives as downloaded, by checksum (buildpack/fetch):
-//	                   Node.js, npm, Yarn, pnpm, PHP, nginx, Composer, extensions
-//	runtimes/<name>-<version>/
-//	                   NodeRuntime: Node.js (without its C headers), the Meteor tool,
-//	                   Yarn and pnpm, unpacked
+//	downloads/         verified archives as downloaded, by checksum (buildpack/fetch), without
+//	                   a shared runtime store: Node.js, npm, Yarn, pnpm, PHP, nginx, Composer,
+//	                   extensions
+//	runtimes/<name>-<version>.json
+//	                   without a shared runtime store, the record of the archives a Node.js
+//	                   tool (Node.js, Yarn, pnpm) is unpacked from at each build
 //	runtimes/headers/  Node.js C headers tarballs, made from the verified archive on demand
 //	node/deps/         NodeModules: node_modules as the install left it, with its key
 //	node/npm-cache/, node/yarn-cache/, node/yarn-berry/, node/pnpm-store/
-//	                   the package managers' own caches, used in place by the build
+//	                   the package managers' own caches, used in place by the build (npm's
+//	                   trimmed to the lockfile after each npm ci)
 //	node/dirs/, node/signature
 //	                   the app's cacheDirectories and what they were built with
-//	php/runtimes/<name>-<version>-<checksum>/
-//	                   PHPRuntime: PHP and nginx, unpacked
 //	php/vendor/        Vendor: vendor/ as composer install left it, with its key
 //	php/checksums.json the checksums of versioned runtime archives, per URL
 //	composer/          Composer's download cache, used in place by the build
+//
+// # What a shared runtime store keeps
+//
+// With KILN_RUNTIME_STORE (Runtimes.Shared), for every build of the
+// machine, under file locks; CACHE_DIR then keeps no runtime:
+//
+//	downloads/         the verified archives, by checksum
+//	headers/           the Node.js C headers tarballs
+//	node/<name>-<version>/
+//	                   Runtimes.Node: Node.js (without its C headers), Yarn, pnpm, the
+//	                   Meteor tool, unpacked; .<name>-<version>.lock next to it
+//	php/<name>-<version>-<checksum>/
+//	                   Runtimes.PHP: PHP and nginx, unpacked
 //
 // # Layout of a store
 //
@@ -44,11 +57,11 @@
 //	<Root>/<Name>/.spare-tmp-*    a spare being built, taken or discarded, or what a killed build left
 //	<Root>/<temp>new-*, <Root>/<temp>old-*
 //	                              a save in progress, a replaced or dropped save, or what a killed
-//	                              one left (temp is ".<Name>-", or ".staging-" for stores of many)
+//	                              one left (temp is ".<Name>-")
 //
 // Root and Name come from the policy: CACHE_DIR/node and "deps" for
-// node_modules, CACHE_DIR/php and "vendor" for vendor/, CACHE_DIR/runtimes
-// and "node-<version>" for Node.js, CACHE_DIR/php/runtimes and
+// node_modules, CACHE_DIR/php and "vendor" for vendor/, <store>/node and
+// "node-<version>" for Node.js, <store>/php and
 // "<name>-<version>-<checksum>" for PHP and nginx.
 //
 // # Atomicity

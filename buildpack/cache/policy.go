@@ -29,27 +29,15 @@ import (
 // and drops the store.
 
 // Downloads is where verified archives are kept as downloaded, named by
-// their checksum (the Dir of a buildpack/fetch.Fetcher): CACHE_DIR/downloads.
-// A runtime unpacked into its store keeps its archive here as well (the
-// Node.js C headers are made from it on demand).
+// their checksum (the Dir of a buildpack/fetch.Fetcher), when there is no
+// shared runtime store: CACHE_DIR/downloads. Where runtimes are kept, and
+// in which form, is Runtimes (runtimes.go).
 func Downloads(cacheDir string) string { return filepath.Join(cacheDir, "downloads") }
 
 // The package managers' own caches (npm's, Yarn's, the pnpm store) are
 // kept as the package managers leave them, under CACHE_DIR/node, where the
-// Node.js plan points them; the Node.js C headers tarballs made on demand,
-// under CACHE_DIR/runtimes/headers; Composer's download cache under
+// Node.js plan points them; Composer's download cache under
 // CACHE_DIR/composer.
-
-// NodeRuntime is the store of an unpacked Node.js tool named name (such as
-// "node-24.18.0" or "meteor-3.1.2"): CACHE_DIR/runtimes/<name>. The tree
-// is the archive's content without the C headers; the key records the
-// version and the checksum of the verified archive. Every file is linked:
-// nothing a build runs rewrites Node.js files in place (npm, Yarn and pnpm
-// write new files and rename them), and the store is never modified once
-// saved.
-func NodeRuntime(cacheDir, name string) Store {
-	return Store{Root: filepath.Join(cacheDir, "runtimes"), Name: name, Noun: "the unpacked " + name, temp: ".staging-"}
-}
 
 // NodeModules is the store of the installed dependency tree:
 // CACHE_DIR/node/deps. Its tree holds the app's node_modules directories at
@@ -59,13 +47,6 @@ func NodeModules(cacheDir string) Store {
 	return Store{Root: filepath.Join(cacheDir, "node"), Name: "deps", Noun: "the saved dependencies", copy: nodeModulesCopied}
 }
 
-// PHPRuntime is the store of an unpacked PHP or nginx archive named name
-// (such as "php-8.4.22-sha256-0123456789abcdef"):
-// CACHE_DIR/php/runtimes/<name>.
-func PHPRuntime(cacheDir, name string) Store {
-	return Store{Root: filepath.Join(cacheDir, "php", "runtimes"), Name: name, Noun: "the unpacked " + name, temp: ".staging-", copy: phpRuntimeCopied}
-}
-
 // Vendor is the store of the installed Composer dependencies:
 // CACHE_DIR/php/vendor. Its tree is the app's vendor/ as composer install
 // left it, without the paths kiln places there itself (vendorKiln).
@@ -73,10 +54,11 @@ func Vendor(cacheDir string) Store {
 	return Store{Root: filepath.Join(cacheDir, "php"), Name: "vendor", Noun: "the saved vendor/", copy: vendorCopied, leave: vendorKiln}
 }
 
-// stores are the four stores of the build cache cacheDir, the name "*"
-// standing for every store of many (Sweep looks into each).
+// stores are the stores of the build cache cacheDir (Sweep looks into
+// each). Runtimes are not among them: CACHE_DIR keeps them as archives, or
+// not at all (Runtimes).
 func stores(cacheDir string) []Store {
-	return []Store{NodeRuntime(cacheDir, "*"), NodeModules(cacheDir), PHPRuntime(cacheDir, "*"), Vendor(cacheDir)}
+	return []Store{NodeModules(cacheDir), Vendor(cacheDir)}
 }
 
 // nodeModulesCopied reports whether a file of a dependency tree (its path
@@ -146,20 +128,25 @@ func vendorKiln(rel string) bool {
 // builds leave behind besides the temporary directories of the stores
 // (saves in progress, replaced saves, spares being built, taken or
 // discarded): a save of the app's cacheDirectories in progress
-// (node/.save-*), and the Node.js spares of the layout before this package
-// (runtimes/.spare-*).
+// (node/.save-*), and the staging directories and spares of the unpacked
+// runtimes CACHE_DIR kept before runtimes moved out of it
+// (runtimes/.staging-*, runtimes/.spare-*, php/runtimes/.staging-*).
 func leftovers() []string {
-	return []string{filepath.Join("node", ".save-*"), filepath.Join("runtimes", ".spare-*")}
+	return []string{filepath.Join("node", ".save-*"), filepath.Join("runtimes", ".staging-*"), filepath.Join("runtimes", ".spare-*"),
+		filepath.Join("php", "runtimes", ".staging-*")}
 }
 
 // formerLayouts lists, as glob patterns relative to CACHE_DIR, the marker
-// files of stores in a layout kiln no longer reads: an unpacked Node.js of
-// the layout before this package (the tree at
-// runtimes/<name>-<version>-<checksum>/, its marker inside it), and an
-// unpacked PHP or nginx with its manifest.json (now key.json). Sweep
-// removes the directory holding each: for the build it is a miss, never a
-// failure, and the runtime is unpacked again from its archive, which
-// downloads/ keeps.
+// files of stores in a layout kiln no longer reads: the unpacked runtimes
+// CACHE_DIR kept before runtimes moved out of it (runtimes/<name>/key.json,
+// php/runtimes/<name>/key.json: see Runtimes), and the layouts before
+// those (runtimes/<name>-<version>-<checksum>/.kiln-runtime.json,
+// php/runtimes/<name>/manifest.json). Sweep removes the directory holding
+// each: for the build it is a miss, never a failure, and the runtime is
+// unpacked again from its archive, which downloads/ keeps.
 func formerLayouts() []string {
-	return []string{filepath.Join("runtimes", "*", ".kiln-runtime.json"), filepath.Join("php", "runtimes", "*", "manifest.json")}
+	return []string{
+		filepath.Join("runtimes", "*", ManifestFile), filepath.Join("runtimes", "*", ".kiln-runtime.json"),
+		filepath.Join("php", "runtimes", "*", ManifestFile), filepath.Join("php", "runtimes", "*", "manifest.json"),
+	}
 }

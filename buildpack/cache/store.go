@@ -35,14 +35,31 @@ type Store struct {
 	Name string
 	// Noun names the saved tree in errors: "the saved dependencies".
 	Noun string
-	// temp begins the names of a save's temporary directories in Root:
-	// "." + Name + "-" when empty.
-	temp string
 	// copy reports which files of the tree are placed by copy (nil: none).
 	copy func(rel string) bool
 	// leave reports the paths of a placed tree the store never holds
 	// (nil: none).
 	leave func(rel string) bool
+	// lock is the lock file of a store that builds share at the same time
+	// (the entries of a shared runtime store); "" for none.
+	lock string
+}
+
+// Lock takes the store's lock, shared to read its tree (place it, build a
+// spare from it) or exclusive to save, drop or sweep it, and returns the
+// function that releases it. A store that no two builds share at once (a
+// store of CACHE_DIR) has no lock: Lock then does nothing. Taking the
+// exclusive lock also removes what killed builds left of the store (its
+// temporary directories), which no other build can be using then.
+func (s Store) Lock(exclusive bool) (unlock func(), err error) {
+	if s.lock == "" {
+		return func() {}, nil
+	}
+	unlock, err = Lock(s.lock, exclusive)
+	if err == nil && exclusive {
+		s.sweep()
+	}
+	return unlock, err
 }
 
 // Dir is the saved directory: Root/Name.
@@ -232,12 +249,7 @@ func (s Store) Drop() error {
 }
 
 // tempPrefix begins the names of the store's temporary directories in Root.
-func (s Store) tempPrefix() string {
-	if s.temp != "" {
-		return s.temp
-	}
-	return "." + s.Name + "-"
-}
+func (s Store) tempPrefix() string { return "." + s.Name + "-" }
 
 func (s Store) newPrefix() string { return s.tempPrefix() + "new-" }
 func (s Store) oldPrefix() string { return s.tempPrefix() + "old-" }

@@ -24,14 +24,13 @@ func TestSweep(t *testing.T) {
 		"runtimes/.spare-node-24.18.0-sha256-ab-0011", "runtimes/.spare-tmp-13",
 		// Former layouts.
 		"runtimes/node-22.1.0-sha256-abcdef/bin", "php/runtimes/nginx-1.30.3-sha256-00/tree",
+		"php/runtimes/php-8.4.22-sha256-00/tree/bin", "runtimes/node-24.18.0/tree/bin", "runtimes/node-24.18.0/spare-0011/bin",
 	}
 	kept := []string{
 		"node/deps/key.json", "node/deps/tree/node_modules/a/index.js", "node/deps/spare/node_modules/a/index.js",
 		"node/npm-cache/_cacache/index", "node/signature", "node/dirs/bower_components/x",
 		"php/vendor/key.json", "php/vendor/tree/acme/a.php", "php/vendor/spare/acme/a.php", "php/checksums.json",
-		"php/runtimes/php-8.4.22-sha256-00/key.json", "php/runtimes/php-8.4.22-sha256-00/tree/bin/php",
-		"runtimes/node-24.18.0/key.json", "runtimes/node-24.18.0/tree/bin/node", "runtimes/node-24.18.0/spare-0011/bin/node",
-		"runtimes/headers/node-v24.18.0-sha256-ab-headers.tar.gz", "downloads/sha256-ab", "composer/files/x",
+		"runtimes/node-24.18.0.json", "runtimes/headers/node-v24.18.0-sha256-ab-headers.tar.gz", "downloads/sha256-ab", "composer/files/x",
 	}
 	for _, p := range left {
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, p), 0o755))
@@ -39,6 +38,8 @@ func TestSweep(t *testing.T) {
 	writeTree(t, dir, map[string]string{
 		"runtimes/node-22.1.0-sha256-abcdef/.kiln-runtime.json": "{}",
 		"php/runtimes/nginx-1.30.3-sha256-00/manifest.json":     "{}",
+		"php/runtimes/php-8.4.22-sha256-00/key.json":            "{}",
+		"runtimes/node-24.18.0/key.json":                        "{}",
 	})
 	files := map[string]string{}
 	for _, p := range kept {
@@ -58,7 +59,8 @@ func TestSweep(t *testing.T) {
 	sort.Strings(got)
 	sort.Strings(kept)
 	assert.Equal(t, kept, got)
-	for _, p := range []string{"node/.deps-new-1", "runtimes/node-22.1.0-sha256-abcdef", "php/runtimes/nginx-1.30.3-sha256-00"} {
+	for _, p := range []string{"node/.deps-new-1", "runtimes/node-22.1.0-sha256-abcdef", "php/runtimes/nginx-1.30.3-sha256-00",
+		"php/runtimes/php-8.4.22-sha256-00", "runtimes/node-24.18.0"} {
 		assert.NoDirExists(t, filepath.Join(dir, p))
 	}
 	Sweep("") // no cache: nothing to do

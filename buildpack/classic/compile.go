@@ -45,7 +45,25 @@ func (e *Engine) Compile(buildDir, cacheDir string) (*Prepared, error) {
 		return p, err
 	}
 	summary(log, p.Plan.Flat(), time.Since(start))
+	describeCache(log, cacheDir, p.Context.RuntimeStore)
 	return p, nil
+}
+
+// describeCache says, in one line, what the build cache holds after the
+// build: what a platform archives and carries to the next build.
+func describeCache(log *buildpack.Logger, cacheDir, runtimeStore string) {
+	if cacheDir == "" {
+		return
+	}
+	u, err := cache.Measure(cacheDir)
+	if err != nil {
+		return
+	}
+	line := "Build cache: " + u.String()
+	if runtimeStore != "" {
+		line += " (runtimes in the shared store " + runtimeStore + ")"
+	}
+	log.Info("%s", line)
 }
 
 // summary prints the plan's warnings again and what was built; plan is flat

@@ -54,6 +54,10 @@ type Engine struct {
 	// CacheLocked says that the caller holds the cache's lock (LockCache)
 	// for the whole build; otherwise Compile takes it.
 	CacheLocked bool
+	// RuntimeStore is the shared runtime store of the builds
+	// (buildpack.Context.RuntimeStore): an operator's setting, never an
+	// app's, so it does not come from Env.
+	RuntimeStore string
 }
 
 // StackName returns the stack the engine targets.
@@ -149,18 +153,19 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		client, bulk = fetch.NewClientIdle(idle), fetch.NewClientIdle(idle)
 	}
 	ctx := &buildpack.Context{
-		AppDir:     abs,
-		CacheDir:   cacheDir,
-		Env:        env,
-		Stack:      st,
-		Log:        buildpack.NewLogger(e.out(), env.SecretValues()),
-		Runner:     e.runner(),
-		HTTP:       client,
-		BulkHTTP:   bulk,
-		Executable: e.Executable,
-		Report:     e.Report,
-		ExportFile: e.ExportFile,
-		DiscardDir: e.DiscardDir,
+		AppDir:       abs,
+		CacheDir:     cacheDir,
+		RuntimeStore: e.RuntimeStore,
+		Env:          env,
+		Stack:        st,
+		Log:          buildpack.NewLogger(e.out(), env.SecretValues()),
+		Runner:       e.runner(),
+		HTTP:         client,
+		BulkHTTP:     bulk,
+		Executable:   e.Executable,
+		Report:       e.Report,
+		ExportFile:   e.ExportFile,
+		DiscardDir:   e.DiscardDir,
 	}
 	plan, err := bp.Plan(ctx)
 	if err != nil {

@@ -44,6 +44,13 @@ func cmdBuild(a *app, args []string) error {
 	}
 	e := a.engine(env, bf.stack, bf.buildpack)
 	e.Out = out
+	if _, set := env.Lookup("KILN_RUNTIME_STORE"); !set && !*noCache {
+		// One store per user: every app built on this machine shares its
+		// runtimes. --no-cache builds without it, from fresh downloads.
+		if e.RuntimeStore, err = local.DefaultRuntimeStore(); err != nil {
+			return err
+		}
+	}
 	res, err := local.Build(local.BuildOptions{
 		AppDir: pos[0], Output: *output, Tar: *tarball,
 		CacheDir: *cache, NoCache: *noCache, Engine: e,

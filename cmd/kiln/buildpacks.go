@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/classic"
@@ -36,5 +37,19 @@ func (a *app) engine(env buildpack.Env, stack, force string) *classic.Engine {
 		Stack:           stack,
 		Force:           force,
 		Out:             a.stdout,
+		RuntimeStore:    runtimeStore(env),
 	}
+}
+
+// runtimeStore is the shared runtime store KILN_RUNTIME_STORE names, made
+// absolute (the builds run in other directories), or "".
+func runtimeStore(env buildpack.Env) string {
+	dir := env.Get("KILN_RUNTIME_STORE")
+	if dir == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }

@@ -128,6 +128,19 @@ func listEntry(p, rel string, d fs.DirEntry, copied func(rel string) bool, held 
 
 var errListingTooLarge = errors.New("too many bytes of files the build may rewrite")
 
+// bytes is the size of the listed regular files.
+func (l listing) bytes() int64 {
+	var n int64
+	for _, tree := range l.entries {
+		for _, e := range tree {
+			if e.info.Mode().IsRegular() {
+				n += e.info.Size()
+			}
+		}
+	}
+	return n
+}
+
 // saveListed stores the listed trees of app with their key, replacing the
 // previous save atomically (see save).
 func saveListed(st cache.Store, app string, key Key, l listing) error {
@@ -142,7 +155,7 @@ func saveListed(st cache.Store, app string, key Key, l listing) error {
 				return nil, 0, err
 			}
 		}
-		return manifest{Key: key, Tree: l.trees}, l.files, nil
+		return manifest{Key: key, Tree: l.trees, Bytes: l.bytes()}, l.files, nil
 	}, nil)
 	return err
 }

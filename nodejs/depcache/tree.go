@@ -27,6 +27,9 @@ type manifest struct {
 	Key Key `json:"key"`
 	// Tree lists the saved directories, relative to the app.
 	Tree []string `json:"tree"`
+	// Bytes is the size of the tree's files, when the save knew it
+	// (cache.Measure reads it instead of walking the tree).
+	Bytes int64 `json:"bytes,omitempty"`
 }
 
 // check reports what makes the saved tree of m unusable: a directory that
