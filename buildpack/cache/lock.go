@@ -1,39 +1,27 @@
 package cache
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/kiln-dev/kiln/buildpack/lock"
 )
 
-// Lock takes an advisory lock (flock) on the file at path, creating it and
+// Lock takes the lock (buildpack/lock) of the file at path, creating it and
 // its directory if needed: shared when exclusive is false, so that many
 // holders read together while one exclusive holder waits for them. It
 // waits until the lock is granted and returns the function that releases
-// it. The kernel releases the lock of a killed process, so a lock can
-// never outlive its build.
+// it. The kernel releases the lock of a killed process, so a lock never
+// outlives its build.
 func Lock(path string, exclusive bool) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("creating the lock %s: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	l, err := lock.Acquire(context.Background(), path, lock.Options{Shared: !exclusive})
 	if err != nil {
-		return nil, fmt.Errorf("opening the lock %s: %w", path, err)
+		return nil, err
 	}
-	how := syscall.LOCK_SH
-	if exclusive {
-		how = syscall.LOCK_EX
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), how)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking %s: %w", path, err)
-	}
-	return func() { f.Close() }, nil
+	return func() { _ = l.Release() }, nil
 }

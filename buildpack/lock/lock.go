@@ -32,6 +32,10 @@ type Lock struct {
 type Options struct {
 	// NoWait fails at once with a *BusyError instead of waiting.
 	NoWait bool
+	// Shared takes a shared lock, which many holders may hold at once
+	// while an exclusive one waits for them all (readers of a store that
+	// one writer saves); the holder's pid is then not recorded.
+	Shared bool
 	// Waiting, when set, is called once before waiting, with the process
 	// id of the holder (0 when unknown).
 	Waiting func(pid int)
@@ -67,8 +71,12 @@ func Acquire(ctx context.Context, path string, opts Options) (*Lock, error) {
 		return nil, fmt.Errorf("opening lock file: %w", err)
 	}
 	waited := false
+	how := syscall.LOCK_EX
+	if opts.Shared {
+		how = syscall.LOCK_SH
+	}
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB)
 		if err == nil {
 			break
 		}
@@ -93,6 +101,9 @@ func Acquire(ctx context.Context, path string, opts Options) (*Lock, error) {
 	}
 	// The holder's id is a courtesy for the messages of waiting builds;
 	// failing to write it does not make the lock less held.
+	if opts.Shared {
+		return &Lock{f: f}, nil
+	}
 	if err := f.Truncate(0); err == nil {
 		_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	}

@@ -70,3 +70,23 @@ func TestMissingDirectoryIsAnError(t *testing.T) {
 	_, err := Acquire(context.Background(), filepath.Join(t.TempDir(), "no", "lock"), Options{})
 	assert.ErrorContains(t, err, "opening lock file")
 }
+
+// TestSharedLocks: shared holders hold the lock together; an exclusive
+// one is refused (with NoWait) until the last of them releases it.
+func TestSharedLocks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lock")
+	a, err := Acquire(context.Background(), path, Options{Shared: true})
+	require.NoError(t, err)
+	b, err := Acquire(context.Background(), path, Options{Shared: true, NoWait: true})
+	require.NoError(t, err, "a second reader does not wait")
+	_, err = Acquire(context.Background(), path, Options{NoWait: true})
+	var busy *BusyError
+	require.ErrorAs(t, err, &busy, "a writer waits for the readers")
+	require.NoError(t, a.Release())
+	_, err = Acquire(context.Background(), path, Options{NoWait: true})
+	require.ErrorAs(t, err, &busy, "and for the last of them")
+	require.NoError(t, b.Release())
+	w, err := Acquire(context.Background(), path, Options{NoWait: true})
+	require.NoError(t, err)
+	require.NoError(t, w.Release())
+}
