@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,6 +175,9 @@ func TestInstallNodeSharedStore(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "Node.js 24.18.0 served by the official distribution")
 	hits := srv.hits.Load()
+	entry := filepath.Join(store, "node", "node-24.18.0")
+	old := time.Now().Add(-48 * time.Hour)
+	require.NoError(t, os.Chtimes(entry, old, old))
 
 	app2, out2, err := compileInstallNodeShared(t, cache2, store, p)
 	require.NoError(t, err, out2)
@@ -189,6 +193,9 @@ func TestInstallNodeSharedStore(t *testing.T) {
 	b, err := os.Stat(filepath.Join(app2, nodeDir, "bin", "node"))
 	require.NoError(t, err)
 	assert.True(t, os.SameFile(a, b), "placed by a hard link")
+	fi, err := os.Stat(entry)
+	require.NoError(t, err)
+	assert.True(t, fi.ModTime().After(old.Add(time.Hour)), "placing the entry records its use in the entry directory's mtime")
 }
 
 // TestInstallNodeSharedStoreConcurrent: builds that start together on an
