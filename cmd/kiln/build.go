@@ -4,10 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/local"
+	"github.com/kiln-dev/kiln/local/cachedir"
 )
 
 // cmdBuild builds APP locally into a slug, like `pack build`.
@@ -36,6 +38,10 @@ func cmdBuild(a *app, args []string) error {
 		// Composer are the natural runtime; platforms use the repository.
 		env = env.With("KILN_PHP_RUNTIME", "system")
 	}
+	cacheMax, err := cacheMaxSetting(env)
+	if err != nil {
+		return err
+	}
 	out := a.stdout
 	if *asJSON {
 		out = a.stderr
@@ -49,6 +55,7 @@ func cmdBuild(a *app, args []string) error {
 			return err
 		}
 	}
+	start := time.Now()
 	res, err := local.Build(local.BuildOptions{
 		AppDir: pos[0], Output: *output, Tar: *tarball,
 		CacheDir: *cache, NoCache: *noCache, Engine: e,
@@ -57,11 +64,67 @@ func cmdBuild(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !*asJSON {
+		printSummary(out, res)
+	}
+	if cacheMax > 0 {
+		trimCaches(out, cacheMax, e.RuntimeStore, res.CacheDir, start)
+	}
 	if *asJSON {
 		return writeJSON(a.stdout, res)
 	}
-	printSummary(out, res)
 	return nil
+}
+
+// cacheMaxSetting reads KILN_CACHE_MAX: the size the caches of kiln build
+// may take on this machine (0: no limit).
+func cacheMaxSetting(env buildpack.Env) (int64, error) {
+	v := env.Get("KILN_CACHE_MAX")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := cachedir.ParseSize(v)
+	if err != nil {
+		return 0, buildpack.Userf("KILN_CACHE_MAX: %v", err)
+	}
+	return n, nil
+}
+
+// trimCaches brings the app caches and the runtime store under max after
+// a build (cachedir.Trim), keeping the cache the build used and the
+// runtimes it placed, and says so in one line. A failure to trim does not
+// fail the build.
+func trimCaches(w io.Writer, max int64, store, used string, start time.Time) {
+	root, err := local.DefaultCacheRoot()
+	if err != nil {
+		fmt.Fprintf(w, " !     KILN_CACHE_MAX: %v\n", err)
+		return
+	}
+	if store == "" {
+		store = filepath.Join(root, "runtimes")
+	}
+	// File times come from a coarser clock than time.Now: a runtime this
+	// build placed may carry a time slightly before its start.
+	rs, after, err := cachedir.Trim(cachedir.Layout{Apps: filepath.Join(root, "apps"), Store: store}, max, used, start.Add(-2*time.Second))
+	if len(rs) > 0 {
+		apps := 0
+		for _, r := range rs {
+			if r.Kind == "app" {
+				apps++
+			}
+		}
+		line := fmt.Sprintf("-----> Caches over KILN_CACHE_MAX (%s): removed %d least recently built app cache(s) and %d runtime(s), %s freed; now %s",
+			humanBytes(max), apps, len(rs)-apps, humanBytes(cachedir.Freed(rs)), humanBytes(after))
+		if after > max {
+			line += ", what is left was used by this build"
+		}
+		fmt.Fprintln(w, line)
+	} else if err == nil && after > max {
+		fmt.Fprintf(w, "-----> Caches over KILN_CACHE_MAX (%s): %s, all of it used by this build\n", humanBytes(max), humanBytes(after))
+	}
+	if err != nil {
+		fmt.Fprintf(w, " !     KILN_CACHE_MAX: %v\n", err)
+	}
 }
 
 func printSummary(w io.Writer, r *local.Result) {
