@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -113,10 +114,17 @@ func trimCaches(w io.Writer, max int64, store, used string, start time.Time) {
 				apps++
 			}
 		}
-		line := fmt.Sprintf("-----> Caches over KILN_CACHE_MAX (%s): removed %d least recently built app cache(s) and %d runtime(s), %s freed; now %s",
-			humanBytes(max), apps, len(rs)-apps, humanBytes(cachedir.Freed(rs)), humanBytes(after))
+		var what []string
+		if apps > 0 {
+			what = append(what, plural(apps, "app cache", "app caches"))
+		}
+		if n := len(rs) - apps; n > 0 {
+			what = append(what, plural(n, "runtime", "runtimes"))
+		}
+		line := fmt.Sprintf("-----> Caches over KILN_CACHE_MAX (%s): removed the least recently used %s, %s freed; now %s",
+			humanBytes(max), strings.Join(what, " and "), humanBytes(cachedir.Freed(rs)), humanBytes(after))
 		if after > max {
-			line += ", what is left was used by this build"
+			line += ", all of it used by this build"
 		}
 		fmt.Fprintln(w, line)
 	} else if err == nil && after > max {
@@ -170,4 +178,12 @@ func runtimeOrigin(rt buildpack.Runtime) string {
 	default:
 		return "default (" + rt.Source + ")"
 	}
+}
+
+// plural is "1 thing" or "n things".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
