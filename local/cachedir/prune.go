@@ -87,34 +87,30 @@ func Clean(l Layout, app string) ([]Removal, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Removal
-	var errs []error
+	match := func(App) bool { return true }
 	if app != "" {
 		abs, err := filepath.Abs(app)
 		if err != nil {
 			return nil, fmt.Errorf("resolving %s: %w", app, err)
 		}
 		want := AppCacheDir(l.Apps, abs)
-		for _, a := range ls.Apps {
-			if a.Dir != want && a.App != abs {
-				continue
-			}
-			r, err := removeApp(l, a, "")
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			out = append(out, r)
-		}
-		return out, errors.Join(errs...)
+		match = func(a App) bool { return a.Dir == want || a.App == abs }
 	}
+	var out []Removal
+	var errs []error
 	for _, a := range ls.Apps {
+		if !match(a) {
+			continue
+		}
 		r, err := removeApp(l, a, "")
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		out = append(out, r)
+	}
+	if app != "" {
+		return out, errors.Join(errs...)
 	}
 	for _, rt := range ls.Runtimes {
 		r, removed, err := dropRuntime(l, rt, time.Time{}, "")
