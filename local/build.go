@@ -280,20 +280,27 @@ func chooseCache(app string, opts BuildOptions) (string, func(), error) {
 		}, nil
 	}
 	d := opts.CacheDir
+	unlock := func() {}
 	if d == "" {
 		var err error
 		if d, err = DefaultCacheDir(app); err != nil {
 			return "", nil, err
 		}
+		// kiln cache prune and KILN_CACHE_MAX remove default caches: never
+		// one a build is using.
+		if unlock, err = cachedir.LockApp(d, false); err != nil {
+			return "", nil, err
+		}
 	}
 	d, err := filepath.Abs(d)
-	if err != nil {
-		return "", nil, fmt.Errorf("resolving cache directory: %w", err)
+	if err == nil {
+		err = os.MkdirAll(d, 0o755)
 	}
-	if err := os.MkdirAll(d, 0o755); err != nil {
+	if err != nil {
+		unlock()
 		return "", nil, fmt.Errorf("creating cache directory: %w", err)
 	}
-	return d, func() {}, nil
+	return d, unlock, nil
 }
 
 func writeSlugRelease(buildDir string, plan buildpack.Plan, env buildpack.Env) error {

@@ -42,6 +42,13 @@ func AppCacheDir(apps, app string) string {
 	return filepath.Join(apps, filepath.Base(app)+"-"+hex.EncodeToString(sum[:6]))
 }
 
+// LockApp takes the lock of the app cache at dir (the hidden file
+// .<name>.lock next to it): shared for a build using it, exclusive to
+// remove it. It returns the function that releases it.
+func LockApp(dir string, exclusive bool) (unlock func(), err error) {
+	return cache.Lock(filepath.Join(filepath.Dir(dir), "."+filepath.Base(dir)+".lock"), exclusive)
+}
+
 // AppRecord is the content of AppFile.
 type AppRecord struct {
 	// App is the app's absolute path.

@@ -136,7 +136,7 @@ func TestPrune(t *testing.T) {
 		assert.DirExists(t, p)
 	}
 	assert.FileExists(t, filepath.Join(f.layout.Store, "downloads", ".part-1"), "a download in progress is left")
-	left, _ := filepath.Glob(filepath.Join(f.layout.Apps, ".*"))
+	left, _ := filepath.Glob(filepath.Join(f.layout.Apps, ".*-old-*"))
 	assert.Empty(t, left, "nothing is left aside")
 }
 
@@ -158,6 +158,24 @@ func TestPruneSkipsAnEntryUsedWhileWaitingForItsLock(t *testing.T) {
 	// Either the prune listed the entry before the touch and then saw it
 	// under the lock, or it listed it after: it is kept either way.
 	assert.Empty(t, rs)
+	assert.DirExists(t, dir)
+}
+
+func TestPruneWaitsForABuildOfTheApp(t *testing.T) {
+	f := newFixture(t)
+	app, dir := f.app("old", 100, 40, false)
+	unlock, err := LockApp(dir, false) // a build using the cache
+	require.NoError(t, err)
+	done := make(chan []Removal)
+	go func() {
+		rs, err := Prune(f.layout, f.now.AddDate(0, 0, -30))
+		assert.NoError(t, err)
+		done <- rs
+	}()
+	require.NoError(t, WriteAppRecord(dir, app, time.Now())) // the build succeeds
+	unlock()
+	rs := <-done
+	assert.Empty(t, rs, "a cache built while the prune waited is kept")
 	assert.DirExists(t, dir)
 }
 

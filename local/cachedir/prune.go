@@ -35,48 +35,57 @@ func Freed(rs []Removal) int64 {
 	return n
 }
 
+// removals collects what a prune, clean or trim removed, and the errors
+// it met on the way (each removal is tried).
+type removals struct {
+	done []Removal
+	errs []error
+}
+
+// add records the outcome of one removal and reports whether it was done.
+func (rs *removals) add(r Removal, removed bool, err error) bool {
+	if err != nil {
+		rs.errs = append(rs.errs, err)
+	}
+	if err != nil || !removed {
+		return false
+	}
+	rs.done = append(rs.done, r)
+	return true
+}
+
+// downloads removes the store's downloads older than cutoff.
+func (rs *removals) downloads(l Layout, cutoff time.Time) ([]Removal, error) {
+	done, err := removeDownloads(l, cutoff)
+	rs.done = append(rs.done, done...)
+	return rs.done, errors.Join(append(rs.errs, err)...)
+}
+
 // Prune removes the app caches not built since cutoff or whose app
-// directory is gone, the runtime store entries not used since cutoff (each
-// under its exclusive lock, so never while a build places it), and the
-// store's downloads and headers tarballs older than cutoff.
+// directory is gone, the runtime store entries not used since cutoff, and
+// the store's downloads and headers tarballs older than cutoff. Each cache
+// and entry is removed under its exclusive lock, so never while a build
+// uses it, and only if no build used it meanwhile.
 func Prune(l Layout, cutoff time.Time) ([]Removal, error) {
 	ls, err := List(l)
 	if err != nil {
 		return nil, err
 	}
-	var out []Removal
-	var errs []error
+	var rs removals
 	for _, a := range ls.Apps {
-		why := ""
 		switch {
 		case a.Gone:
-			why = "app gone"
+			rs.add(removeApp(l, a, "app gone"))
 		case a.Built.Before(cutoff):
-			why = "not built since " + a.Built.Local().Format(time.DateOnly)
-		default:
-			continue
+			rs.add(removeApp(l, a, "not built since "+a.Built.Local().Format(time.DateOnly)))
 		}
-		r, err := removeApp(l, a, why)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, r)
 	}
 	for _, rt := range ls.Runtimes {
-		if !rt.Used.Before(cutoff) {
-			continue
-		}
-		r, removed, err := dropRuntime(l, rt, cutoff, "not used since "+rt.Used.Local().Format(time.DateOnly))
-		if err != nil {
-			errs = append(errs, err)
-		} else if removed {
-			out = append(out, r)
+		if rt.Used.Before(cutoff) {
+			rs.add(dropRuntime(l, rt, cutoff, "not used since "+rt.Used.Local().Format(time.DateOnly)))
 		}
 	}
-	rs, err := removeDownloads(l, cutoff)
-	out = append(out, rs...)
-	return out, errors.Join(append(errs, err)...)
+	return rs.downloads(l, cutoff)
 }
 
 // Clean removes the build cache of the app at path app (and any cache whose
@@ -96,33 +105,19 @@ func Clean(l Layout, app string) ([]Removal, error) {
 		want := AppCacheDir(l.Apps, abs)
 		match = func(a App) bool { return a.Dir == want || a.App == abs }
 	}
-	var out []Removal
-	var errs []error
+	var rs removals
 	for _, a := range ls.Apps {
-		if !match(a) {
-			continue
+		if match(a) {
+			rs.add(removeApp(l, a, ""))
 		}
-		r, err := removeApp(l, a, "")
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, r)
 	}
 	if app != "" {
-		return out, errors.Join(errs...)
+		return rs.done, errors.Join(rs.errs...)
 	}
 	for _, rt := range ls.Runtimes {
-		r, removed, err := dropRuntime(l, rt, time.Time{}, "")
-		if err != nil {
-			errs = append(errs, err)
-		} else if removed {
-			out = append(out, r)
-		}
+		rs.add(dropRuntime(l, rt, time.Time{}, ""))
 	}
-	rs, err := removeDownloads(l, time.Time{})
-	out = append(out, rs...)
-	return out, errors.Join(append(errs, err)...)
+	return rs.downloads(l, time.Time{})
 }
 
 // Trim brings the caches under max bytes, if they exceed it, by removing
@@ -136,58 +131,48 @@ func Trim(l Layout, max int64, keepApp string, keepSince time.Time) ([]Removal, 
 		return nil, 0, err
 	}
 	total := ls.TotalBytes
-	var out []Removal
-	var errs []error
+	var rs removals
 	for _, a := range ls.Apps {
-		if total <= max {
-			break
+		if total > max && filepath.Clean(a.Dir) != filepath.Clean(keepApp) && rs.add(removeApp(l, a, "least recently built")) {
+			total -= a.Bytes
 		}
-		if filepath.Clean(a.Dir) == filepath.Clean(keepApp) {
-			continue
-		}
-		r, err := removeApp(l, a, "least recently built")
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, r)
-		total -= r.Bytes
 	}
 	for _, rt := range ls.Runtimes {
-		if total <= max {
-			break
-		}
-		if !rt.Used.Before(keepSince) {
-			continue
-		}
-		r, removed, err := dropRuntime(l, rt, keepSince, "least recently used")
-		if err != nil {
-			errs = append(errs, err)
-		} else if removed {
-			out = append(out, r)
-			total -= r.Bytes
+		if total > max && rt.Used.Before(keepSince) && rs.add(dropRuntime(l, rt, keepSince, "least recently used")) {
+			total -= rt.Bytes
 		}
 	}
-	return out, total, errors.Join(errs...)
+	return rs.done, total, errors.Join(rs.errs...)
 }
 
-// removeApp removes an app cache: moved aside first with one rename (a
-// hidden name, which List skips), then deleted.
-func removeApp(l Layout, a App, why string) (Removal, error) {
+// removeApp removes an app cache, under its exclusive lock (so never
+// while a build uses it), unless it was built since it was listed: moved
+// aside first with one rename (a hidden name, which List skips), then
+// deleted. The lock file stays (removing it would let a build waiting for
+// it and the next one lock different files).
+func removeApp(l Layout, a App, why string) (Removal, bool, error) {
 	name := a.App
 	if name == "" {
 		name = a.Dir
 	}
 	r := Removal{Kind: "app", Name: name, Path: a.Dir, Bytes: a.Bytes, Why: why}
+	unlock, err := LockApp(a.Dir, true)
+	if err != nil {
+		return r, false, err
+	}
+	defer unlock()
+	if now := readApp(a.Dir); !now.Built.Equal(a.Built) {
+		return r, false, nil
+	}
 	aside, err := os.MkdirTemp(l.Apps, "."+filepath.Base(a.Dir)+"-old-")
 	if err != nil {
-		return r, fmt.Errorf("removing the cache of %s: %w", name, err)
+		return r, false, fmt.Errorf("removing the cache of %s: %w", name, err)
 	}
 	defer os.RemoveAll(aside)
 	if err := os.Rename(a.Dir, filepath.Join(aside, "cache")); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return r, fmt.Errorf("removing the cache of %s: %w", name, err)
+		return r, false, fmt.Errorf("removing the cache of %s: %w", name, err)
 	}
-	return r, nil
+	return r, true, nil
 }
 
 // dropRuntime removes a store entry under its exclusive lock, unless a
