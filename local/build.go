@@ -6,9 +6,9 @@ package local
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +17,7 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/classic"
+	"github.com/kiln-dev/kiln/local/cachedir"
 )
 
 // BuildOptions configure a local build.
@@ -65,25 +66,35 @@ type Phase struct {
 	Duration time.Duration `json:"duration_ns"`
 }
 
+// DefaultCacheRoot is where kiln build keeps its caches on this machine:
+// <user cache directory>/kiln, with apps/ (one build cache per app) and
+// runtimes/ (the shared runtime store).
+func DefaultCacheRoot() (string, error) {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the user cache directory: %w", err)
+	}
+	return filepath.Join(base, "kiln"), nil
+}
+
 // DefaultCacheDir is the persistent cache of an app: one directory per
 // absolute app path under the user's cache directory.
 func DefaultCacheDir(appDir string) (string, error) {
-	base, err := os.UserCacheDir()
+	root, err := DefaultCacheRoot()
 	if err != nil {
-		return "", fmt.Errorf("finding the user cache directory (set --cache): %w", err)
+		return "", fmt.Errorf("%w (set --cache)", err)
 	}
-	sum := sha256.Sum256([]byte(appDir))
-	return filepath.Join(base, "kiln", "apps", filepath.Base(appDir)+"-"+hex.EncodeToString(sum[:6])), nil
+	return cachedir.AppCacheDir(filepath.Join(root, "apps"), appDir), nil
 }
 
 // DefaultRuntimeStore is the shared runtime store of local builds: one per
 // user, under the user's cache directory, next to the apps' caches.
 func DefaultRuntimeStore() (string, error) {
-	base, err := os.UserCacheDir()
+	root, err := DefaultCacheRoot()
 	if err != nil {
-		return "", fmt.Errorf("finding the user cache directory (set KILN_RUNTIME_STORE): %w", err)
+		return "", fmt.Errorf("%w (set KILN_RUNTIME_STORE)", err)
 	}
-	return filepath.Join(base, "kiln", "runtimes"), nil
+	return filepath.Join(root, "runtimes"), nil
 }
 
 // Build copies the app into a fresh directory, compiles it, and moves the
@@ -106,6 +117,11 @@ func Build(opts BuildOptions) (*Result, error) {
 		return nil, err
 	} else if !d.Detected() {
 		return nil, opts.Engine.NotDetected(opts.AppDir)
+	}
+	if opts.Output == "" && opts.Tar == "" {
+		if err := makeKilnDir(app); err != nil {
+			return nil, err
+		}
 	}
 	res := &Result{}
 	phase := func(name string, t0 time.Time) { res.Phases = append(res.Phases, Phase{name, time.Since(t0)}) }
@@ -189,7 +205,27 @@ func Build(opts BuildOptions) (*Result, error) {
 	res.Report = report.Summary()
 	res.Overhead = res.Total - res.Report.ProgramTime - res.Report.FetchTime
 	res.PeakRSSBytes = peakRSS()
+	if !opts.NoCache {
+		// Only kiln cache ls and prune read it: a failure costs nothing else.
+		_ = cachedir.WriteAppRecord(cacheDir, app, time.Now())
+	}
 	return res, nil
+}
+
+// makeKilnDir creates APP/.kiln, where the slug goes by default, when it
+// does not exist yet, with a .gitignore that keeps it out of Git.
+func makeKilnDir(app string) error {
+	dir := filepath.Join(app, ".kiln")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil
+		}
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("*\n"), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", filepath.Join(dir, ".gitignore"), err)
+	}
+	return nil
 }
 
 // makeWorkDir creates the directory the app is copied into and compiled in.
@@ -265,20 +301,27 @@ func chooseCache(app string, opts BuildOptions) (string, func(), error) {
 		}, nil
 	}
 	d := opts.CacheDir
+	unlock := func() {}
 	if d == "" {
 		var err error
 		if d, err = DefaultCacheDir(app); err != nil {
 			return "", nil, err
 		}
+		// kiln cache prune and KILN_CACHE_MAX remove default caches: never
+		// one a build is using.
+		if unlock, err = cachedir.LockApp(d, false); err != nil {
+			return "", nil, err
+		}
 	}
 	d, err := filepath.Abs(d)
-	if err != nil {
-		return "", nil, fmt.Errorf("resolving cache directory: %w", err)
+	if err == nil {
+		err = os.MkdirAll(d, 0o755)
 	}
-	if err := os.MkdirAll(d, 0o755); err != nil {
+	if err != nil {
+		unlock()
 		return "", nil, fmt.Errorf("creating cache directory: %w", err)
 	}
-	return d, func() {}, nil
+	return d, unlock, nil
 }
 
 func writeSlugRelease(buildDir string, plan buildpack.Plan, env buildpack.Env) error {

@@ -115,10 +115,10 @@ func (c *compiler) placeNode(t tool) error {
 	if err := os.RemoveAll(c.nodeHome()); err != nil {
 		return err
 	}
-	if !spare.Take(c.nodeHome()) {
-		if err := t.place(c.nodeHome(), excludes...); err != nil {
-			return err
-		}
+	if spare.Take(c.nodeHome()) {
+		t.st.Touch()
+	} else if err := t.place(c.nodeHome(), excludes...); err != nil {
+		return err
 	}
 	spare.Prepare(c.deps.Jobs(), c.ctx.AppDir, func(dst string) error {
 		unlock, err := t.st.Lock(false)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -174,6 +175,9 @@ func TestInstallNodeSharedStore(t *testing.T) {
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "Node.js 24.18.0 served by the official distribution")
 	hits := srv.hits.Load()
+	entry := filepath.Join(store, "node", "node-24.18.0")
+	old := time.Now().Add(-48 * time.Hour)
+	require.NoError(t, os.Chtimes(entry, old, old))
 
 	app2, out2, err := compileInstallNodeShared(t, cache2, store, p)
 	require.NoError(t, err, out2)
@@ -190,6 +194,9 @@ func TestInstallNodeSharedStore(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, os.SameFile(a, b), "placed by a hard link")
 	assert.Zero(t, a.Mode().Perm()&0o222, "the store's files are read-only: a write through a slug fails")
+	fi, err := os.Stat(entry)
+	require.NoError(t, err)
+	assert.True(t, fi.ModTime().After(old.Add(time.Hour)), "placing the entry records its use in the entry directory's mtime")
 
 	// A file of the store changed through a slug all the same (made
 	// writable first, as root needs not even do): the next build sees it
@@ -200,7 +207,7 @@ func TestInstallNodeSharedStore(t *testing.T) {
 	app3, out3, err := compileInstallNodeShared(t, t.TempDir(), store, p)
 	require.NoError(t, err, out3)
 	assert.Contains(t, out3, "bin/node was modified after it was saved")
-	fi, err := os.Stat(filepath.Join(app3, nodeDir, "bin", "node"))
+	fi, err = os.Stat(filepath.Join(app3, nodeDir, "bin", "node"))
 	require.NoError(t, err)
 	assert.NotZero(t, fi.Size(), "a whole Node.js again")
 }

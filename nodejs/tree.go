@@ -178,6 +178,9 @@ func (t tool) place(dst string, excludes ...string) error {
 		return fmt.Errorf("clearing %s: %w", dst, err)
 	}
 	_, err = t.st.Clone(t.st.Tree(), dst, "", excluder(excludes))
+	if err == nil {
+		t.st.Touch()
+	}
 	return err
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -217,6 +218,11 @@ func TestRepositoryRuntimeSharedStore(t *testing.T) {
 	assert.True(t, strings.HasPrefix(call.Env.Get("PATH"), app+"/vendor/php/bin:"), call.Env.Get("PATH"))
 	assert.Equal(t, app+"/.kiln/php/php.ini", call.Env.Get("PHPRC"))
 
+	keys, _ := filepath.Glob(filepath.Join(store, "php/php-8.4.22-sha256-*"))
+	require.Len(t, keys, 1)
+	old := time.Now().Add(-48 * time.Hour)
+	require.NoError(t, os.Chtimes(keys[0], old, old))
+
 	// A second build neither downloads nor unpacks: the checksums of the
 	// versioned runtimes are remembered, their trees are placed from the
 	// store. Unversioned artifacts (extensions) still have their checksum
@@ -235,6 +241,9 @@ func TestRepositoryRuntimeSharedStore(t *testing.T) {
 	assertSameFile(t, false, filepath.Join(trees[0], "etc/php-fpm.conf"), filepath.Join(app2, "vendor/php/etc/php-fpm.conf"))
 	assert.FileExists(t, filepath.Join(app2, "vendor/php/etc/conf.d/gd.ini"), "the extension is unpacked over the placed tree")
 	assert.NoFileExists(t, filepath.Join(trees[0], "etc/conf.d/gd.ini"), "without reaching the store")
+	fi, err := os.Stat(keys[0])
+	require.NoError(t, err)
+	assert.True(t, fi.ModTime().After(old.Add(time.Hour)), "placing the entry records its use in the entry directory's mtime")
 
 	// A slug file rewritten in place (through the hard link) is noticed
 	// and the tree unpacked again from the verified archive, without a

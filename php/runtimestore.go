@@ -108,7 +108,11 @@ func placeRuntime(st cache.Store, dst string) (int, error) {
 	if err := os.RemoveAll(dst); err != nil {
 		return 0, fmt.Errorf("clearing %s: %w", dst, err)
 	}
-	return st.Clone(st.Tree(), dst, "", nil)
+	n, err := st.Clone(st.Tree(), dst, "", nil)
+	if err == nil {
+		st.Touch()
+	}
+	return n, err
 }
 
 // checksumMemo remembers, per URL, the checksum its .sha256 announced when

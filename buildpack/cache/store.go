@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ManifestFile is the name of the manifest (the key and what the ecosystem
@@ -229,6 +230,17 @@ func (s Store) swap(staged string, hook Hook) error {
 		return fmt.Errorf("replacing %s: %w", s.Noun, err)
 	}
 	return nil
+}
+
+// Touch records that a build used the saved tree now: it sets the
+// modification time of the saved directory (Dir), which tools listing and
+// pruning a shared runtime store read as the entry's last use. Not the
+// manifest's: that is when the save was completed (SavedAt), which the
+// checks of trees placed by links compare files with. A failure is
+// ignored (it only makes the entry look older).
+func (s Store) Touch() {
+	now := time.Now()
+	_ = os.Chtimes(s.Dir(), now, now)
 }
 
 // Drop removes the saved directory. It is first moved aside with one

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -219,4 +220,21 @@ func TestCloneFollowsThePolicy(t *testing.T) {
 	assert.Equal(t, 2, n)
 	assert.NoDirExists(t, filepath.Join(part, "kiln"), "the rules see the path in the tree")
 	assert.NotEqual(t, inode(t, filepath.Join(src, "part/meta.json")), inode(t, filepath.Join(part, "meta.json")))
+}
+
+func TestTouchRecordsUseNotSave(t *testing.T) {
+	s := Store{Root: t.TempDir(), Name: "node-24.18.0", Noun: "the unpacked node-24.18.0"}
+	_, err := s.Save(fillWith("v1", "one"), nil)
+	require.NoError(t, err)
+	old := time.Now().Add(-72 * time.Hour)
+	require.NoError(t, os.Chtimes(s.Dir(), old, old))
+	require.NoError(t, os.Chtimes(filepath.Join(s.Dir(), ManifestFile), old, old))
+	s.Touch()
+	fi, err := os.Stat(s.Dir())
+	require.NoError(t, err)
+	assert.True(t, fi.ModTime().After(old.Add(time.Hour)), "the entry's directory records the use")
+	saved, err := s.SavedAt()
+	require.NoError(t, err)
+	assert.True(t, saved.Equal(old), "the save time (the manifest's) is kept")
+	Store{Root: t.TempDir(), Name: "absent"}.Touch() // no entry: nothing happens
 }

@@ -4,10 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/local"
+	"github.com/kiln-dev/kiln/local/cachedir"
 )
 
 // cmdBuild builds APP locally into a slug, like `pack build`.
@@ -38,6 +41,10 @@ func cmdBuild(a *app, args []string) error {
 		env = env.With("KILN_PHP_RUNTIME", "system")
 	}
 	defer a.redact(env)()
+	cacheMax, err := cacheMaxSetting(env)
+	if err != nil {
+		return err
+	}
 	out := a.stdout
 	if *asJSON {
 		out = a.stderr
@@ -51,6 +58,7 @@ func cmdBuild(a *app, args []string) error {
 			return err
 		}
 	}
+	start := time.Now()
 	res, err := local.Build(local.BuildOptions{
 		AppDir: pos[0], Output: *output, Tar: *tarball,
 		CacheDir: *cache, NoCache: *noCache, Engine: e,
@@ -59,11 +67,74 @@ func cmdBuild(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if !*asJSON {
+		printSummary(out, res)
+	}
+	if cacheMax > 0 {
+		trimCaches(out, cacheMax, e.RuntimeStore, res.CacheDir, start)
+	}
 	if *asJSON {
 		return writeJSON(a.stdout, res)
 	}
-	printSummary(out, res)
 	return nil
+}
+
+// cacheMaxSetting reads KILN_CACHE_MAX: the size the caches of kiln build
+// may take on this machine (0: no limit).
+func cacheMaxSetting(env buildpack.Env) (int64, error) {
+	v := env.Get("KILN_CACHE_MAX")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := cachedir.ParseSize(v)
+	if err != nil {
+		return 0, buildpack.Userf("KILN_CACHE_MAX: %v", err)
+	}
+	return n, nil
+}
+
+// trimCaches brings the app caches and the runtime store under max after
+// a build (cachedir.Trim), keeping the cache the build used and the
+// runtimes it placed, and says so in one line. A failure to trim does not
+// fail the build.
+func trimCaches(w io.Writer, max int64, store, used string, start time.Time) {
+	root, err := local.DefaultCacheRoot()
+	if err != nil {
+		fmt.Fprintf(w, " !     KILN_CACHE_MAX: %v\n", err)
+		return
+	}
+	if store == "" {
+		store = filepath.Join(root, "runtimes")
+	}
+	// File times come from a coarser clock than time.Now: a runtime this
+	// build placed may carry a time slightly before its start.
+	rs, after, err := cachedir.Trim(cachedir.Layout{Apps: filepath.Join(root, "apps"), Store: store}, max, used, start.Add(-2*time.Second))
+	if len(rs) > 0 {
+		apps := 0
+		for _, r := range rs {
+			if r.Kind == "app" {
+				apps++
+			}
+		}
+		var what []string
+		if apps > 0 {
+			what = append(what, plural(apps, "app cache", "app caches"))
+		}
+		if n := len(rs) - apps; n > 0 {
+			what = append(what, plural(n, "runtime", "runtimes"))
+		}
+		line := fmt.Sprintf("-----> Caches over KILN_CACHE_MAX (%s): removed the least recently used %s, %s freed; now %s",
+			humanBytes(max), strings.Join(what, " and "), humanBytes(cachedir.Freed(rs)), humanBytes(after))
+		if after > max {
+			line += ", all of it used by this build"
+		}
+		fmt.Fprintln(w, line)
+	} else if err == nil && after > max {
+		fmt.Fprintf(w, "-----> Caches over KILN_CACHE_MAX (%s): %s, all of it used by this build\n", humanBytes(max), humanBytes(after))
+	}
+	if err != nil {
+		fmt.Fprintf(w, " !     KILN_CACHE_MAX: %v\n", err)
+	}
 }
 
 func printSummary(w io.Writer, r *local.Result) {
@@ -109,4 +180,12 @@ func runtimeOrigin(rt buildpack.Runtime) string {
 	default:
 		return "default (" + rt.Source + ")"
 	}
+}
+
+// plural is "1 thing" or "n things".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -64,6 +64,15 @@ func commands() map[string]command {
 			summary: "Builds APP locally into a slug (APP/.kiln/slug by default) with a persistent per-app cache, and prints a summary."},
 		"run": {usage: "run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", run: cmdRun, flags: true,
 			summary: "Starts a process type of SLUG (default web) or COMMAND, as the platform would; returns its exit status."},
+		"cache": {usage: "cache ls|prune|clean [--json] [--days N] [--cache-root DIR] [APP]", run: cmdCache, flags: true,
+			summary: "Shows and frees the space kiln build uses on this machine.\n" +
+				"  cache ls (or list)      each app's cache (size, last build, the app's path, (gone) when it no longer\n" +
+				"                          exists) and the shared runtime store (each runtime's size and last use), totals\n" +
+				"  cache prune [--days N]  removes the app caches not built for N days (default 30) or whose app is gone,\n" +
+				"                          the runtimes no build used for N days, and older downloads\n" +
+				"  cache clean [APP]       removes APP's cache; without APP, every app cache and the runtime store\n" +
+				"KILN_RUNTIME_STORE names the store when set. KILN_CACHE_MAX (such as 2G or 500M) makes kiln build\n" +
+				"remove the least recently used caches when they exceed that size."},
 		"version": {usage: "version", run: cmdVersion,
 			summary: "Prints kiln's version."},
 		"php-boot": {usage: "php-boot (the web process of PHP slugs)", run: cmdPHPBoot,
