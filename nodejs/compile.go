@@ -125,12 +125,20 @@ func (c *compiler) build(s buildpack.Step) error {
 }
 
 // prune removes devDependencies: kiln moves the lockfile's out first when
-// the plan says so (devprune.go).
+// the plan says so (devprune.go). A program of the web process that
+// pruning removes is reported (startcheck.go).
 func (c *compiler) prune(s buildpack.Step) error {
+	program, from := c.webProgram()
+	var err error
 	if c.set.PruneFirst {
-		return c.pruneNPM(s)
+		err = c.pruneNPM(s)
+	} else {
+		err = c.run(s)
 	}
-	return c.run(s)
+	if err != nil {
+		return err
+	}
+	return c.checkWebProgram(program, from)
 }
 
 // run prints a command step's header and executes it.
