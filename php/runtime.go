@@ -42,7 +42,7 @@ func (c *compiler) installNginx() error {
 	if c.set.RuntimeSource == sourceSystem {
 		p, err := boot.FindProgram(c.ctx.Env, "nginx")
 		if err != nil {
-			return hostMissing("nginx", "nginx")
+			return c.hostMissing("nginx", "nginx")
 		}
 		c.ctx.Log.Header("Using the host's nginx (%s)", p)
 		c.nginx = p
@@ -64,7 +64,7 @@ func (c *compiler) installComposer() error {
 	if c.set.RuntimeSource == sourceSystem {
 		p, err := boot.FindProgram(c.ctx.Env, "composer")
 		if err != nil {
-			return hostMissing("composer", "composer")
+			return c.hostMissing("composer", "composer")
 		}
 		var out bytes.Buffer
 		step := buildpack.Step{Name: stepInstallComposer, Command: []string{p, "--version", "--no-interaction", "--no-plugins"}}
@@ -126,7 +126,7 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 	c.ctx.Report.Download(url + ".sha256")
 	c.ctx.Report.Fetching(time.Since(start))
 	if err != nil {
-		return sum, false, unavailable(what, url+".sha256", err)
+		return sum, false, c.unavailable(what, url+".sha256", err)
 	}
 	fields := strings.Fields(string(text))
 	if len(fields) == 0 {
@@ -177,7 +177,7 @@ func (c *compiler) download(what, url string, sum fetch.Checksum, remember bool,
 		c.ctx.Report.Fetching(took)
 	}
 	if err != nil {
-		return fetch.Result{}, unavailable(what, url, err)
+		return fetch.Result{}, c.unavailable(what, url, err)
 	}
 	if res.Cached {
 		c.ctx.Log.Info("Using the verified copy of %s from the cache", what)
@@ -277,25 +277,34 @@ func (c *compiler) fetchExtract(what, url, rel string) error {
 	return nil
 }
 
-// unavailable explains a failed download.
-func unavailable(what, url string, err error) error {
+// unavailable explains a failed download from the runtime repository,
+// naming the settings in effect.
+func (c *compiler) unavailable(what, url string, err error) error {
 	var st *fetch.StatusError
 	var mm *fetch.MismatchError
+	hint := fmt.Sprintf("The repository runtimes come from PHP_BASE_URL (%s) and NGINX_BASE_URL (%s): point them to a repository this build can reach that has this version for stack %s, or build with the host's PHP, PHP-FPM, nginx and Composer (KILN_PHP_RUNTIME=system, the default of kiln build).",
+		c.set.PHPBaseURL, c.set.NginxBaseURL, c.ctx.Stack.Name)
 	switch {
 	case errors.As(err, &st):
-		return &buildpack.UserError{Msg: fmt.Sprintf("%s is not available: %s answered %s", what, url, st.Status),
-			Hint: "Check PHP_BASE_URL / NGINX_BASE_URL and the version, or build with the host's runtime (KILN_PHP_RUNTIME=system)."}
+		return &buildpack.UserError{Msg: fmt.Sprintf("%s is not available: %s answered %s", what, url, st.Status), Hint: hint}
 	case errors.As(err, &mm):
 		return fmt.Errorf("%s failed verification, nothing was installed or cached: %w", what, err)
 	}
-	return fmt.Errorf("downloading %s: %w", what, err)
+	return &buildpack.UserError{Msg: fmt.Sprintf("Could not download %s from %s: %v", what, url, err), Hint: hint}
+}
+
+// repositoryHint is the hint of a failure with the host's runtime: what
+// the repository runtime would do instead, with the settings in effect.
+func (c *compiler) repositoryHint(first string) string {
+	return fmt.Sprintf("%s, or build with the repository runtime (KILN_PHP_RUNTIME=repository, the default of bin/compile; it is KILN_PHP_RUNTIME=%s now), which downloads PHP from PHP_BASE_URL (%s).",
+		first, c.ctx.Env.Get("KILN_PHP_RUNTIME"), strings.TrimRight(c.ctx.Env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/"))
 }
 
 // systemPHP finds the host's php and php-fpm and checks the version.
 func (c *compiler) systemPHP(rt *buildpack.Runtime) error {
 	php, err := boot.FindProgram(c.ctx.Env, "php")
 	if err != nil {
-		return hostMissing("php", "php-cli")
+		return c.hostMissing("php", "php-cli")
 	}
 	var out bytes.Buffer
 	step := buildpack.Step{Name: stepInstallPHP, Command: []string{php, "-r", "echo PHP_VERSION;"}}
@@ -315,7 +324,7 @@ func (c *compiler) systemPHP(rt *buildpack.Runtime) error {
 		if !ok {
 			return &buildpack.UserError{
 				Msg:  fmt.Sprintf("The app asks for PHP %s (%s) but the host has PHP %s (%s)", rt.Requested, rt.Source, version, php),
-				Hint: "Install a PHP that satisfies the constraint, change the constraint, or build with the repository runtime (unset KILN_PHP_RUNTIME)."}
+				Hint: c.repositoryHint("Install a PHP that satisfies the constraint, change the constraint")}
 		}
 		c.ctx.Log.Info("PHP %s satisfies %s", version, rt.Requested)
 	}
@@ -323,15 +332,16 @@ func (c *compiler) systemPHP(rt *buildpack.Runtime) error {
 	parts := strings.SplitN(version, ".", 3)
 	fpm, err := boot.FindProgram(c.ctx.Env, "php-fpm", "php-fpm"+parts[0]+"."+parts[1])
 	if err != nil {
-		return hostMissing("php-fpm", "php-fpm")
+		return c.hostMissing("php-fpm", "php-fpm")
 	}
 	c.phpFPM = fpm
 	return nil
 }
 
-func hostMissing(program, debianPkg string) error {
+// hostMissing is the error of a program the host's runtime lacks.
+func (c *compiler) hostMissing(program, debianPkg string) error {
 	return &buildpack.UserError{Msg: fmt.Sprintf("KILN_PHP_RUNTIME=system, but the host has no %s", program),
-		Hint: fmt.Sprintf("Install it (on Debian: apt-get install %s), or build with the repository runtime (unset KILN_PHP_RUNTIME).", debianPkg)}
+		Hint: c.repositoryHint(fmt.Sprintf("Install it (on Debian: apt-get install %s)", debianPkg))}
 }
 
 // copyFile copies src to dst atomically with mode.

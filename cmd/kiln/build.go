@@ -13,6 +13,18 @@ import (
 	"github.com/kiln-dev/kiln/local/cachedir"
 )
 
+// localDefaults is the environment of a local build (kiln build, and the
+// kiln plan describing it): on a developer's machine the host's PHP,
+// PHP-FPM, nginx and Composer are the natural runtime, unless
+// KILN_PHP_RUNTIME says otherwise; platforms (bin/compile) use the
+// repository.
+func localDefaults(env buildpack.Env) buildpack.Env {
+	if _, set := env.Lookup("KILN_PHP_RUNTIME"); !set {
+		env = env.With("KILN_PHP_RUNTIME", "system")
+	}
+	return env
+}
+
 // cmdBuild builds APP locally into a slug, like `pack build`.
 func cmdBuild(a *app, args []string) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
@@ -35,11 +47,7 @@ func cmdBuild(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, set := env.Lookup("KILN_PHP_RUNTIME"); !set {
-		// On a developer's machine the host's PHP, PHP-FPM, nginx and
-		// Composer are the natural runtime; platforms use the repository.
-		env = env.With("KILN_PHP_RUNTIME", "system")
-	}
+	env = localDefaults(env)
 	defer a.redact(env)()
 	cacheMax, err := cacheMaxSetting(env)
 	if err != nil {

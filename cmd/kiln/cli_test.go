@@ -120,3 +120,23 @@ func TestURLCredentialsAreNeverPrinted(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanDescribesTheBuildItIsFor: kiln plan describes kiln build (the
+// host's PHP unless KILN_PHP_RUNTIME says otherwise), --for compile
+// describes bin/compile (the runtime repository).
+func TestPlanDescribesTheBuildItIsFor(t *testing.T) {
+	app := filepath.Join("..", "..", "examples", "php-classic")
+	source := func(args ...string) string {
+		code, stdout, stderr := kiln(buildpack.Env{}, append([]string{"plan", "--json"}, append(args, app)...)...)
+		require.Equal(t, 0, code, stderr)
+		var p buildpack.Plan
+		require.NoError(t, json.Unmarshal([]byte(stdout), &p))
+		return p.Settings["runtime_source"]
+	}
+	assert.Equal(t, "system", source(), "like kiln build")
+	assert.Equal(t, "repository", source("--for", "compile"), "like bin/compile")
+	assert.Equal(t, "repository", source("--env", "KILN_PHP_RUNTIME=repository"))
+	code, _, stderr := kiln(buildpack.Env{}, "plan", "--for", "deploy", app)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "want build or compile")
+}

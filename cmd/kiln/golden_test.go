@@ -48,14 +48,14 @@ func TestFixturePlans(t *testing.T) {
 				appDir = dir
 			}
 			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), []string{"kiln", "plan", "--json", appDir}, fixtureEnv(t, dir), &stdout, &stderr)
+			code := run(context.Background(), []string{"kiln", "plan", "--for", "compile", "--json", appDir}, fixtureEnv(t, dir), &stdout, &stderr)
 			planPath := filepath.Join(dir, "expected", "plan.json")
 			errPath := filepath.Join(dir, "expected", "error.txt")
 			if code == 0 {
 				assert.Empty(t, stderr.String())
 				buildpacktest.GoldenBytes(t, planPath, stdout.Bytes(), goldenflag.Update())
 				var again bytes.Buffer
-				run(context.Background(), []string{"kiln", "plan", "--json", appDir}, fixtureEnv(t, dir), &again, &stderr)
+				run(context.Background(), []string{"kiln", "plan", "--for", "compile", "--json", appDir}, fixtureEnv(t, dir), &again, &stderr)
 				assert.Equal(t, stdout.String(), again.String(), "planning is deterministic")
 				assert.NoFileExists(t, errPath, "plan succeeded but an error was expected")
 				return

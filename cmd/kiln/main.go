@@ -54,7 +54,7 @@ func commands() map[string]command {
 	return map[string]command{
 		"detect": {usage: "detect APP", run: cmdDetect,
 			summary: "Prints the buildpack that would build APP (Node.js or PHP) and exits 0; exits 1 silently when none matches."},
-		"plan": {usage: "plan [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdPlan, flags: true,
+		"plan": {usage: "plan [--json] [--for build|compile] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdPlan, flags: true,
 			summary: "Prints what a build of APP would do: buildpack, stack, runtimes, steps, caches and processes."},
 		"compile": {usage: "compile [--export FILE] BUILD_DIR CACHE_DIR [ENV_DIR]", run: cmdCompile,
 			summary: "The classic buildpack compile (what bin/compile runs): builds BUILD_DIR in place with CACHE_DIR and the variables of ENV_DIR."},

@@ -18,6 +18,7 @@ func cmdPlan(a *app, args []string) error {
 	var bf buildFlags
 	bf.register(fs)
 	asJSON := fs.Bool("json", false, "print the plan as one JSON object")
+	forWhat := fs.String("for", "build", "the build the plan describes: build (kiln build: the host's PHP unless KILN_PHP_RUNTIME is set) or compile (bin/compile: the runtime repository)")
 	pos, _, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -28,6 +29,13 @@ func cmdPlan(a *app, args []string) error {
 	env, err := bf.environment(a.env)
 	if err != nil {
 		return err
+	}
+	switch *forWhat {
+	case "build":
+		env = localDefaults(env)
+	case "compile":
+	default:
+		return usagef("kiln plan --for %s: want build or compile", *forWhat)
 	}
 	defer a.redact(env)()
 	p, err := a.engine(env, bf.stack, bf.buildpack).Prepare(pos[0], "")
