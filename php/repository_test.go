@@ -294,6 +294,16 @@ func TestRepositoryMissingArtifactIsAUserError(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Contains(t, u.Msg, "PHP 8.4.22 is not available")
 	assert.Contains(t, u.Msg, "404")
+	assert.Contains(t, u.Hint, "PHP_BASE_URL ("+srv.URL+"/php)", "the hint names the setting and its value in effect")
+	assert.Contains(t, u.Hint, "KILN_PHP_RUNTIME=system")
+
+	// A repository that cannot be reached at all is explained the same way.
+	srv.Close()
+	_, _, err = repoBuild(t, srv, t.TempDir())
+	u, ok = buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Contains(t, u.Msg, "Could not download PHP 8.4.22")
+	assert.Contains(t, u.Hint, "NGINX_BASE_URL ("+srv.URL+"/nginx)")
 }
 
 func TestRepositoryMissingExtensionNamesIt(t *testing.T) {
