@@ -70,8 +70,7 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 			c.deps.StartCheck()
 		}
 	}
-	c.deps.EndCheck()
-	return nil
+	return c.deps.EndCheck()
 }
 
 // finish is the one tear-down of a build, failed or not, in this order:

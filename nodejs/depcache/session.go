@@ -27,6 +27,7 @@
 package depcache
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -74,6 +75,9 @@ type Session struct {
 	dev *devSpare
 	// check is the check of the saved tree, once started.
 	check *check
+	// began is when the session began: a shared file modified before it
+	// was damaged before the build restored it.
+	began time.Time
 }
 
 // New starts the dependency cache session of a build.
@@ -81,7 +85,7 @@ func New(o Options) *Session {
 	if o.Log == nil {
 		o.Log = buildpack.Discard()
 	}
-	return &Session{o: o, store: cache.NodeModules(o.CacheDir)}
+	return &Session{o: o, store: cache.NodeModules(o.CacheDir), began: time.Now()}
 }
 
 // Jobs is the session's background work, for other cache work of the
@@ -308,13 +312,27 @@ func (s *Session) StartCheck() {
 }
 
 // EndCheck waits for the check StartCheck started, if any, and warns when
-// it dropped the store or could not run.
-func (s *Session) EndCheck() {
+// it dropped the store or could not run. A shared file modified before
+// the build began (through a slug that shares it, or in the cache itself)
+// was restored damaged into node_modules: that is an error, the build's
+// node_modules cannot be trusted (the store is dropped all the same, and
+// the next build installs afresh).
+func (s *Session) EndCheck() error {
 	if s.check == nil {
-		return
+		return nil
 	}
 	<-s.check.done
-	switch ck := s.check; {
+	ck := s.check
+	if ck.err == nil && ck.rel != "" {
+		if fi, err := os.Lstat(filepath.Join(s.o.App, ck.rel)); err == nil && fi.ModTime().Before(s.began) {
+			return &buildpack.UserError{
+				Msg: fmt.Sprintf("The saved node_modules was damaged before this build: %s was changed after it was saved (at %s), and the build restored it so. "+
+					"The saved dependencies are dropped.", filepath.ToSlash(ck.rel), fi.ModTime().Format(time.RFC3339)),
+				Hint: "Build again: the next build installs the dependencies afresh. A slug kiln build made shares its node_modules files with the cache: edit a copy of it, not the slug itself.",
+			}
+		}
+	}
+	switch {
 	case ck.err != nil:
 		s.o.Log.Warn("Could not check the saved dependencies (%v); the next build may reinstall", ck.err)
 	case ck.rel != "":
@@ -323,6 +341,7 @@ func (s *Session) EndCheck() {
 			"Tools that patch packages should write new files (or run in a postinstall script, which turns the dependency cache off).",
 			filepath.ToSlash(ck.rel))
 	}
+	return nil
 }
 
 // FillHole moves the installed directory src (info: its Lstat), at rel in
