@@ -130,6 +130,9 @@ func (c *compiler) prune(s buildpack.Step) error {
 	if c.set.PruneFirst {
 		return c.pruneNPM(s)
 	}
+	if c.set.PNPMPruneCheck {
+		return c.prunePNPM(s)
+	}
 	return c.run(s)
 }
 

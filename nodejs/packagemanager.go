@@ -36,6 +36,8 @@ type pmChoice struct {
 	// workspaceTools is true when .yarnrc.yml loads Yarn's workspace-tools
 	// plugin (built into Yarn 4, a plugin for Yarn 2 and 3).
 	workspaceTools bool
+	// lifecycle are package.json's install lifecycle scripts (pnpm only).
+	lifecycle []string
 }
 
 // choosePackageManager selects npm, Yarn or pnpm from the lockfile and the
@@ -213,6 +215,7 @@ func (c *pmChoice) planPNPM(pkg pkgJSON) error {
 		}
 	}
 	c.pkg = "pnpm"
+	c.lifecycle = pnpmLifecycle(pkg)
 	return nil
 }
 

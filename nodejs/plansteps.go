@@ -67,9 +67,16 @@ func (pl *planner) planSteps() error {
 			pl.set.PruneFirst = true
 			pl.set.PruneSkip = pruneSkippable(pl.app, env)
 		}
+		if cmd[0] == "pnpm" && !isExact(pl.pm.version) {
+			pl.set.PNPMPruneCheck = true
+			pl.set.PNPMLifecycle = pl.pm.lifecycle
+		}
 		add(buildpack.Step{Name: stepPrune, Command: cmd})
 	} else {
 		pl.set.PruneOff = reason
+		if strings.HasPrefix(reason, pnpmPruneSkipped) {
+			pl.plan.Warn(reason)
+		}
 		add(buildpack.Step{Name: stepPrune})
 	}
 	pl.set.PNPMWorkspace = pnpmWorkspace(pl.app, pl.pm)

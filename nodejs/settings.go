@@ -62,6 +62,13 @@ type settings struct {
 	// StorePrune is whether pnpm's store is pruned every storePruneEvery
 	// builds.
 	StorePrune bool
+	// PNPMPruneCheck is whether the prune step learns the installed pnpm's
+	// version before it runs (a range was requested): pnpm older than
+	// 8.15.6 has no --ignore-scripts. PNPMLifecycle are the root
+	// package.json's install lifecycle scripts, which such a pnpm would
+	// run while pruning.
+	PNPMPruneCheck bool
+	PNPMLifecycle  []string
 	// MeteorRelease, MeteorURL, MeteorSHA256 and MeteorSettingsFile are a
 	// Meteor app's release, the bootstrap archive and its checksum, and
 	// the settings file (METEOR_SETTINGS) when there is one.
@@ -105,6 +112,8 @@ const (
 	setPruneSkip      = "prune_skip_npm"
 	setPNPMWorkspace  = "pnpm_workspace"
 	setStorePrune     = "pnpm_store_prune"
+	setPNPMPruneCheck = "pnpm_prune_version_check"
+	setPNPMLifecycle  = "pnpm_lifecycle_scripts"
 	setMeteorRelease  = "meteor_release"
 	setMeteorURL      = "meteor_bootstrap_url"
 	setMeteorSHA256   = "meteor_bootstrap_sha256"
@@ -177,6 +186,8 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.SentenceSetting(setPruneSkip, &s.PruneSkip, func() string { return pruneSkipText(lockfile()) }),
 		buildpack.TextSetting(setPNPMWorkspace, false, &s.PNPMWorkspace),
 		buildpack.SentenceSetting(setStorePrune, &s.StorePrune, storePruneText),
+		buildpack.SentenceSetting(setPNPMPruneCheck, &s.PNPMPruneCheck, pnpmPruneCheckText),
+		buildpack.ListSetting(setPNPMLifecycle, &s.PNPMLifecycle),
 		buildpack.TextSetting(setMeteorRelease, false, &s.MeteorRelease),
 		buildpack.TextSetting(setMeteorURL, false, &s.MeteorURL),
 		buildpack.TextSetting(setMeteorSHA256, false, &s.MeteorSHA256),

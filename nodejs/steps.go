@@ -142,11 +142,6 @@ func pruneStep(pm pmChoice, env buildpack.Env, major int) ([]string, string) {
 		if env.Bool("PNPM_SKIP_PRUNING") {
 			return nil, "Skipping because PNPM_SKIP_PRUNING is 'true'"
 		}
-		// In a workspace, pnpm prunes every project and first asks, on a
-		// terminal, before removing a project's modules directory; with no
-		// terminal it aborts (ERR_PNPM_ABORTED_REMOVE_MODULES_DIR_NO_TTY)
-		// unless confirmModulesPurge is off. Only the projects' links are
-		// removed: the packages, as built, stay in node_modules/.pnpm.
-		return []string{"pnpm", "prune", "--prod", "--ignore-scripts", "--config.confirm-modules-purge=false"}, ""
+		return pnpmPruneCommand(pm.version, pm.lifecycle)
 	}
 }
