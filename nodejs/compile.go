@@ -133,6 +133,11 @@ func (c *compiler) prune(s buildpack.Step) error {
 	if c.set.PNPMPruneCheck {
 		return c.prunePNPM(s)
 	}
+	if c.set.YarnFlavor == "berry" {
+		if err := c.writeYarnPrunePlugin(); err != nil {
+			return err
+		}
+	}
 	return c.run(s)
 }
 

@@ -60,9 +60,6 @@ func (pl *planner) planSteps() error {
 		add(buildpack.Step{Name: stepSaveCache})
 	}
 	if cmd, reason := pruneStep(pl.pm, env, major); cmd != nil {
-		if err := pl.pm.checkFocus(cmd); err != nil {
-			return err
-		}
 		if devPrunable(pl.app, pl.pm, env) && cmd[0] == "npm" && modernNPM(major) {
 			pl.set.PruneFirst = true
 			pl.set.PruneSkip = pruneSkippable(pl.app, env)
@@ -71,7 +68,11 @@ func (pl *planner) planSteps() error {
 			pl.set.PNPMPruneCheck = true
 			pl.set.PNPMLifecycle = pl.pm.lifecycle
 		}
-		add(buildpack.Step{Name: stepPrune, Command: cmd})
+		s := buildpack.Step{Name: stepPrune, Command: cmd}
+		if cmd[0] == "yarn" && pl.pm.berry {
+			s.Env = map[string]string{"YARN_PLUGINS": yarnPrunePlugin()}
+		}
+		add(s)
 	} else {
 		pl.set.PruneOff = reason
 		if strings.HasPrefix(reason, pnpmPruneSkipped) {

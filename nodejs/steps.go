@@ -128,7 +128,7 @@ func pruneStep(pm pmChoice, env buildpack.Env, major int) ([]string, string) {
 		if env.Bool("YARN2_SKIP_PRUNING") {
 			return nil, "Skipping because YARN2_SKIP_PRUNING is 'true'"
 		}
-		return []string{"yarn", "workspaces", "focus", "--all", "--production"}, ""
+		return []string{"yarn", yarnPruneCommand}, ""
 	case pm.name == "yarn":
 		if v, ok := env.Lookup("YARN_PRODUCTION"); ok {
 			return nil, fmt.Sprintf("Skipping because YARN_PRODUCTION is '%s'", v)
