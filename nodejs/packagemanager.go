@@ -49,12 +49,17 @@ func choosePackageManager(app string, pkg pkgJSON, env buildpack.Env, p *buildpa
 		c = pmChoice{name: "yarn", lockfile: "yarn.lock", berry: isBerryLockfile(app)}
 	case fileExists(app, "pnpm-lock.yaml"):
 		c = pmChoice{name: "pnpm", lockfile: "pnpm-lock.yaml"}
-	case pmName == "yarn" || pkg.engine("yarn") != "":
+	case pmName == "yarn":
 		c = pmChoice{name: "yarn"}
 	case pmName == "pnpm" || pkg.engine("pnpm") != "":
 		c = pmChoice{name: "pnpm"}
 	default:
 		c = pmChoice{name: "npm"}
+		if v := pkg.engine("yarn"); v != "" {
+			// As on the reference platform: without Yarn's lockfile the
+			// app is not a Yarn app, engines.yarn only constrains.
+			p.Warn(fmt.Sprintf("package.json declares engines.yarn %q but the app has no yarn.lock: installing with npm. To build with Yarn, commit yarn.lock (or declare \"packageManager\": \"yarn@<version>\").", v))
+		}
 		for _, l := range []string{"npm-shrinkwrap.json", "package-lock.json"} {
 			if fileExists(app, l) {
 				c.lockfile = l
