@@ -51,7 +51,13 @@ func (pl *planner) planSteps() error {
 	env := pl.effectiveEnv()
 	major := npmMajor(&pl.plan)
 	install := installStep(pl.pm, env, major)
-	add(install)
+	if pl.modulesInApp() && pl.meteor == "" {
+		steps := pl.checkedInSteps(install, env, major)
+		pl.plan.Steps = append(pl.plan.Steps, steps...)
+		install = steps[len(steps)-1]
+	} else {
+		add(install)
+	}
 	pl.planDependencyCache(install)
 	if cmd := pl.buildCommand(); cmd != nil {
 		add(buildpack.Step{Name: stepBuild, Command: cmd})
@@ -59,7 +65,11 @@ func (pl *planner) planSteps() error {
 	if pl.cacheEnabled() {
 		add(buildpack.Step{Name: stepSaveCache})
 	}
-	if cmd, reason := pruneStep(pl.pm, env, major); cmd != nil {
+	cmd, reason := pruneStep(pl.pm, env, major)
+	if cmd != nil && pl.keptAsCommitted(env) {
+		cmd, reason = nil, "Skipping because SKIP_NODE_MODULES_CHECK is 'true': node_modules is used as committed"
+	}
+	if cmd != nil {
 		if devPrunable(pl.app, pl.pm, env) && cmd[0] == "npm" && modernNPM(major) {
 			pl.set.PruneFirst = true
 			pl.set.PruneSkip = pruneSkippable(pl.app, env)

@@ -115,3 +115,35 @@ func TestE2EYarnBerryPrunes(t *testing.T) {
 		})
 	}
 }
+
+// TestE2ECheckedInModules builds an npm app that commits part of its
+// node_modules: the committed package is kept (not wiped by npm ci), npm
+// rebuild runs, npm install adds the missing one. With
+// SKIP_NODE_MODULES_CHECK=true nothing is installed.
+func TestE2ECheckedInModules(t *testing.T) {
+	skipShort(t)
+	t.Run("rebuild and install", func(t *testing.T) {
+		t.Parallel()
+		cache := t.TempDir()
+		seedCache(t, cache)
+		app := e2eApp(t, "node-e2e-modules-checked-in")
+		out, _, err := e2eBuild(t, app, cache, e2eEnv(nil))
+		require.NoError(t, err, out)
+		assertOrder(t, out, "Rebuilding the checked-in node_modules", "Running npm rebuild", "Running npm install")
+		assert.NotContains(t, out, "npm ci")
+		assert.FileExists(t, filepath.Join(app, "node_modules", "isarray", "committed.txt"))
+		assert.Contains(t, serve(t, app, "npm start"), "isarray: true, is-number: true, committed node_modules kept")
+	})
+	t.Run("SKIP_NODE_MODULES_CHECK", func(t *testing.T) {
+		t.Parallel()
+		cache := t.TempDir()
+		seedCache(t, cache)
+		app := e2eApp(t, "node-e2e-modules-checked-in")
+		out, _, err := e2eBuild(t, app, cache, e2eEnv(map[string]string{"SKIP_NODE_MODULES_CHECK": "true"}))
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "used as committed")
+		assert.NotContains(t, out, "Running npm")
+		assert.FileExists(t, filepath.Join(app, "node_modules", "isarray", "committed.txt"))
+		assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "installed despite SKIP_NODE_MODULES_CHECK")
+	})
+}

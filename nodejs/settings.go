@@ -62,6 +62,9 @@ type settings struct {
 	// StorePrune is whether pnpm's store is pruned every storePruneEvery
 	// builds.
 	StorePrune bool
+	// CheckedInModules says what is done with a node_modules committed
+	// with the app (checkedin.go), "" when there is none.
+	CheckedInModules string
 	// PNPMPruneCheck is whether the prune step learns the installed pnpm's
 	// version before it runs (a range was requested): pnpm older than
 	// 8.15.6 has no --ignore-scripts. PNPMLifecycle are the root
@@ -113,6 +116,7 @@ const (
 	setPNPMWorkspace  = "pnpm_workspace"
 	setStorePrune     = "pnpm_store_prune"
 	setPNPMPruneCheck = "pnpm_prune_version_check"
+	setCheckedIn      = "checked_in_node_modules"
 	setPNPMLifecycle  = "pnpm_lifecycle_scripts"
 	setMeteorRelease  = "meteor_release"
 	setMeteorURL      = "meteor_bootstrap_url"
@@ -186,6 +190,7 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.SentenceSetting(setPruneSkip, &s.PruneSkip, func() string { return pruneSkipText(lockfile()) }),
 		buildpack.TextSetting(setPNPMWorkspace, false, &s.PNPMWorkspace),
 		buildpack.SentenceSetting(setStorePrune, &s.StorePrune, storePruneText),
+		buildpack.TextSetting(setCheckedIn, false, &s.CheckedInModules),
 		buildpack.SentenceSetting(setPNPMPruneCheck, &s.PNPMPruneCheck, pnpmPruneCheckText),
 		buildpack.ListSetting(setPNPMLifecycle, &s.PNPMLifecycle),
 		buildpack.TextSetting(setMeteorRelease, false, &s.MeteorRelease),
