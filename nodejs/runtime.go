@@ -36,6 +36,9 @@ func (c *compiler) installNode(buildpack.Step) error {
 	if rt == nil {
 		return fmt.Errorf("plan has no node runtime")
 	}
+	if c.set.NodeBinary != "" {
+		return c.installNodeFromURL(rt)
+	}
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
 	st, info, ok := findRuntime(c.cacheDir(), "node", rt.Version)
 	archive, err := archiveOf(info)

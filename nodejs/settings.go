@@ -62,6 +62,10 @@ type settings struct {
 	// StorePrune is whether pnpm's store is pruned every storePruneEvery
 	// builds.
 	StorePrune bool
+	// NodeBinary and YarnBinary are NODE_BINARY_URL and YARN_BINARY_URL
+	// (without a password) when set, NodeBinarySHA256 and YarnBinarySHA256
+	// the checksums that verify them ("" for none: used unverified).
+	NodeBinary, NodeBinarySHA256, YarnBinary, YarnBinarySHA256 string
 	// CheckedInModules says what is done with a node_modules committed
 	// with the app (checkedin.go), "" when there is none.
 	CheckedInModules string
@@ -117,6 +121,10 @@ const (
 	setStorePrune     = "pnpm_store_prune"
 	setPNPMPruneCheck = "pnpm_prune_version_check"
 	setCheckedIn      = "checked_in_node_modules"
+	setNodeBinary     = "node_binary_url"
+	setNodeBinarySum  = "node_binary_sha256"
+	setYarnBinary     = "yarn_binary_url"
+	setYarnBinarySum  = "yarn_binary_sha256"
 	setPNPMLifecycle  = "pnpm_lifecycle_scripts"
 	setMeteorRelease  = "meteor_release"
 	setMeteorURL      = "meteor_bootstrap_url"
@@ -191,6 +199,10 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.TextSetting(setPNPMWorkspace, false, &s.PNPMWorkspace),
 		buildpack.SentenceSetting(setStorePrune, &s.StorePrune, storePruneText),
 		buildpack.TextSetting(setCheckedIn, false, &s.CheckedInModules),
+		buildpack.TextSetting(setNodeBinary, false, &s.NodeBinary),
+		buildpack.TextSetting(setNodeBinarySum, false, &s.NodeBinarySHA256),
+		buildpack.TextSetting(setYarnBinary, false, &s.YarnBinary),
+		buildpack.TextSetting(setYarnBinarySum, false, &s.YarnBinarySHA256),
 		buildpack.SentenceSetting(setPNPMPruneCheck, &s.PNPMPruneCheck, pnpmPruneCheckText),
 		buildpack.ListSetting(setPNPMLifecycle, &s.PNPMLifecycle),
 		buildpack.TextSetting(setMeteorRelease, false, &s.MeteorRelease),
