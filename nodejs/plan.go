@@ -73,6 +73,9 @@ func (pl *planner) checkInputs() error {
 	if err := checkDeclarations(pkg); err != nil {
 		return err
 	}
+	if err := checkNpmrcRegistry(pl.app, pl.env); err != nil {
+		return err
+	}
 	if !pl.assets && dirExists(pl.app, ".meteor") {
 		pl.meteor = meteorRelease(pl.app)
 		pl.plan.Name = "Node.js (Meteor)"
