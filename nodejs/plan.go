@@ -149,6 +149,7 @@ func (pl *planner) recordSettings() {
 	s.BundledNPM = bundledNPM(pl.plan.Runtimes[0].Version)
 	s.DistMirror = strings.TrimRight(pl.env.Default("NODEJS_ORG_MIRROR", defaultDistMirror), "/")
 	s.Registry = npmRegistry(pl.app, pl.env)
+	s.RegistryAuth = registryAuthText(npmrcTokens(pl.app, pl.env))
 }
 
 // cacheEnabled reports whether the build restores and saves its cache.

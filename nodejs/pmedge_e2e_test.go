@@ -1,10 +1,15 @@
 package nodejs
 
 import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -146,4 +151,90 @@ func TestE2ECheckedInModules(t *testing.T) {
 		assert.FileExists(t, filepath.Join(app, "node_modules", "isarray", "committed.txt"))
 		assert.NoDirExists(t, filepath.Join(app, "node_modules", "is-number"), "installed despite SKIP_NODE_MODULES_CHECK")
 	})
+}
+
+// authRegistry is a registry mirror for tests: a reverse proxy to the npm
+// registry that answers 401 to requests without the bearer token, and
+// points the tarball URLs of its documents at itself.
+type authRegistry struct {
+	*httptest.Server
+	mu           sync.Mutex
+	authorized   []string // paths requested with the token
+	unauthorized []string
+}
+
+func newAuthRegistry(t *testing.T, token string) *authRegistry {
+	t.Helper()
+	const upstream = "https://registry.npmjs.org"
+	a := &authRegistry{}
+	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok := r.Header.Get("Authorization") == "Bearer "+token
+		a.mu.Lock()
+		if ok {
+			a.authorized = append(a.authorized, r.URL.Path)
+		} else {
+			a.unauthorized = append(a.unauthorized, r.URL.Path)
+		}
+		a.mu.Unlock()
+		if !ok {
+			http.Error(w, `{"error":"authentication required"}`, http.StatusUnauthorized)
+			return
+		}
+		req, err := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), nil)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		req.Header.Set("Accept", r.Header.Get("Accept"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		if strings.Contains(resp.Header.Get("Content-Type"), "json") {
+			body = bytes.ReplaceAll(body, []byte(upstream+"/"), []byte(a.URL+"/"))
+		}
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.WriteHeader(resp.StatusCode)
+		w.Write(body)
+	}))
+	t.Cleanup(a.Close)
+	return a
+}
+
+// TestE2EPrivateRegistryToken builds a pnpm app whose .npmrc points at a
+// registry requiring a token, through environment variables
+// (registry=${NPM_REGISTRY}, _authToken=${NPM_TOKEN}): kiln downloads
+// pnpm from it with the token, which is never printed. (pnpm 10 itself
+// ignores environment variables in a project .npmrc's registry and tokens,
+// with a warning, and installs from the public registry.)
+func TestE2EPrivateRegistryToken(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	const token = "kiln-e2e-secret-token-4f2a9c"
+	reg := newAuthRegistry(t, token)
+	cache := t.TempDir()
+	seedCache(t, cache)
+	app := e2eApp(t, "node-e2e-pnpm")
+	host := strings.TrimPrefix(reg.URL, "http://")
+	rc := "registry=${NPM_REGISTRY}\n//" + host + "/:_authToken=${NPM_TOKEN}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte(rc), 0o644))
+	out, _, err := e2eBuild(t, app, cache, e2eEnv(map[string]string{"NPM_REGISTRY": reg.URL, "NPM_TOKEN": token}))
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, token)
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	assert.Empty(t, reg.unauthorized, "requests without the token")
+	all := strings.Join(reg.authorized, " ")
+	assert.Contains(t, all, "/pnpm/10.34.8", "kiln's own download of pnpm's document")
+	assert.Contains(t, all, "/pnpm/-/pnpm-10.34.8.tgz", "kiln's own download of pnpm")
+	// npm at runtime would need NPM_REGISTRY too (npm refuses an unset
+	// ${VAR} in .npmrc): start node directly.
+	assert.Contains(t, serve(t, app, "node server.js"), "built: true")
 }

@@ -1,6 +1,8 @@
 package nodejs
 
 import (
+	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -57,4 +59,28 @@ func TestNpmrcRegistryFromEnv(t *testing.T) {
 	p, err = Buildpack{}.Plan(ctx)
 	require.NoError(t, err, "NPM_CONFIG_REGISTRY wins over .npmrc")
 	assert.Equal(t, "https://other.example.com/", p.Settings[setRegistry])
+}
+
+func TestNpmrcTokens(t *testing.T) {
+	app := t.TempDir()
+	rc := "registry=https://npm.example.com/\n" +
+		"//npm.example.com/:_authToken=${NPM_TOKEN}\n" +
+		"//npm.example.com/private/:_authToken=\"literal\"\n" +
+		"//other.example.com/:_authToken=${UNSET}\n" +
+		"@scope:registry=https://x.example/\n"
+	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte(rc), 0o644))
+	tokens := npmrcTokens(app, buildpack.Env{"NPM_TOKEN": "t0k"})
+	assert.Equal(t, map[string]string{"//npm.example.com/": "t0k", "//npm.example.com/private/": "literal"}, tokens)
+	for u, want := range map[string]string{
+		"https://npm.example.com/pnpm/10.0.0":          "t0k",
+		"https://npm.example.com/private/pkg/-/a.tgz":  "literal",
+		"https://npm.example.com.evil.example/pnpm":    "",
+		"https://cdn.example.com/npm.example.com/pnpm": "",
+	} {
+		parsed, err := url.Parse(u)
+		require.NoError(t, err)
+		assert.Equal(t, want, tokenFor(tokens, parsed), u)
+	}
+	assert.Equal(t, "the .npmrc _authToken of //npm.example.com/, //npm.example.com/private/ is sent with kiln's own downloads from there", registryAuthText(tokens))
+	assert.NotContains(t, registryAuthText(tokens), "t0k")
 }

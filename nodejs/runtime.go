@@ -25,7 +25,7 @@ type nodeSource struct {
 
 // fetcher returns the download store of this build, reporting downloads.
 func (c *compiler) fetcher() downloader {
-	return downloader{f: &fetch.Fetcher{Client: c.ctx.HTTP, Dir: cache.Downloads(c.cacheDir())}, report: c.ctx.Report}
+	return downloader{f: &fetch.Fetcher{Client: c.http, Dir: cache.Downloads(c.cacheDir())}, report: c.ctx.Report}
 }
 
 // installNode places the planned Node.js into the app: from the runtime

@@ -66,6 +66,9 @@ type settings struct {
 	// (without a password) when set, NodeBinarySHA256 and YarnBinarySHA256
 	// the checksums that verify them ("" for none: used unverified).
 	NodeBinary, NodeBinarySHA256, YarnBinary, YarnBinarySHA256 string
+	// RegistryAuth says whose .npmrc tokens kiln's own registry downloads
+	// send (registryauth.go), "" for none.
+	RegistryAuth string
 	// CheckedInModules says what is done with a node_modules committed
 	// with the app (checkedin.go), "" when there is none.
 	CheckedInModules string
@@ -121,6 +124,7 @@ const (
 	setStorePrune     = "pnpm_store_prune"
 	setPNPMPruneCheck = "pnpm_prune_version_check"
 	setCheckedIn      = "checked_in_node_modules"
+	setRegistryAuth   = "npm_registry_auth"
 	setNodeBinary     = "node_binary_url"
 	setNodeBinarySum  = "node_binary_sha256"
 	setYarnBinary     = "yarn_binary_url"
@@ -199,6 +203,7 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.TextSetting(setPNPMWorkspace, false, &s.PNPMWorkspace),
 		buildpack.SentenceSetting(setStorePrune, &s.StorePrune, storePruneText),
 		buildpack.TextSetting(setCheckedIn, false, &s.CheckedInModules),
+		buildpack.TextSetting(setRegistryAuth, false, &s.RegistryAuth),
 		buildpack.TextSetting(setNodeBinary, false, &s.NodeBinary),
 		buildpack.TextSetting(setNodeBinarySum, false, &s.NodeBinarySHA256),
 		buildpack.TextSetting(setYarnBinary, false, &s.YarnBinary),
