@@ -65,16 +65,17 @@ func vendorYarnRelease(t *testing.T, app, version string) {
 // TestE2EYarnBerryPrunes builds and prunes Yarn 2+ apps that `yarn
 // workspaces focus` could not prune (no workspace-tools plugin) with kiln's
 // prune plugin: Yarn 2.0 (which also aborts on YARN_ENABLE_TELEMETRY),
-// Yarn 2.4 with Plug'n'Play (whose unused archives must leave .yarn/cache)
-// and a vendored Yarn 3 behind yarnPath.
+// Yarn 2.4 and 4 with Plug'n'Play (whose unused archives must leave
+// .yarn/cache: focus leaves them) and a vendored Yarn 3 behind yarnPath.
 func TestE2EYarnBerryPrunes(t *testing.T) {
 	skipShort(t)
 	for _, tc := range []struct {
 		fixture, vendored string
-		pnp               bool
+		pnp               string // the Plug'n'Play loader, "" for node_modules
 	}{
 		{fixture: "node-e2e-yarn2"},
-		{fixture: "node-e2e-yarn2-pnp", pnp: true},
+		{fixture: "node-e2e-yarn2-pnp", pnp: ".pnp.js"},
+		{fixture: "node-e2e-yarn4-pnp", pnp: ".pnp.cjs"},
 		{fixture: "node-e2e-yarn3-yarnpath", vendored: "3.8.7"},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
@@ -92,7 +93,7 @@ func TestE2EYarnBerryPrunes(t *testing.T) {
 			out, _, err := e2eBuild(t, app, cache, e2eEnv(nil))
 			require.NoError(t, err, out)
 			assertOrder(t, out, "Installing dependencies", "hook: build", "Pruning devDependencies", "Running yarn kiln-prune")
-			if tc.pnp {
+			if tc.pnp != "" {
 				entries, err := os.ReadDir(filepath.Join(app, ".yarn", "cache"))
 				require.NoError(t, err)
 				var names []string
@@ -101,7 +102,7 @@ func TestE2EYarnBerryPrunes(t *testing.T) {
 				}
 				assert.Contains(t, strings.Join(names, " "), "isarray-npm-")
 				assert.NotContains(t, strings.Join(names, " "), "is-number-npm-", "devDependency archive left in .yarn/cache")
-				b, err := os.ReadFile(filepath.Join(app, ".pnp.js"))
+				b, err := os.ReadFile(filepath.Join(app, tc.pnp))
 				require.NoError(t, err)
 				assert.NotContains(t, string(b), "is-number")
 			} else {
