@@ -33,9 +33,6 @@ func (pl *planner) adviseEngines(req stacks.Request) {
 // adviseStart warns about web processes that will not work well on the
 // platform.
 func (pl *planner) adviseStart(procs map[string]string) {
-	if dirExists(pl.app, "node_modules") {
-		pl.plan.Warn("node_modules is checked into the repository: modules built on another machine may not work here, and the build reinstalls them anyway. Add node_modules to .gitignore and `git rm -r --cached node_modules`.")
-	}
 	if web, ok := procs["web"]; ok && yarnStart.MatchString(web) {
 		pl.plan.Warn("The Procfile starts the web process through yarn, which does not forward SIGTERM to your app, so it cannot shut down cleanly. Start Node.js directly, e.g. `web: node server.js`.")
 	}

@@ -33,7 +33,12 @@ func (pl *planner) planCaches() error {
 		pl.set.CacheDirsSource = "package.json " + key
 		return nil
 	}
-	pl.plan.Caches = defaultCacheDirs(pl.pm)
+	for _, d := range defaultCacheDirs(pl.pm) {
+		if d == "node_modules" && pl.modulesInApp() {
+			continue // the app's own: never replaced by an earlier build's
+		}
+		pl.plan.Caches = append(pl.plan.Caches, d)
+	}
 	return nil
 }
 

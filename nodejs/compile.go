@@ -3,6 +3,7 @@ package nodejs
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,9 @@ type compiler struct {
 	env  buildpack.Env // the build environment, grown by the environment step
 	tmp  string        // scratch directory ($TMP), removed at the end
 	log  *buildpack.Logger
+	// http is the client of kiln's own downloads: the context's, sending
+	// the app's registry token when the plan says so (registryauth.go).
+	http *http.Client
 	// deps is the dependency cache of the build, and all the background
 	// work on the build cache (see package depcache).
 	deps *depcache.Session
@@ -53,7 +57,10 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 		log = buildpack.Discard()
 	}
 	// The engine prints the plan's warnings before and after the build.
-	c := &compiler{ctx: ctx, plan: p, set: set, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
+	c := &compiler{ctx: ctx, plan: p, set: set, env: ctx.Env.Merge(nil), tmp: tmp, log: log, http: ctx.HTTP}
+	if set.RegistryAuth != "" {
+		c.http = withRegistryAuth(ctx.HTTP, npmrcTokens(ctx.AppDir, ctx.Env))
+	}
 	c.deps = depcache.New(depcache.Options{App: ctx.AppDir, CacheDir: c.cacheDir(), Log: log, Report: ctx.Report, DevDirs: c.devDirs()})
 	defer c.finish(c.serveHeaders(headers.Loopback))
 	last := dependencyCheckStep(p.Steps, set.DepCheckAfter)
@@ -129,9 +136,17 @@ func (c *compiler) build(s buildpack.Step) error {
 func (c *compiler) prune(s buildpack.Step) error {
 	program, from := c.webProgram()
 	var err error
-	if c.set.PruneFirst {
+	switch {
+	case c.set.PruneFirst:
 		err = c.pruneNPM(s)
-	} else {
+	case c.set.PNPMPruneCheck:
+		err = c.prunePNPM(s)
+	default:
+		if c.set.YarnFlavor == "berry" {
+			if err := c.writeYarnPrunePlugin(); err != nil {
+				return err
+			}
+		}
 		err = c.run(s)
 	}
 	if err != nil {

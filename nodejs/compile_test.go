@@ -78,7 +78,7 @@ func TestCompileCommands(t *testing.T) {
 			return [][]string{{"yarn", "install", "--production=true", "--frozen-lockfile", "--ignore-engines", "--prefer-offline"}}
 		}},
 		{"node-yarn-berry", nil, func(string) [][]string {
-			return [][]string{{"yarn", "install", "--immutable"}, {"yarn", "workspaces", "focus", "--all", "--production"}}
+			return [][]string{{"yarn", "install", "--immutable"}, {"yarn", "kiln-prune"}}
 		}},
 		{"node-yarn-berry-pnp-skip-pruning", nil, func(string) [][]string {
 			return [][]string{{"yarn", "install", "--immutable"}}

@@ -77,12 +77,16 @@ func pmCacheEnv(env buildpack.Env, pm pmChoice, root string) map[string]string {
 		// in the build cache; the slug keeps no .yarn/cache.
 		out["YARN_GLOBAL_FOLDER"] = root + "/yarn-berry"
 		out["YARN_ENABLE_GLOBAL_CACHE"] = "true"
-		out["YARN_ENABLE_TELEMETRY"] = "0"
+		if pm.knowsTelemetry() {
+			out["YARN_ENABLE_TELEMETRY"] = "0"
+		}
 	case pm.name == "yarn":
 		// Plug'n'Play loads packages from the cache at runtime: it must stay
 		// in the app (.yarn/cache).
 		out["YARN_ENABLE_GLOBAL_CACHE"] = "false"
-		out["YARN_ENABLE_TELEMETRY"] = "0"
+		if pm.knowsTelemetry() {
+			out["YARN_ENABLE_TELEMETRY"] = "0"
+		}
 	case pm.name == "pnpm":
 		store := root + "/pnpm-store"
 		if m := majorOf(pm.version); m < 0 || m >= 11 {

@@ -33,9 +33,8 @@ type pmChoice struct {
 	integrity string // packageManager hash, "sha512.<hex>", or ""
 	yarnPath  string // vendored Yarn release from .yarnrc.yml
 	linker    string // Yarn 2+ nodeLinker
-	// workspaceTools is true when .yarnrc.yml loads Yarn's workspace-tools
-	// plugin (built into Yarn 4, a plugin for Yarn 2 and 3).
-	workspaceTools bool
+	// lifecycle are package.json's install lifecycle scripts (pnpm only).
+	lifecycle []string
 }
 
 // choosePackageManager selects npm, Yarn or pnpm from the lockfile and the
@@ -50,12 +49,17 @@ func choosePackageManager(app string, pkg pkgJSON, env buildpack.Env, p *buildpa
 		c = pmChoice{name: "yarn", lockfile: "yarn.lock", berry: isBerryLockfile(app)}
 	case fileExists(app, "pnpm-lock.yaml"):
 		c = pmChoice{name: "pnpm", lockfile: "pnpm-lock.yaml"}
-	case pmName == "yarn" || pkg.engine("yarn") != "":
+	case pmName == "yarn":
 		c = pmChoice{name: "yarn"}
 	case pmName == "pnpm" || pkg.engine("pnpm") != "":
 		c = pmChoice{name: "pnpm"}
 	default:
 		c = pmChoice{name: "npm"}
+		if v := pkg.engine("yarn"); v != "" {
+			// As on the reference platform: without Yarn's lockfile the
+			// app is not a Yarn app, engines.yarn only constrains.
+			p.Warn(fmt.Sprintf("package.json declares engines.yarn %q but the app has no yarn.lock: installing with npm. To build with Yarn, commit yarn.lock (or declare \"packageManager\": \"yarn@<version>\").", v))
+		}
 		for _, l := range []string{"npm-shrinkwrap.json", "package-lock.json"} {
 			if fileExists(app, l) {
 				c.lockfile = l
@@ -141,10 +145,7 @@ func (c *pmChoice) planYarn(app string, pkg pkgJSON, env buildpack.Env, p *build
 			return err
 		}
 	}
-	c.pkg = "yarn"
-	if majorOf(c.version) >= 2 {
-		c.pkg = "@yarnpkg/cli-dist"
-	}
+	c.pkg = yarnPackage(c.version)
 	return nil
 }
 
@@ -175,7 +176,6 @@ func (c *pmChoice) readYarnrc(app string) error {
 	var rc struct {
 		YarnPath   string `yaml:"yarnPath"`
 		NodeLinker string `yaml:"nodeLinker"`
-		Plugins    []any  `yaml:"plugins"`
 	}
 	if err := yaml.Unmarshal(b, &rc); err != nil {
 		return &buildpack.UserError{
@@ -184,12 +184,6 @@ func (c *pmChoice) readYarnrc(app string) error {
 		}
 	}
 	c.linker = rc.NodeLinker
-	for _, p := range rc.Plugins {
-		// A plugin is a path, or a map with path and spec.
-		if strings.Contains(fmt.Sprint(p), "plugin-workspace-tools") {
-			c.workspaceTools = true
-		}
-	}
 	if rc.YarnPath == "" {
 		return nil
 	}
@@ -213,6 +207,7 @@ func (c *pmChoice) planPNPM(pkg pkgJSON) error {
 		}
 	}
 	c.pkg = "pnpm"
+	c.lifecycle = pnpmLifecycle(pkg)
 	return nil
 }
 
@@ -232,37 +227,46 @@ func satisfies(version, rng string) bool {
 
 // yarnRelease matches the file name of a vendored Yarn release
 // (.yarn/releases/yarn-3.6.4.cjs).
-var yarnRelease = regexp.MustCompile(`yarn-(\d+)\.\d+\.\d+[^/]*\.c?js$`)
+var yarnRelease = regexp.MustCompile(`yarn-(\d+\.\d+\.\d+[^/]*?)\.c?js$`)
 
-// berryMajor is the major version of the Yarn 2+ that will run: the vendored
-// release's, else the planned version's; -1 when unknown.
-func (c *pmChoice) berryMajor() int {
-	if m := yarnRelease.FindStringSubmatch(c.yarnPath); m != nil {
-		return majorOf(m[1])
+// yarnPackage is the registry package that provides Yarn version: yarn for
+// Yarn 1 and for the Yarn 2 releases published only there (2.0.0 release
+// candidates, 2.4.3), @yarnpkg/cli-dist for the others (2.4.1 onwards) and
+// for ranges of Yarn 2+.
+func yarnPackage(version string) string {
+	switch m := majorOf(version); {
+	case m < 2:
+		return "yarn"
+	case m == 2 && isExact(version) && version != "2.4.1" && version != "2.4.2":
+		return "yarn"
 	}
-	if m := majorOf(c.version); m >= 2 {
-		return m
-	}
-	return -1
+	return "@yarnpkg/cli-dist"
 }
 
-// checkFocus rejects a Yarn 2 or 3 build that would prune with `yarn
-// workspaces focus` without the workspace-tools plugin that provides it
-// (Yarn 4 has it built in): Yarn would fail after the build with "Unknown
-// Syntax Error: Command not found".
-func (c *pmChoice) checkFocus(prune []string) error {
-	if c.name != "yarn" || !c.berry || len(prune) < 3 || prune[1] != "workspaces" || prune[2] != "focus" || c.workspaceTools {
-		return nil
+// berryVersion is the exact Yarn 2+ version that will run: the vendored
+// release's, else the planned version when exact; "" when unknown.
+func (c *pmChoice) berryVersion() string {
+	if c.yarnPath != "" {
+		if m := yarnRelease.FindStringSubmatch(c.yarnPath); m != nil {
+			return m[1]
+		}
+		return ""
 	}
-	m := c.berryMajor()
-	if m != 2 && m != 3 {
-		return nil
+	if isExact(c.version) {
+		return c.version
 	}
-	return &buildpack.UserError{
-		Msg: fmt.Sprintf("Yarn %d cannot prune devDependencies: `yarn workspaces focus --all --production` needs the workspace-tools plugin, which .yarnrc.yml does not load", m),
-		Hint: "Do one of:\n" +
-			"  - add the plugin: `yarn plugin import workspace-tools`, then commit .yarnrc.yml and .yarn/plugins;\n" +
-			"  - upgrade to Yarn 4, which has it built in: `yarn set version stable`;\n" +
-			"  - keep the devDependencies in the slug: set YARN2_SKIP_PRUNING=true.",
+	return ""
+}
+
+// knowsTelemetry reports whether the Yarn 2+ that runs knows the
+// enableTelemetry setting (Yarn 2.2 and later): 2.0 and 2.1 abort on a
+// setting they do not know. A range installs @yarnpkg/cli-dist, 2.4.1 at
+// the oldest; an unknown vendored release gets no setting.
+func (c *pmChoice) knowsTelemetry() bool {
+	v := c.berryVersion()
+	if v == "" {
+		return c.yarnPath == ""
 	}
+	sv, err := semver.NewVersion(v)
+	return err == nil && !sv.LessThan(semver.MustParse("2.2.0-0"))
 }

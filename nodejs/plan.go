@@ -73,6 +73,9 @@ func (pl *planner) checkInputs() error {
 	if err := checkDeclarations(pkg); err != nil {
 		return err
 	}
+	if err := checkNpmrcRegistry(pl.app, pl.env); err != nil {
+		return err
+	}
 	if !pl.assets && dirExists(pl.app, ".meteor") {
 		pl.meteor = meteorRelease(pl.app)
 		pl.plan.Name = "Node.js (Meteor)"
@@ -90,20 +93,17 @@ func (pl *planner) planRuntimes() error {
 		meteorNode = meteorNodeLine(pl.meteor)
 	}
 	req := nodeRequest(pl.app, pl.pkg, meteorNode, pl.meteor)
-	res, err := resolveNode(pl.stack, req, pl.env.Bool("NODEJS_ALLOW_WIDE_RANGE"))
+	node, err := pl.planNode(req)
 	if err != nil {
 		return err
 	}
-	for _, w := range res.Warnings {
-		pl.plan.Warn(w)
-	}
-	pl.adviseEngines(req)
-	pl.plan.Runtimes = append(pl.plan.Runtimes, buildpack.Runtime{
-		Name: "node", Version: res.Version, Requested: req.Value, Source: req.Source,
-	})
-	pl.plan.Runtimes = append(pl.plan.Runtimes, npmRuntime(res.Version, pl.pkg.engine("npm")))
+	pl.plan.Runtimes = append(pl.plan.Runtimes, node)
+	pl.plan.Runtimes = append(pl.plan.Runtimes, npmRuntime(node.Version, pl.pkg.engine("npm")))
 	pm, err := choosePackageManager(pl.app, pl.pkg, pl.env, &pl.plan)
 	if err != nil {
+		return err
+	}
+	if err := pl.planYarnBinary(&pm); err != nil {
 		return err
 	}
 	pl.pm = pm
@@ -149,6 +149,7 @@ func (pl *planner) recordSettings() {
 	s.BundledNPM = bundledNPM(pl.plan.Runtimes[0].Version)
 	s.DistMirror = strings.TrimRight(pl.env.Default("NODEJS_ORG_MIRROR", defaultDistMirror), "/")
 	s.Registry = npmRegistry(pl.app, pl.env)
+	s.RegistryAuth = registryAuthText(npmrcTokens(pl.app, pl.env))
 }
 
 // cacheEnabled reports whether the build restores and saves its cache.

@@ -51,7 +51,13 @@ func (pl *planner) planSteps() error {
 	env := pl.effectiveEnv()
 	major := npmMajor(&pl.plan)
 	install := installStep(pl.pm, env, major)
-	add(install)
+	if pl.modulesInApp() && pl.meteor == "" {
+		steps := pl.checkedInSteps(install, env, major)
+		pl.plan.Steps = append(pl.plan.Steps, steps...)
+		install = steps[len(steps)-1]
+	} else {
+		add(install)
+	}
 	pl.planDependencyCache(install)
 	if cmd := pl.buildCommand(); cmd != nil {
 		add(buildpack.Step{Name: stepBuild, Command: cmd})
@@ -59,17 +65,29 @@ func (pl *planner) planSteps() error {
 	if pl.cacheEnabled() {
 		add(buildpack.Step{Name: stepSaveCache})
 	}
-	if cmd, reason := pruneStep(pl.pm, env, major); cmd != nil {
-		if err := pl.pm.checkFocus(cmd); err != nil {
-			return err
-		}
+	cmd, reason := pruneStep(pl.pm, env, major)
+	if cmd != nil && pl.keptAsCommitted(env) {
+		cmd, reason = nil, "Skipping because SKIP_NODE_MODULES_CHECK is 'true': node_modules is used as committed"
+	}
+	if cmd != nil {
 		if devPrunable(pl.app, pl.pm, env) && cmd[0] == "npm" && modernNPM(major) {
 			pl.set.PruneFirst = true
 			pl.set.PruneSkip = pruneSkippable(pl.app, env)
 		}
-		add(buildpack.Step{Name: stepPrune, Command: cmd})
+		if cmd[0] == "pnpm" && !isExact(pl.pm.version) {
+			pl.set.PNPMPruneCheck = true
+			pl.set.PNPMLifecycle = pl.pm.lifecycle
+		}
+		s := buildpack.Step{Name: stepPrune, Command: cmd}
+		if cmd[0] == "yarn" && pl.pm.berry {
+			s.Env = map[string]string{"YARN_PLUGINS": yarnPrunePlugin()}
+		}
+		add(s)
 	} else {
 		pl.set.PruneOff = reason
+		if strings.HasPrefix(reason, pnpmPruneSkipped) {
+			pl.plan.Warn(reason)
+		}
 		add(buildpack.Step{Name: stepPrune})
 	}
 	pl.set.PNPMWorkspace = pnpmWorkspace(pl.app, pl.pm)

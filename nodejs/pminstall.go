@@ -16,6 +16,9 @@ import (
 // from the registry into the Node.js prefix. The extracted package is kept
 // in the runtime store, so a rebuild needs no network.
 func (c *compiler) installPackageManager(s buildpack.Step) error {
+	if c.set.YarnBinary != "" {
+		return c.installYarnFromURL(s)
+	}
 	name := c.set.PackageManager
 	rt := c.plan.Runtime(name)
 	pkg := c.set.PMPackage

@@ -32,6 +32,15 @@ func TestWebConcurrencyScript(t *testing.T) {
 		{"no cgroup at all", "", "", nil, "1"},
 		{"MEMORY_AVAILABLE given", "", "", []string{"MEMORY_AVAILABLE=4096"}, "8"},
 		{"WEB_CONCURRENCY kept", itoa(2560 * mb), "", []string{"WEB_CONCURRENCY=7"}, "7"},
+		{"14 GB (v2)", itoa(14336 * mb), "", nil, "28"},
+		{"16 GB: still 512 MB each", itoa(16384 * mb), "", nil, "32"},
+		{"32 GB: 2048 MB each", itoa(32768 * mb), "", nil, "16"},
+		{"32 GB with WEB_MEMORY=512", itoa(32768 * mb), "", []string{"WEB_MEMORY=512"}, "64"},
+		{"500 GB limit counts as 126 GB", itoa(512000 * mb), "", nil, "63"},
+		{"absurd MEMORY_AVAILABLE", "", "", []string{"MEMORY_AVAILABLE=10000000000"}, "1"},
+		{"absurdly long MEMORY_AVAILABLE", "", "", []string{"MEMORY_AVAILABLE=99999999999999999999999"}, "1"},
+		{"over 200 processes", "", "", []string{"MEMORY_AVAILABLE=4096", "WEB_MEMORY=16"}, "1"},
+		{"unparsable MEMORY_AVAILABLE", "", "", []string{"MEMORY_AVAILABLE=lots"}, "1"},
 	}
 	script := filepath.Join(t.TempDir(), "WEB_CONCURRENCY.sh")
 	require.NoError(t, os.WriteFile(script, []byte(profileWebConcurrency), 0o644))
@@ -43,9 +52,16 @@ func TestWebConcurrencyScript(t *testing.T) {
 				"KILN_CGROUP_V1_MEMORY=" + fakeFile(t, dir, "v1", tc.v1)}
 			cmd := exec.Command("sh", "-c", `. "$1"; echo "$WEB_CONCURRENCY"`, "sh", script)
 			cmd.Env = append(env, tc.env...)
-			out, err := cmd.CombinedOutput()
-			require.NoError(t, err, string(out))
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			require.NoError(t, err, stderr.String())
 			assert.Equal(t, tc.want, strings.TrimSpace(string(out)))
+			if strings.Contains(tc.name, "absurd") || strings.Contains(tc.name, "200") {
+				assert.Contains(t, stderr.String(), "not a sensible WEB_CONCURRENCY: using 1")
+			} else {
+				assert.Empty(t, stderr.String())
+			}
 		})
 	}
 }

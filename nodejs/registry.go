@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -26,7 +27,7 @@ const (
 func npmRegistry(app string, env buildpack.Env) string {
 	reg, ok := lookupAny(env, "NPM_CONFIG_REGISTRY")
 	if !ok || strings.TrimSpace(reg) == "" {
-		reg = npmrcRegistry(app)
+		reg, _ = expandNpmrc(npmrcRegistry(app), env)
 	}
 	reg = strings.TrimSpace(reg)
 	if reg == "" {
@@ -48,6 +49,48 @@ func npmrcRegistry(app string) string {
 		}
 	}
 	return reg
+}
+
+// npmrcVar is an environment reference in an .npmrc value, as npm reads
+// it: ${NAME}, or ${NAME?} (empty when unset); an odd number of
+// backslashes before it escapes it, and each pair of them stands for one.
+var npmrcVar = regexp.MustCompile(`(\\*)\$\{([^${}?]+)(\?)?\}`)
+
+// expandNpmrc replaces the environment references of an .npmrc value, as
+// npm does; missing names the first variable that is not set (and has no
+// ?), whose reference is left as written.
+func expandNpmrc(v string, env buildpack.Env) (out, missing string) {
+	out = npmrcVar.ReplaceAllStringFunc(v, func(ref string) string {
+		m := npmrcVar.FindStringSubmatch(ref)
+		esc := len(m[1])
+		if esc%2 == 1 {
+			return ref[(esc+1)/2:] // escaped: half the backslashes stay
+		}
+		val, ok := env.Lookup(m[2])
+		if !ok && m[3] == "" {
+			if missing == "" {
+				missing = m[2]
+			}
+			return ref
+		}
+		return m[1][esc/2:] + val
+	})
+	return out, missing
+}
+
+// checkNpmrcRegistry rejects an .npmrc registry= that refers to a variable
+// the build does not set, which npm would refuse too.
+func checkNpmrcRegistry(app string, env buildpack.Env) error {
+	if reg, ok := lookupAny(env, "NPM_CONFIG_REGISTRY"); ok && strings.TrimSpace(reg) != "" {
+		return nil
+	}
+	if _, missing := expandNpmrc(npmrcRegistry(app), env); missing != "" {
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf(".npmrc sets registry from ${%s}, but %s is not set", missing, missing),
+			Hint: fmt.Sprintf("Set the environment variable %s to the registry's URL, or write the URL in .npmrc.", missing),
+		}
+	}
+	return nil
 }
 
 // registryDist is the tarball location and integrity of a published package.

@@ -25,7 +25,7 @@ type nodeSource struct {
 
 // fetcher returns the download store of this build, reporting downloads.
 func (c *compiler) fetcher() downloader {
-	return downloader{f: &fetch.Fetcher{Client: c.ctx.HTTP, Dir: c.runtimes().Downloads()}, report: c.ctx.Report}
+	return downloader{f: &fetch.Fetcher{Client: c.http, Dir: c.runtimes().Downloads()}, report: c.ctx.Report}
 }
 
 // installNode places the planned Node.js into the app: from the shared
@@ -36,6 +36,9 @@ func (c *compiler) installNode(buildpack.Step) error {
 	rt := c.plan.Runtime("node")
 	if rt == nil {
 		return fmt.Errorf("plan has no node runtime")
+	}
+	if c.set.NodeBinary != "" {
+		return c.installNodeFromURL(rt)
 	}
 	c.log.Header("Installing Node.js %s (%s)", rt.Version, describeRequest(*rt))
 	t := c.tool("node", rt.Version)

@@ -62,6 +62,23 @@ type settings struct {
 	// StorePrune is whether pnpm's store is pruned every storePruneEvery
 	// builds.
 	StorePrune bool
+	// NodeBinary and YarnBinary are NODE_BINARY_URL and YARN_BINARY_URL
+	// (without a password) when set, NodeBinarySHA256 and YarnBinarySHA256
+	// the checksums that verify them ("" for none: used unverified).
+	NodeBinary, NodeBinarySHA256, YarnBinary, YarnBinarySHA256 string
+	// RegistryAuth says whose .npmrc tokens kiln's own registry downloads
+	// send (registryauth.go), "" for none.
+	RegistryAuth string
+	// CheckedInModules says what is done with a node_modules committed
+	// with the app (checkedin.go), "" when there is none.
+	CheckedInModules string
+	// PNPMPruneCheck is whether the prune step learns the installed pnpm's
+	// version before it runs (a range was requested): pnpm older than
+	// 8.15.6 has no --ignore-scripts. PNPMLifecycle are the root
+	// package.json's install lifecycle scripts, which such a pnpm would
+	// run while pruning.
+	PNPMPruneCheck bool
+	PNPMLifecycle  []string
 	// MeteorRelease, MeteorURL, MeteorSHA256 and MeteorSettingsFile are a
 	// Meteor app's release, the bootstrap archive and its checksum, and
 	// the settings file (METEOR_SETTINGS) when there is one.
@@ -105,6 +122,14 @@ const (
 	setPruneSkip      = "prune_skip_npm"
 	setPNPMWorkspace  = "pnpm_workspace"
 	setStorePrune     = "pnpm_store_prune"
+	setPNPMPruneCheck = "pnpm_prune_version_check"
+	setCheckedIn      = "checked_in_node_modules"
+	setRegistryAuth   = "npm_registry_auth"
+	setNodeBinary     = "node_binary_url"
+	setNodeBinarySum  = "node_binary_sha256"
+	setYarnBinary     = "yarn_binary_url"
+	setYarnBinarySum  = "yarn_binary_sha256"
+	setPNPMLifecycle  = "pnpm_lifecycle_scripts"
 	setMeteorRelease  = "meteor_release"
 	setMeteorURL      = "meteor_bootstrap_url"
 	setMeteorSHA256   = "meteor_bootstrap_sha256"
@@ -177,6 +202,14 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.SentenceSetting(setPruneSkip, &s.PruneSkip, func() string { return pruneSkipText(lockfile()) }),
 		buildpack.TextSetting(setPNPMWorkspace, false, &s.PNPMWorkspace),
 		buildpack.SentenceSetting(setStorePrune, &s.StorePrune, storePruneText),
+		buildpack.TextSetting(setCheckedIn, false, &s.CheckedInModules),
+		buildpack.TextSetting(setRegistryAuth, false, &s.RegistryAuth),
+		buildpack.TextSetting(setNodeBinary, false, &s.NodeBinary),
+		buildpack.TextSetting(setNodeBinarySum, false, &s.NodeBinarySHA256),
+		buildpack.TextSetting(setYarnBinary, false, &s.YarnBinary),
+		buildpack.TextSetting(setYarnBinarySum, false, &s.YarnBinarySHA256),
+		buildpack.SentenceSetting(setPNPMPruneCheck, &s.PNPMPruneCheck, pnpmPruneCheckText),
+		buildpack.ListSetting(setPNPMLifecycle, &s.PNPMLifecycle),
 		buildpack.TextSetting(setMeteorRelease, false, &s.MeteorRelease),
 		buildpack.TextSetting(setMeteorURL, false, &s.MeteorURL),
 		buildpack.TextSetting(setMeteorSHA256, false, &s.MeteorSHA256),

@@ -128,7 +128,7 @@ func pruneStep(pm pmChoice, env buildpack.Env, major int) ([]string, string) {
 		if env.Bool("YARN2_SKIP_PRUNING") {
 			return nil, "Skipping because YARN2_SKIP_PRUNING is 'true'"
 		}
-		return []string{"yarn", "workspaces", "focus", "--all", "--production"}, ""
+		return []string{"yarn", yarnPruneCommand}, ""
 	case pm.name == "yarn":
 		if v, ok := env.Lookup("YARN_PRODUCTION"); ok {
 			return nil, fmt.Sprintf("Skipping because YARN_PRODUCTION is '%s'", v)
@@ -142,11 +142,6 @@ func pruneStep(pm pmChoice, env buildpack.Env, major int) ([]string, string) {
 		if env.Bool("PNPM_SKIP_PRUNING") {
 			return nil, "Skipping because PNPM_SKIP_PRUNING is 'true'"
 		}
-		// In a workspace, pnpm prunes every project and first asks, on a
-		// terminal, before removing a project's modules directory; with no
-		// terminal it aborts (ERR_PNPM_ABORTED_REMOVE_MODULES_DIR_NO_TTY)
-		// unless confirmModulesPurge is off. Only the projects' links are
-		// removed: the packages, as built, stay in node_modules/.pnpm.
-		return []string{"pnpm", "prune", "--prod", "--ignore-scripts", "--config.confirm-modules-purge=false"}, ""
+		return pnpmPruneCommand(pm.version, pm.lifecycle)
 	}
 }

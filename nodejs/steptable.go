@@ -12,6 +12,8 @@ const (
 	stepInstallPNPM    = "install-pnpm"
 	stepRestoreCache   = "restore-node-cache"
 	stepPrebuild       = "scalingo-prebuild"
+	stepNPMRebuild     = "npm-rebuild"
+	stepRemoveModules  = "remove-checked-in-node-modules"
 	stepNPMCI          = "npm-ci"
 	stepNPMInstall     = "npm-install"
 	stepYarnInstall    = "yarn-install"
@@ -62,22 +64,24 @@ type stepSpec struct {
 // steps is the step table of the Node.js buildpack.
 func steps() map[string]stepSpec {
 	always := func(buildpack.Step) bool { return true }
-	install := stepSpec{header: "Installing dependencies", installs: true, command: (*compiler).install}
+	install := stepSpec{header: "Installing dependencies", installs: true, command: (*compiler).install, builtin: (*compiler).keepModules}
 	return map[string]stepSpec{
-		stepEnvironment:  {builtin: (*compiler).environment},
-		stepPrefetch:     {builtin: (*compiler).prefetchPackages},
-		stepInstallNode:  {builtin: (*compiler).installNode},
-		stepInstallNPM:   {header: "Installing npm"},
-		stepInstallYarn:  {header: "Installing yarn", builtin: (*compiler).installPackageManager},
-		stepInstallPNPM:  {header: "Installing pnpm", builtin: (*compiler).installPackageManager},
-		stepRestoreCache: {builtin: (*compiler).restoreCache},
-		stepPrebuild:     {header: "Prebuild", writesDeps: always},
-		stepNPMCI:        install,
-		stepNPMInstall:   install,
-		stepYarnInstall:  install,
-		stepPNPMInstall:  install,
-		stepBuild:        {header: "Build", command: (*compiler).build, overlapsSave: true, writesDeps: always},
-		stepSaveCache:    {builtin: (*compiler).saveCache, overlapsSave: true},
+		stepEnvironment:   {builtin: (*compiler).environment},
+		stepPrefetch:      {builtin: (*compiler).prefetchPackages},
+		stepInstallNode:   {builtin: (*compiler).installNode},
+		stepInstallNPM:    {header: "Installing npm"},
+		stepInstallYarn:   {header: "Installing yarn", builtin: (*compiler).installPackageManager},
+		stepInstallPNPM:   {header: "Installing pnpm", builtin: (*compiler).installPackageManager},
+		stepRestoreCache:  {builtin: (*compiler).restoreCache},
+		stepPrebuild:      {header: "Prebuild", writesDeps: always},
+		stepNPMRebuild:    {header: "Rebuilding the checked-in node_modules", writesDeps: always},
+		stepRemoveModules: {builtin: (*compiler).removeModules},
+		stepNPMCI:         install,
+		stepNPMInstall:    install,
+		stepYarnInstall:   install,
+		stepPNPMInstall:   install,
+		stepBuild:         {header: "Build", command: (*compiler).build, overlapsSave: true, writesDeps: always},
+		stepSaveCache:     {builtin: (*compiler).saveCache, overlapsSave: true},
 		// npm and pnpm pruning only unlink and relink; Yarn's is a
 		// production reinstall, which may rebuild packages.
 		stepPrune: {header: "Pruning devDependencies", builtin: (*compiler).skipPrune, command: (*compiler).prune,

@@ -232,6 +232,20 @@ func (f *Fetcher) UnpackFiltered(ctx context.Context, url string, sum Checksum, 
 	return res, err
 }
 
+// Keep moves the file at path, whose content the caller has read and found
+// to be sum, into the store, where Get and Unpack find it by sum from then
+// on. path should be in Dir (a rename).
+func (f *Fetcher) Keep(path string, sum Checksum) error {
+	dest, _, err := f.stored(path, sum)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(path, dest); err != nil {
+		return fmt.Errorf("keeping %s: %w", path, err)
+	}
+	return nil
+}
+
 // stored returns where the store keeps the artifact with checksum sum, and
 // whether a verified copy is there already.
 func (f *Fetcher) stored(url string, sum Checksum) (string, bool, error) {
