@@ -48,7 +48,7 @@ func cmdBuild(a *app, args []string) error {
 		Discard: a.discard,
 	})
 	if err != nil {
-		return err
+		return a.interrupted(err)
 	}
 	if *asJSON {
 		return writeJSON(a.stdout, res)

@@ -36,5 +36,7 @@ func (a *app) engine(env buildpack.Env, stack, force string) *classic.Engine {
 		Stack:           stack,
 		Force:           force,
 		Out:             a.stdout,
+		Ctx:             a.ctx,
+		Runner:          buildpack.ExecRunner{Guard: a.guard},
 	}
 }

@@ -1,0 +1,22 @@
+//go:build !linux
+
+package buildpack
+
+import (
+	"syscall"
+	"time"
+)
+
+func groupAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+func lockThread() func() { return func() {} }
+
+// exitWatch has no portable way to see a child exit before it is reaped:
+// the whole grace period applies.
+type exitWatch struct{}
+
+func watchExit(int) exitWatch { return exitWatch{} }
+
+func (exitWatch) wait(d time.Duration) { time.Sleep(d) }
+
+func (exitWatch) close() {}
