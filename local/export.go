@@ -24,7 +24,7 @@ func exportSlug(app, buildDir string, opts BuildOptions) (string, int64, error) 
 	if discard == nil {
 		discard = removeNow
 	}
-	size, err := dirSize(buildDir)
+	size, err := readableSlug(buildDir)
 	if err != nil {
 		return "", 0, err
 	}
@@ -102,6 +102,11 @@ func writeTarGz(dir, out string) error {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
 	defer os.Remove(tmp.Name())
+	// A slug is read by whoever runs it, not only by who built it.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("creating %s: %w", out, err)
+	}
 	gz := gzip.NewWriter(tmp)
 	tw := tar.NewWriter(gz)
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -162,21 +167,53 @@ func addTarEntry(tw *tar.Writer, path, name string) error {
 	return err
 }
 
-// dirSize is the total size of the regular files under dir.
-func dirSize(dir string) (int64, error) {
+// readableSlug makes the slug in dir runnable by any user, as the
+// platform's slug tarballs are (a slug built as root is often run as
+// another user): directories get mode 0755 at least, and a file gets
+// group and other read (execute) permission where its owner has read
+// (execute). It returns the total size of the regular files.
+func readableSlug(dir string) (int64, error) {
 	var total atomic.Int64
-	err := cache.WalkParallel(dir, cache.WalkWorkers, func(_ string, d fs.DirEntry) error {
-		if d.Type().IsRegular() {
+	fix := func(path string, fi fs.FileInfo) error {
+		mode := fi.Mode()
+		want := mode.Perm()
+		switch {
+		case mode.IsDir():
+			want |= 0o755
+		case mode.IsRegular():
+			total.Add(fi.Size())
+			if want&0o400 != 0 {
+				want |= 0o044
+			}
+			if want&0o100 != 0 {
+				want |= 0o011
+			}
+		default:
+			return nil
+		}
+		if want == mode.Perm() {
+			return nil
+		}
+		return os.Chmod(path, want|mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky))
+	}
+	root, err := os.Lstat(dir)
+	if err == nil {
+		err = fix(dir, root)
+	}
+	if err == nil {
+		err = cache.WalkParallel(dir, cache.WalkWorkers, func(path string, d fs.DirEntry) error {
+			if !d.IsDir() && !d.Type().IsRegular() {
+				return nil
+			}
 			fi, err := d.Info()
 			if err != nil {
 				return err
 			}
-			total.Add(fi.Size())
-		}
-		return nil
-	})
+			return fix(path, fi)
+		})
+	}
 	if err != nil {
-		return 0, fmt.Errorf("measuring slug: %w", err)
+		return 0, fmt.Errorf("making the slug readable: %w", err)
 	}
 	return total.Load(), nil
 }
