@@ -17,25 +17,47 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// cancelApp is a Node.js app whose build script, when the file "slow" is
-// in the app, records the pid of its shell in pidFile, starts a child in
-// the background and sleeps; otherwise it writes built.txt. Every process
-// it starts carries token in its command line.
-func cancelApp(t *testing.T, token, pidFile string) string {
+// slowApp is a Node.js app whose build script, when the file "slow" is in
+// the app, records the pid of its shell in pidFile, starts a child in the
+// background and sleeps; otherwise it writes built.txt. Every process it
+// starts carries token in its command line.
+type slowApp struct {
+	dir, token, pidFile string
+}
+
+func newSlowApp(t *testing.T) slowApp {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "cancelapp")
-	require.NoError(t, os.Mkdir(dir, 0o755))
-	script := fmt.Sprintf("if [ -f slow ]; then echo $$ > %s; sh -c 'sleep 30; : %s' & sh -c 'sleep 31; : %s'; else echo fast > built.txt; fi", pidFile, token, token)
+	a := slowApp{
+		dir:     filepath.Join(t.TempDir(), "cancelapp"),
+		token:   fmt.Sprintf("kilncancel%d", time.Now().UnixNano()),
+		pidFile: filepath.Join(t.TempDir(), "pid"),
+	}
+	require.NoError(t, os.Mkdir(a.dir, 0o755))
+	script := fmt.Sprintf("if [ -f slow ]; then echo $$ > %s; sh -c 'sleep 30; : %s' & sh -c 'sleep 31; : %s'; else echo fast > built.txt; fi", a.pidFile, a.token, a.token)
 	pkg, err := json.Marshal(map[string]any{
 		"name": "cancelapp", "version": "1.0.0",
 		"scripts": map[string]string{"build": script, "start": "node -e 1"},
 		"engines": map[string]string{"node": "24.x"},
 	})
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "package.json"), pkg, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(a.dir, "package.json"), pkg, 0o644))
 	lock := `{"name":"cancelapp","version":"1.0.0","lockfileVersion":3,"requires":true,"packages":{"":{"name":"cancelapp","version":"1.0.0"}}}`
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(lock), 0o644))
-	return dir
+	require.NoError(t, os.WriteFile(filepath.Join(a.dir, "package-lock.json"), []byte(lock), 0o644))
+	return a
+}
+
+// interrupt starts cmd, a build of the app with "slow" in it, sends sig to
+// it once the build script runs, and checks that it exits within 12 s with
+// wantCode, saying so, and that no process of the build is left.
+func (a slowApp) interrupt(t *testing.T, cmd *exec.Cmd, sig syscall.Signal, wantCode int) {
+	t.Helper()
+	var out bytes.Buffer
+	pgid := startSlow(t, cmd, &out, a.pidFile)
+	require.NoError(t, cmd.Process.Signal(sig))
+	code := waitExit(t, cmd, 12*time.Second, &out)
+	assert.Equal(t, wantCode, code, out.String())
+	assert.Contains(t, out.String(), "build cancelled")
+	assertNoSurvivors(t, pgid, a.token, 0)
 }
 
 // startSlow starts cmd and waits until the build script wrote pidFile;
@@ -43,6 +65,9 @@ func cancelApp(t *testing.T, token, pidFile string) string {
 func startSlow(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer, pidFile string) int {
 	t.Helper()
 	cmd.Stdout, cmd.Stderr = out, out
+	// What the build started keeps kiln's output open if it outlives kiln
+	// (a failure).
+	cmd.WaitDelay = 5 * time.Second
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -137,9 +162,8 @@ func assertNoSurvivors(t *testing.T, pgid int, token string, limit time.Duration
 func TestBuildCancelledBySIGINT(t *testing.T) {
 	skipShort(t)
 	kiln := buildKiln(t, t.TempDir())
-	token := fmt.Sprintf("kilncancel%d", time.Now().UnixNano())
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	app := cancelApp(t, token, pidFile)
+	a := newSlowApp(t)
+	app := a.dir
 	cacheDir := t.TempDir()
 	env := hostEnv()
 
@@ -150,15 +174,9 @@ func TestBuildCancelledBySIGINT(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, os.WriteFile(filepath.Join(app, "slow"), nil, 0o644))
-	var out bytes.Buffer
 	cmd := exec.Command(kiln, "build", "--cache", cacheDir, app)
 	cmd.Env = env
-	pgid := startSlow(t, cmd, &out, pidFile)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
-	code := waitExit(t, cmd, 12*time.Second, &out)
-	assert.Equal(t, 130, code, out.String())
-	assert.Contains(t, out.String(), "build cancelled")
-	assertNoSurvivors(t, pgid, token, 0)
+	a.interrupt(t, cmd, syscall.SIGINT, 130)
 
 	again, err := os.ReadFile(filepath.Join(slug, "built.txt"))
 	require.NoError(t, err, "the previous slug is intact")
@@ -188,9 +206,8 @@ func TestClassicCompileCancelledBySIGTERM(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(binDir, f), b, 0o755))
 	}
 	buildKiln(t, binDir)
-	token := fmt.Sprintf("kilncancel%d", time.Now().UnixNano())
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	app := cancelApp(t, token, pidFile)
+	a := newSlowApp(t)
+	app := a.dir
 	cacheDir := t.TempDir()
 	env := hostEnv()
 	compile := filepath.Join(binDir, "compile")
@@ -201,15 +218,9 @@ func TestClassicCompileCancelledBySIGTERM(t *testing.T) {
 
 	build = copyTree(t, app)
 	require.NoError(t, os.WriteFile(filepath.Join(build, "slow"), nil, 0o644))
-	var out bytes.Buffer
 	cmd := exec.Command(compile, build, cacheDir)
 	cmd.Env = env
-	pgid := startSlow(t, cmd, &out, pidFile)
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	code := waitExit(t, cmd, 12*time.Second, &out)
-	assert.Equal(t, 143, code, out.String())
-	assert.Contains(t, out.String(), "build cancelled")
-	assertNoSurvivors(t, pgid, token, 0)
+	a.interrupt(t, cmd, syscall.SIGTERM, 143)
 
 	build = copyTree(t, app)
 	r = runCmd(t, env, "", compile, build, cacheDir)
@@ -222,15 +233,13 @@ func TestClassicCompileCancelledBySIGTERM(t *testing.T) {
 func TestBuildKilledTakesItsProgramsWithIt(t *testing.T) {
 	skipShort(t)
 	kiln := buildKiln(t, t.TempDir())
-	token := fmt.Sprintf("kilncancel%d", time.Now().UnixNano())
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	app := cancelApp(t, token, pidFile)
-	require.NoError(t, os.WriteFile(filepath.Join(app, "slow"), nil, 0o644))
+	a := newSlowApp(t)
+	require.NoError(t, os.WriteFile(filepath.Join(a.dir, "slow"), nil, 0o644))
 	var out bytes.Buffer
-	cmd := exec.Command(kiln, "build", "--cache", t.TempDir(), app)
+	cmd := exec.Command(kiln, "build", "--cache", t.TempDir(), a.dir)
 	cmd.Env = hostEnv()
-	pgid := startSlow(t, cmd, &out, pidFile)
+	pgid := startSlow(t, cmd, &out, a.pidFile)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	waitExit(t, cmd, 2*time.Second, &out)
-	assertNoSurvivors(t, pgid, token, 2*time.Second)
+	assertNoSurvivors(t, pgid, a.token, 2*time.Second)
 }
