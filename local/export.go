@@ -52,14 +52,17 @@ func slugPath(app string, opts BuildOptions) (string, error) {
 }
 
 // replaceDir puts src at dst: by rename when both are on one filesystem,
-// otherwise by copying next to dst first; then swaps it in. The previous
-// dst is moved to the trash and handed to discard.
+// otherwise by copying next to dst first; then swaps it in, in one step
+// where the system can exchange two directories (a build killed at any
+// moment leaves the previous slug or the new one at dst, never none). It
+// is staged under a trash name, so that what a killed build left is swept
+// by the next one. The previous dst is handed to discard.
 func replaceDir(src, dst string, discard Discarder) error {
 	parent := filepath.Dir(dst)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", parent, err)
 	}
-	staged, err := os.MkdirTemp(parent, ".slug-new-")
+	staged, err := os.MkdirTemp(parent, trashPrefix)
 	if err != nil {
 		return fmt.Errorf("staging slug: %w", err)
 	}
@@ -75,6 +78,10 @@ func replaceDir(src, dst string, discard Discarder) error {
 	}
 	old := ""
 	if _, err := os.Lstat(dst); err == nil {
+		if exchangeDirs(staged, dst) == nil {
+			// staged holds the previous slug now.
+			return discardOld(staged, discard)
+		}
 		if old, err = moveToTrash(dst); err != nil {
 			os.RemoveAll(staged)
 			return fmt.Errorf("moving previous slug aside: %w", err)
@@ -88,10 +95,16 @@ func replaceDir(src, dst string, discard Discarder) error {
 		return fmt.Errorf("placing slug at %s: %w", dst, err)
 	}
 	if old != "" {
-		if err := discard(old); err != nil {
-			// The new slug is in place; a leftover is swept by the next build.
-			_ = removeNow(old)
-		}
+		return discardOld(old, discard)
+	}
+	return nil
+}
+
+// discardOld hands the slug a new one replaced to discard.
+func discardOld(old string, discard Discarder) error {
+	if err := discard(old); err != nil {
+		// The new slug is in place; a leftover is swept by the next build.
+		_ = removeNow(old)
 	}
 	return nil
 }
