@@ -15,6 +15,9 @@ import (
 type Interrupted struct {
 	// Signal is the signal kiln received.
 	Signal syscall.Signal
+	// Again is closed when a second signal arrives: the running programs
+	// are then killed at once instead of at the end of their grace period.
+	Again <-chan struct{}
 }
 
 // Error implements error.
@@ -58,8 +61,9 @@ func Cancelled(ctx context.Context, what string) error {
 }
 
 // NotifyInterrupt returns a context cancelled, with an *Interrupted cause,
-// by the first SIGINT or SIGTERM the process receives; later ones are
-// caught too (the build is already stopping). stop releases the signals.
+// by the first SIGINT or SIGTERM the process receives; a second one closes
+// the cause's Again, later ones are caught and ignored. stop releases the
+// signals.
 func NotifyInterrupt(parent context.Context) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	sigs := make(chan os.Signal, 1)
@@ -69,7 +73,13 @@ func NotifyInterrupt(parent context.Context) (ctx context.Context, stop func()) 
 		select {
 		case s := <-sigs:
 			sig, _ := s.(syscall.Signal)
-			cancel(&Interrupted{Signal: sig})
+			again := make(chan struct{})
+			cancel(&Interrupted{Signal: sig, Again: again})
+			select {
+			case <-sigs:
+				close(again)
+			case <-done:
+			}
 		case <-done:
 		}
 	}()

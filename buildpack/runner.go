@@ -36,8 +36,9 @@ const DefaultGrace = 10 * time.Second
 
 // ExecRunner runs programs for real, each in a process group of its own
 // that kiln owns. When ctx is cancelled, the group gets CancelSignal(ctx)
-// once; as soon as the program exits, or after Grace, the whole group gets
-// SIGKILL, so that nothing it started outlives the build. On Linux the
+// once; as soon as the program exits, or after Grace (or at a second
+// signal: Interrupted.Again), the whole group gets SIGKILL, so that nothing
+// it started outlives the build. On Linux the
 // program also gets SIGKILL if kiln dies (Pdeathsig), and Guard kills its
 // group then.
 type ExecRunner struct {
@@ -101,13 +102,18 @@ func (r ExecRunner) Run(ctx context.Context, c Cmd) error {
 }
 
 // stop sends the cancellation signal to the group once, waits for the
-// program to exit or the grace period to end, then kills the group.
+// program to exit, the grace period to end or a second signal, then kills
+// the group.
 func (r ExecRunner) stop(ctx context.Context, pgid int, watch exitWatch) {
 	_ = syscall.Kill(-pgid, CancelSignal(ctx))
 	grace := r.Grace
 	if grace == 0 {
 		grace = DefaultGrace
 	}
-	watch.wait(grace)
+	var again <-chan struct{}
+	if i, ok := AsInterrupted(context.Cause(ctx)); ok {
+		again = i.Again
+	}
+	watch.wait(grace, again)
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
 }

@@ -38,12 +38,9 @@ func watchExit(pid int) exitWatch {
 	return exitWatch{fd: fd}
 }
 
-// wait returns when the process has exited or d has passed.
-func (w exitWatch) wait(d time.Duration) {
-	if w.fd < 0 {
-		time.Sleep(d)
-		return
-	}
+// wait returns when the process has exited, d has passed or again is
+// closed (nil: never).
+func (w exitWatch) wait(d time.Duration, again <-chan struct{}) {
 	deadline := time.Now().Add(d)
 	fds := []unix.PollFd{{Fd: int32(w.fd), Events: unix.POLLIN}}
 	for {
@@ -51,7 +48,18 @@ func (w exitWatch) wait(d time.Duration) {
 		if left <= 0 {
 			return
 		}
-		n, err := unix.Poll(fds, int(left.Milliseconds())+1)
+		select {
+		case <-again:
+			return
+		default:
+		}
+		// Short polls, to see again closed.
+		slice := min(left, 100*time.Millisecond)
+		if w.fd < 0 {
+			time.Sleep(slice)
+			continue
+		}
+		n, err := unix.Poll(fds, int(slice.Milliseconds())+1)
 		if n > 0 || (err != nil && !errors.Is(err, unix.EINTR)) {
 			return
 		}

@@ -17,6 +17,13 @@ type exitWatch struct{}
 
 func watchExit(int) exitWatch { return exitWatch{} }
 
-func (exitWatch) wait(d time.Duration) { time.Sleep(d) }
+func (exitWatch) wait(d time.Duration, again <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-again:
+	}
+}
 
 func (exitWatch) close() {}

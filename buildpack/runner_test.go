@@ -151,3 +151,31 @@ func alive(pid int) bool {
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	return len(f) > 0 && f[0] != "Z"
 }
+
+// TestExecRunnerSecondSignalKillsAtOnce checks that a second Ctrl-C does
+// not wait for the grace period of a program that ignores the first.
+func TestExecRunnerSecondSignalKillsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	script := `trap '' INT; echo ready > ` + dir + `/ready; sleep 60`
+	errc := make(chan error, 1)
+	go func() {
+		errc <- ExecRunner{Grace: time.Hour}.Run(ctx, Cmd{Name: "sh", Args: []string{"-c", script}, Env: Env{"PATH": os.Getenv("PATH")}})
+	}()
+	require.Eventually(t, func() bool { _, err := os.Stat(dir + "/ready"); return err == nil }, 10*time.Second, 10*time.Millisecond)
+	again := make(chan struct{})
+	cancel(&Interrupted{Signal: syscall.SIGINT, Again: again})
+	select {
+	case <-errc:
+		t.Fatal("the program ignoring SIGINT stopped before the second signal")
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(again)
+	select {
+	case err := <-errc:
+		_, ok := AsInterrupted(err)
+		assert.True(t, ok, "%v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second signal did not kill the program")
+	}
+}
