@@ -99,7 +99,7 @@ func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration, out *bytes.Buffe
 	case <-done:
 		return cmd.ProcessState.ExitCode()
 	case <-time.After(limit):
-		t.Fatalf("kiln did not exit within %s of the signal:\n%s", limit, out)
+		t.Fatalf("kiln did not exit within %s:\n%s", limit, out)
 		return -1
 	}
 }

@@ -102,3 +102,31 @@ func TestRunDeliversOneSignal(t *testing.T) {
 		assert.Equal(t, 128+int(syscall.SIGKILL), code, out.String())
 	})
 }
+
+// TestRunCommandGetsTheTerminal checks that a command run from a terminal
+// can read it (a console: kiln run SLUG -- bash), under a pseudo-terminal
+// that script(1) makes.
+func TestRunCommandGetsTheTerminal(t *testing.T) {
+	skipShort(t)
+	kiln := buildKiln(t, t.TempDir())
+	slug := counterSlug(t)
+	cmd := exec.Command("script", "-qec", kiln+" run "+slug+` -- sh -c 'read x; echo "got $x"; exit 4'`, "/dev/null")
+	cmd.Env = hostEnv()
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = 5 * time.Second
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	_, err = stdin.Write([]byte("hello\n"))
+	require.NoError(t, err)
+	code := waitExit(t, cmd, 30*time.Second, &out)
+	assert.Equal(t, 4, code, out.String())
+	assert.Contains(t, out.String(), "got hello")
+}

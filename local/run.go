@@ -81,8 +81,10 @@ func Run(ctx context.Context, opts RunOptions) error {
 // runForwarding runs the process in a process group of its own, so that a
 // terminal's Ctrl-C reaches kiln only, and kiln passes each signal on
 // exactly once: the first SIGINT or SIGTERM goes to the process's group as
-// it came, a second one kills the group (SIGKILL). The process's exit
-// status is returned.
+// it came, a second one kills the group (SIGKILL). A command (not a process
+// type) started from a terminal gets the terminal instead, as a shell gives
+// it to the programs it runs: it can read it (a console), and a Ctrl-C
+// reaches it directly. The process's exit status is returned.
 func runForwarding(ctx context.Context, slug string, env buildpack.Env, args []string, opts RunOptions) error {
 	bash, err := buildpack.LookPath("bash", env.Get("PATH"))
 	if err != nil {
@@ -94,6 +96,10 @@ func runForwarding(ctx context.Context, slug string, env buildpack.Env, args []s
 	cmd.Stdin = os.Stdin
 	cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if len(opts.Command) > 0 && foregroundTerminal() {
+		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, 0
+		defer takeTerminalBack()
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
