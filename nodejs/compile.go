@@ -54,7 +54,8 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	}
 	// The engine prints the plan's warnings before and after the build.
 	c := &compiler{ctx: ctx, plan: p, set: set, env: ctx.Env.Merge(nil), tmp: tmp, log: log}
-	c.deps = depcache.New(depcache.Options{App: ctx.AppDir, CacheDir: c.cacheDir(), Log: log, Report: ctx.Report, DevDirs: c.devDirs()})
+	c.deps = depcache.New(depcache.Options{App: ctx.AppDir, CacheDir: c.cacheDir(), Log: log, Report: ctx.Report, DevDirs: c.devDirs(),
+		Done: ctx.Context().Done()})
 	defer c.finish(c.serveHeaders(headers.Loopback))
 	last := dependencyCheckStep(p.Steps, set.DepCheckAfter)
 	for i, s := range p.Steps {
