@@ -41,7 +41,9 @@ func EnvFromList(list []string) Env {
 }
 
 // LoadEnvDir reads a platform ENV_DIR: one file per variable, the file name
-// being the name and its content the value. Denied names are skipped and
+// being the name and its content the value, without its trailing newlines
+// (as the shell's $(cat FILE) reads it: platforms write the files with a
+// newline at the end). Denied names are skipped and
 // returned so the caller can say so. A missing directory is an error.
 func LoadEnvDir(dir string) (Env, []string, error) {
 	entries, err := os.ReadDir(dir)
@@ -63,7 +65,7 @@ func LoadEnvDir(dir string) (Env, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading env var %s: %w", name, err)
 		}
-		e[name] = string(b)
+		e[name] = strings.TrimRight(string(b), "\n")
 	}
 	return e, skipped, nil
 }

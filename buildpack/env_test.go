@@ -20,6 +20,9 @@ func TestLoadEnvDir(t *testing.T) {
 		"LD_PRELOAD":  "/evil.so",
 		"MULTI_LINE":  "a\nb\n",
 		"EMPTY_VALUE": "",
+		// Written by printf '%s\n', as platforms do.
+		"NPM_CONFIG_PRODUCTION": "true\n",
+		"TWO_NEWLINES":          "production\n\n",
 	} {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(value), 0o600))
 	}
@@ -27,7 +30,8 @@ func TestLoadEnvDir(t *testing.T) {
 
 	env, skipped, err := LoadEnvDir(dir)
 	require.NoError(t, err)
-	assert.Equal(t, Env{"NODE_ENV": "staging", "NPM_TOKEN": "s3cr3t-token", "MULTI_LINE": "a\nb\n", "EMPTY_VALUE": ""}, env)
+	assert.Equal(t, Env{"NODE_ENV": "staging", "NPM_TOKEN": "s3cr3t-token", "MULTI_LINE": "a\nb", "EMPTY_VALUE": "",
+		"NPM_CONFIG_PRODUCTION": "true", "TWO_NEWLINES": "production"}, env, "trailing newlines removed, as $(cat FILE) does")
 	assert.ElementsMatch(t, []string{"PATH", "LD_PRELOAD"}, skipped)
 
 	_, _, err = LoadEnvDir(filepath.Join(dir, "missing"))

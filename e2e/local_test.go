@@ -133,7 +133,7 @@ func TestLocalBuildAndRunNode(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(app, ".kiln"))
 	require.NoError(t, err)
 	for _, e := range entries {
-		assert.False(t, strings.HasPrefix(e.Name(), ".slug.new-") || strings.HasPrefix(e.Name(), ".slug.part-"), "no half-written slug is left behind: %s", e.Name())
+		assert.False(t, strings.HasPrefix(e.Name(), ".kiln-trash-") || strings.HasPrefix(e.Name(), ".slug.part-"), "no half-written slug is left behind: %s", e.Name())
 	}
 }
 

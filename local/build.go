@@ -187,6 +187,10 @@ func Build(opts BuildOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ctx := opts.Engine.Ctx; ctx != nil && ctx.Err() != nil {
+		// Cancelled as the last step ended: the previous slug stays.
+		return nil, buildpack.Cancelled(ctx, "build")
+	}
 	phase("compile", t0)
 	res.Plan = p.Plan
 

@@ -26,7 +26,7 @@ func exportSlug(app, buildDir string, opts BuildOptions) (string, int64, error) 
 	if discard == nil {
 		discard = removeNow
 	}
-	size, err := dirSize(buildDir)
+	size, err := readableSlug(buildDir)
 	if err != nil {
 		return "", 0, err
 	}
@@ -61,11 +61,11 @@ func outputPath(app string, opts BuildOptions) (string, error) {
 	return slugPath(app, opts)
 }
 
-// Temporary names next to an output, each made of the output's own name so
-// that the builds of two outputs in one directory never take each other's:
-// a directory slug being staged, a tarball being written.
-func stagingPrefix(out string) string { return "." + filepath.Base(out) + ".new-" }
-func partPrefix(out string) string    { return "." + filepath.Base(out) + ".part-" }
+// partPrefix names a tarball being written next to the output, made of
+// the output's own name so that the builds of two outputs in one directory
+// never take each other's. (A directory slug is staged under a trash name:
+// see replaceDir.)
+func partPrefix(out string) string { return "." + filepath.Base(out) + ".part-" }
 
 // lockOutput takes the lock of the build's output (a hidden file next to
 // it), waiting for another build writing there unless opts.NoWait, and
@@ -84,20 +84,22 @@ func lockOutput(app string, opts BuildOptions) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	cache.RemoveTemporaries(parent, stagingPrefix(out))
 	cache.RemoveTemporaries(parent, partPrefix(out))
 	return func() { l.Release() }, nil
 }
 
 // replaceDir puts src at dst: by rename when both are on one filesystem,
-// otherwise by copying next to dst first; then swaps it in. The previous
-// dst is moved to the trash and handed to discard.
+// otherwise by copying next to dst first; then swaps it in, in one step
+// where the system can exchange two directories (a build killed at any
+// moment leaves the previous slug or the new one at dst, never none). It
+// is staged under a trash name, so that what a killed build left is swept
+// by the next one. The previous dst is handed to discard.
 func replaceDir(src, dst string, discard Discarder) error {
 	parent := filepath.Dir(dst)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", parent, err)
 	}
-	staged, err := os.MkdirTemp(parent, stagingPrefix(dst))
+	staged, err := os.MkdirTemp(parent, trashPrefix)
 	if err != nil {
 		return fmt.Errorf("staging slug: %w", err)
 	}
@@ -113,6 +115,10 @@ func replaceDir(src, dst string, discard Discarder) error {
 	}
 	old := ""
 	if _, err := os.Lstat(dst); err == nil {
+		if exchangeDirs(staged, dst) == nil {
+			// staged holds the previous slug now.
+			return discardOld(staged, discard)
+		}
 		if old, err = moveToTrash(dst); err != nil {
 			os.RemoveAll(staged)
 			return fmt.Errorf("moving previous slug aside: %w", err)
@@ -126,10 +132,16 @@ func replaceDir(src, dst string, discard Discarder) error {
 		return fmt.Errorf("placing slug at %s: %w", dst, err)
 	}
 	if old != "" {
-		if err := discard(old); err != nil {
-			// The new slug is in place; a leftover is swept by the next build.
-			_ = removeNow(old)
-		}
+		return discardOld(old, discard)
+	}
+	return nil
+}
+
+// discardOld hands the slug a new one replaced to discard.
+func discardOld(old string, discard Discarder) error {
+	if err := discard(old); err != nil {
+		// The new slug is in place; a leftover is swept by the next build.
+		_ = removeNow(old)
 	}
 	return nil
 }
@@ -140,6 +152,11 @@ func writeTarGz(dir, out string) error {
 		return fmt.Errorf("creating %s: %w", out, err)
 	}
 	defer os.Remove(tmp.Name())
+	// A slug is read by whoever runs it, not only by who built it.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("creating %s: %w", out, err)
+	}
 	gz := gzip.NewWriter(tmp)
 	tw := tar.NewWriter(gz)
 	// The release goes first: it marks the tarball as a kiln slug, which
@@ -210,21 +227,53 @@ func addTarEntry(tw *tar.Writer, path, name string) error {
 	return err
 }
 
-// dirSize is the total size of the regular files under dir.
-func dirSize(dir string) (int64, error) {
+// readableSlug makes the slug in dir runnable by any user, as the
+// platform's slug tarballs are (a slug built as root is often run as
+// another user): directories get mode 0755 at least, and a file gets
+// group and other read (execute) permission where its owner has read
+// (execute). It returns the total size of the regular files.
+func readableSlug(dir string) (int64, error) {
 	var total atomic.Int64
-	err := cache.WalkParallel(dir, cache.WalkWorkers, func(_ string, d fs.DirEntry) error {
-		if d.Type().IsRegular() {
+	fix := func(path string, fi fs.FileInfo) error {
+		mode := fi.Mode()
+		want := mode.Perm()
+		switch {
+		case mode.IsDir():
+			want |= 0o755
+		case mode.IsRegular():
+			total.Add(fi.Size())
+			if want&0o400 != 0 {
+				want |= 0o044
+			}
+			if want&0o100 != 0 {
+				want |= 0o011
+			}
+		default:
+			return nil
+		}
+		if want == mode.Perm() {
+			return nil
+		}
+		return os.Chmod(path, want|mode&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky))
+	}
+	root, err := os.Lstat(dir)
+	if err == nil {
+		err = fix(dir, root)
+	}
+	if err == nil {
+		err = cache.WalkParallel(dir, cache.WalkWorkers, func(path string, d fs.DirEntry) error {
+			if !d.IsDir() && !d.Type().IsRegular() {
+				return nil
+			}
 			fi, err := d.Info()
 			if err != nil {
 				return err
 			}
-			total.Add(fi.Size())
-		}
-		return nil
-	})
+			return fix(path, fi)
+		})
+	}
 	if err != nil {
-		return 0, fmt.Errorf("measuring slug: %w", err)
+		return 0, fmt.Errorf("making the slug readable: %w", err)
 	}
 	return total.Load(), nil
 }

@@ -43,8 +43,9 @@ exec "$@"`
 
 // Run starts a process from a slug the way the platform does: HOME is the
 // slug, .profile.d/*.sh are sourced, config vars and overrides applied, PORT
-// defaults to 5000. SIGINT and SIGTERM are forwarded to the process group; the
-// process's exit status is returned as an *buildpack.ExitError when non-zero.
+// defaults to 5000. A SIGINT or SIGTERM reaches the process once (a second
+// one kills it); the process's exit status is returned as an
+// *buildpack.ExitError when non-zero.
 func Run(ctx context.Context, opts RunOptions) error {
 	slug, cleanup, err := openSlug(opts.Slug)
 	if err != nil {
@@ -77,6 +78,13 @@ func Run(ctx context.Context, opts RunOptions) error {
 	return runForwarding(ctx, slug, env, args, opts)
 }
 
+// runForwarding runs the process in a process group of its own, so that a
+// terminal's Ctrl-C reaches kiln only, and kiln passes each signal on
+// exactly once: the first SIGINT or SIGTERM goes to the process's group as
+// it came, a second one kills the group (SIGKILL). A command (not a process
+// type) started from a terminal gets the terminal instead, as a shell gives
+// it to the programs it runs: it can read it (a console), and a Ctrl-C
+// reaches it directly. The process's exit status is returned.
 func runForwarding(ctx context.Context, slug string, env buildpack.Env, args []string, opts RunOptions) error {
 	bash, err := buildpack.LookPath("bash", env.Get("PATH"))
 	if err != nil {
@@ -88,20 +96,37 @@ func runForwarding(ctx context.Context, slug string, env buildpack.Env, args []s
 	cmd.Stdin = os.Stdin
 	cmd.Stdout, cmd.Stderr = opts.Stdout, opts.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if len(opts.Command) > 0 && foregroundTerminal() {
+		cmd.SysProcAttr.Foreground, cmd.SysProcAttr.Ctty = true, 0
+		defer takeTerminalBack()
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting process: %w", err)
 	}
+	pgid := cmd.Process.Pid
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	forwarded := false
+	pass := func(sig syscall.Signal) {
+		if forwarded {
+			sig = syscall.SIGKILL
+		}
+		forwarded = true
+		_ = syscall.Kill(-pgid, sig)
+	}
 	for {
 		select {
-		case sig := <-sigs:
-			_ = cmd.Process.Signal(sig)
+		case s := <-sigs:
+			sig, _ := s.(syscall.Signal)
+			pass(sig)
 		case <-ctx.Done():
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+			// A signal to kiln cancels ctx too: sigs passes that one on.
+			if _, bySignal := buildpack.AsInterrupted(context.Cause(ctx)); !bySignal {
+				pass(syscall.SIGTERM)
+			}
 			ctx = context.Background()
 		case err := <-done:
 			return exitStatus(err)

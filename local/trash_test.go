@@ -117,3 +117,18 @@ func TestThrowAwayCacheIsDiscarded(t *testing.T) {
 	assert.FileExists(t, filepath.Join(discarded[0], "node", "npm-cache", "index"))
 	assert.NoError(t, RemoveTrash(discarded[0]), "the hidden command accepts it")
 }
+
+// TestExchangeDirs checks the one-step swap that keeps a slug at its
+// place at every moment of a rebuild.
+func TestExchangeDirs(t *testing.T) {
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+	writeFile(t, filepath.Join(a, "v"), "new")
+	writeFile(t, filepath.Join(b, "v"), "old")
+	require.NoError(t, exchangeDirs(a, b))
+	for dir, want := range map[string]string{a: "old", b: "new"} {
+		got, err := os.ReadFile(filepath.Join(dir, "v"))
+		require.NoError(t, err)
+		assert.Equal(t, want, string(got), dir)
+	}
+}

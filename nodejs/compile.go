@@ -61,7 +61,8 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 	if set.RegistryAuth != "" {
 		c.http = withRegistryAuth(ctx.HTTP, npmrcTokens(ctx.AppDir, ctx.Env))
 	}
-	c.deps = depcache.New(depcache.Options{App: ctx.AppDir, CacheDir: c.cacheDir(), Log: log, Report: ctx.Report, DevDirs: c.devDirs()})
+	c.deps = depcache.New(depcache.Options{App: ctx.AppDir, CacheDir: c.cacheDir(), Log: log, Report: ctx.Report, DevDirs: c.devDirs(),
+		Done: ctx.Context().Done()})
 	defer c.finish(c.serveHeaders(headers.Loopback))
 	last := dependencyCheckStep(p.Steps, set.DepCheckAfter)
 	for i, s := range p.Steps {

@@ -4,6 +4,7 @@
 package classic
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,6 +35,8 @@ type Engine struct {
 	Force string
 	// Out receives build output.
 	Out io.Writer
+	// Ctx cancels the build (buildpack.Context.Ctx); nil means never.
+	Ctx context.Context
 	// Runner runs programs; nil means buildpack.ExecRunner.
 	Runner buildpack.Runner
 	// HTTP is the client of every build's downloads (buildpack.Context.HTTP
@@ -153,6 +156,7 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		client, bulk = fetch.NewClientIdle(idle), fetch.NewClientIdle(idle)
 	}
 	ctx := &buildpack.Context{
+		Ctx:          e.Ctx,
 		AppDir:       abs,
 		CacheDir:     cacheDir,
 		RuntimeStore: e.RuntimeStore,

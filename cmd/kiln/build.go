@@ -73,7 +73,7 @@ func cmdBuild(a *app, args []string) error {
 		Discard: a.discard, NoWait: *noWait,
 	})
 	if err != nil {
-		return err
+		return a.interrupted(err)
 	}
 	if !*asJSON {
 		printSummary(out, res)

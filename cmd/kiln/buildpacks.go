@@ -38,6 +38,8 @@ func (a *app) engine(env buildpack.Env, stack, force string) *classic.Engine {
 		Force:           force,
 		Out:             a.stdout,
 		RuntimeStore:    runtimeStore(env),
+		Ctx:             a.ctx,
+		Runner:          buildpack.ExecRunner{Guard: a.guard},
 	}
 }
 

@@ -48,7 +48,7 @@ func cmdCompile(a *app, args []string) error {
 		return fmt.Errorf("resolving cache directory: %w", err)
 	}
 	_, err = e.Compile(args[0], cache)
-	return err
+	return a.interrupted(err)
 }
 
 // cmdRelease is the classic bin/release: prints the release YAML.

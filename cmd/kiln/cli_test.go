@@ -140,3 +140,21 @@ func TestPlanDescribesTheBuildItIsFor(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "want build or compile")
 }
+
+// TestEnvDirValuesAsTheShellReadsThem checks that variable files written
+// with a trailing newline (printf '%s\n', as platforms write them) mean
+// their value without it.
+func TestEnvDirValuesAsTheShellReadsThem(t *testing.T) {
+	app := writeApp(t, map[string]string{"package.json": `{"engines": {"node": "24.x"}, "scripts": {"build": "true"}}`, "package-lock.json": `{"lockfileVersion": 3, "packages": {}}`})
+
+	envDir := writeApp(t, map[string]string{"NODE_ENV": "production\n"})
+	code, stdout, stderr := kiln(buildpack.Env{}, "plan", "--env-dir", envDir, app)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "prune-dev-dependencies", "NODE_ENV=production\\n prunes devDependencies")
+	assert.NotContains(t, stdout, "NODE_ENV is")
+
+	envDir = writeApp(t, map[string]string{"NPM_CONFIG_PRODUCTION": "true\n"})
+	code, stdout, stderr = kiln(buildpack.Env{}, "plan", "--env-dir", envDir, app)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "npm ci --omit=dev", "NPM_CONFIG_PRODUCTION=true\\n installs without devDependencies")
+}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"syscall"
 
+	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/local"
 )
 
@@ -38,4 +39,23 @@ func detachedDiscard(dir string) error {
 		return fmt.Errorf("starting %s %s: %w", self, discardCommand, err)
 	}
 	return cmd.Process.Release()
+}
+
+// guardName is the hidden command of the helper that kills a build's
+// process groups when kiln dies (buildpack.GroupGuard).
+const guardName = "_guard"
+
+// cmdGuard is that helper.
+func cmdGuard(*app, []string) error {
+	buildpack.ServeGuard(os.Stdin)
+	return nil
+}
+
+// guardCommand starts the guard helper from the running kiln binary.
+func guardCommand() *exec.Cmd {
+	self, err := os.Executable()
+	if err != nil {
+		self = os.Args[0]
+	}
+	return exec.Command(self, guardName)
 }

@@ -10,10 +10,8 @@ import (
 	"io"
 	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
-	"syscall"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/local"
@@ -23,9 +21,11 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	a := &app{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, env: buildpack.EnvFromOS(), discard: detachedDiscard}
+	ctx, stop := buildpack.NotifyInterrupt(context.Background())
+	guard := buildpack.NewGroupGuard(guardCommand)
+	a := &app{ctx: ctx, stdout: os.Stdout, stderr: os.Stderr, env: buildpack.EnvFromOS(), discard: detachedDiscard, guard: guard}
 	code := a.main(os.Args)
+	guard.Close()
 	stop()
 	os.Exit(code)
 }
@@ -39,6 +39,10 @@ type app struct {
 	// discard removes a replaced slug; nil removes it in the foreground
 	// (in-process tests must not start the test binary as a child).
 	discard local.Discarder
+	// guard kills what the build's programs left running if kiln dies;
+	// nil guards nothing (in-process tests must not start the test binary
+	// as a child).
+	guard *buildpack.GroupGuard
 }
 
 type command struct {
@@ -82,8 +86,12 @@ func commands() map[string]command {
 
 // hiddenCommands are started by kiln itself and not listed in the usage.
 func hiddenCommands() map[string]command {
-	return map[string]command{discardCommand: {usage: discardCommand + " DIR...", run: cmdDiscard,
-		summary: "Removes the trash directories a build left behind (started by kiln)."}}
+	return map[string]command{
+		discardCommand: {usage: discardCommand + " DIR...", run: cmdDiscard,
+			summary: "Removes the trash directories a build left behind (started by kiln)."},
+		guardName: {usage: guardName, run: cmdGuard,
+			summary: "Kills the process groups kiln registers on stdin once stdin ends (started by kiln)."},
+	}
 }
 
 // run executes one kiln command line in-process and returns its exit status.
@@ -153,6 +161,18 @@ func (a *app) redact(env buildpack.Env) func() {
 	}
 }
 
+// interrupted returns the cancellation of the build when a signal stopped
+// it (whatever error the stopped step or download returned), else err.
+func (a *app) interrupted(err error) error {
+	if err == nil {
+		return nil
+	}
+	if i, ok := buildpack.AsInterrupted(context.Cause(a.ctx)); ok {
+		return i
+	}
+	return err
+}
+
 func usage(w io.Writer, cmds map[string]command) {
 	fmt.Fprintln(w, "usage: kiln COMMAND [options]")
 	for _, n := range slices.Sorted(maps.Keys(cmds)) {
@@ -171,6 +191,10 @@ func exitCode(stderr io.Writer, err error) int {
 	var silent *silentExit
 	if errors.As(err, &silent) {
 		return silent.code
+	}
+	if intr, ok := buildpack.AsInterrupted(err); ok {
+		printBlock(stderr, intr.Error())
+		return intr.ExitCode()
 	}
 	var uerr *usageError
 	if errors.As(err, &uerr) {

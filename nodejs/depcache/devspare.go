@@ -207,6 +207,14 @@ func (ds *devSpare) finish() {
 	}
 }
 
+// abandon throws the spare away (a cancelled build).
+func (ds *devSpare) abandon() {
+	<-ds.ready
+	if ds.part != nil {
+		ds.part.Abandon()
+	}
+}
+
 // relink replaces the hole rel of the spare with links to the saved tree
 // (nothing when the saved tree lacks it: a package of another platform).
 func (ds *devSpare) relink(rel string) error {

@@ -53,6 +53,10 @@ type Options struct {
 	// (FillHole): the next spare is then linked without them. It is
 	// called when that spare is begun.
 	DevDirs func() []string
+	// Done, when not nil, is closed when the build is cancelled: the
+	// spares, which only speed up the next build, are then not made. A
+	// save under way is finished (it is atomic: the next build uses it).
+	Done <-chan struct{}
 }
 
 // Session is the dependency cache of one build. Its zero value is not
@@ -196,7 +200,7 @@ func (s *Session) Save(key Key) {
 		bs.took = time.Since(start)
 		close(bs.saved)
 		switch {
-		case bs.err != nil:
+		case bs.err != nil || s.cancelled():
 			if ds != nil {
 				close(ds.ready) // no spare: the prune discards
 			}
@@ -225,7 +229,19 @@ func (s *Session) SaveNow(key Key, hook cache.Hook) {
 		return
 	}
 	s.o.Log.Info("Saved %s (%d files) for the next build in %s", strings.Join(trees, ", "), n, buildpack.Elapsed(start))
-	s.spare = spare(s.store).Prepare(&s.jobs, s.o.App, fillSpare(s.store, manifest{Key: key, Tree: trees}))
+	if !s.cancelled() {
+		s.spare = spare(s.store).Prepare(&s.jobs, s.o.App, fillSpare(s.store, manifest{Key: key, Tree: trees}))
+	}
+}
+
+// cancelled reports whether the build was cancelled (Options.Done).
+func (s *Session) cancelled() bool {
+	select {
+	case <-s.o.Done:
+		return true
+	default:
+		return false
+	}
 }
 
 // linkable reports whether files of app can be hard-linked into the cache
@@ -366,6 +382,10 @@ func (s *Session) PruneDone() {
 		return
 	}
 	s.dev.finished = true
+	if s.cancelled() {
+		s.jobs.Go(s.dev.abandon)
+		return
+	}
 	s.jobs.Go(s.dev.finish)
 }
 

@@ -180,3 +180,21 @@ func TestDependencyCacheSpare(t *testing.T) {
 		assert.DirExists(t, filepath.Join(root, "deps", "spare", "node_modules"), "the next spare is ready")
 	}
 }
+
+// TestCancelledBuildSavesButMakesNoSpare checks that a cancelled build
+// finishes its save (the next build restores it) without linking a spare.
+func TestCancelledBuildSavesButMakesNoSpare(t *testing.T) {
+	dir := t.TempDir()
+	app := t.TempDir()
+	fakeTree(t, app, "1")
+	key := Key{Format: KeyFormat}
+	done := make(chan struct{})
+	close(done)
+	s := New(Options{App: app, CacheDir: dir, Done: done})
+	s.SaveNow(key, nil)
+	s.Close()
+	assert.NoDirExists(t, filepath.Join(dir, "node", "deps", "spare", "node_modules"))
+	ok, _, restored := restoreWith(t, dir, key)
+	require.True(t, ok, "the save was finished")
+	assert.FileExists(t, filepath.Join(restored, "node_modules", "x", "index.js"))
+}
