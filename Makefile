@@ -57,10 +57,12 @@ demo: build
 bench: build
 	./bench/run.sh
 	./bench/cycle.sh
+	SHARED_STORE=1 OUT=bench/CYCLE-store.md ./bench/cycle.sh
 
 ## bench-cycle: the platform-cycle benchmark alone (cache archived and restored between builds)
 bench-cycle: build
 	./bench/cycle.sh
+	SHARED_STORE=1 OUT=bench/CYCLE-store.md ./bench/cycle.sh
 
 clean:
 	rm -rf bin/kiln dist

@@ -38,7 +38,7 @@ func TestLocalBuildsShareRuntimes(t *testing.T) {
 	assert.Contains(t, r.stderr, "Using Node.js 24.")
 	assert.Contains(t, r.stderr, "from the runtime store")
 
-	caches, _ := filepath.Glob(filepath.Join(xdg, "kiln", "apps", "*"))
+	caches, _ := filepath.Glob(filepath.Join(xdg, "kiln", "apps", "[^.]*"))
 	require.Len(t, caches, 2)
 	for _, c := range caches {
 		assert.NoDirExists(t, filepath.Join(c, "downloads"), "the app's cache keeps no runtime archive")
