@@ -28,12 +28,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/tidwall/gjson"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -54,32 +51,9 @@ type Tarball struct {
 	URL string
 	// Sum is its integrity.
 	Sum fetch.Checksum
-}
-
-// Tarballs lists the registry tarballs of a v2/v3 package-lock.json that
-// npm would read from its cache, once each. Those of the public registry
-// are fetched from registry instead, unless it is empty.
-func Tarballs(lock []byte, registry string) []Tarball {
-	var out []Tarball
-	seen := map[string]bool{}
-	gjson.GetBytes(lock, "packages").ForEach(func(path, p gjson.Result) bool {
-		resolved, integrity := p.Get("resolved").String(), p.Get("integrity").String()
-		if path.String() == "" || p.Get("link").Bool() || p.Get("inBundle").Bool() || integrity == "" ||
-			!(strings.HasPrefix(resolved, "https://") || strings.HasPrefix(resolved, "http://")) {
-			return true
-		}
-		sum, err := fetch.SRI(integrity)
-		if err != nil || seen[sum.String()] {
-			return true
-		}
-		seen[sum.String()] = true
-		if rest, ok := strings.CutPrefix(resolved, publicRegistry); ok && registry != "" {
-			resolved = strings.TrimRight(registry, "/") + "/" + rest
-		}
-		out = append(out, Tarball{URL: resolved, Sum: sum})
-		return true
-	})
-	return out
+	// Computed is set when the lockfile has no "resolved" for it and URL
+	// was computed from the registry, the name and the version.
+	Computed bool
 }
 
 // CachePath is where the npm cache npmCache keeps the content with
@@ -97,9 +71,8 @@ type Options struct {
 	LockName string
 	// NPMCache is npm's cache directory ($NPM_CONFIG_CACHE).
 	NPMCache string
-	// Registry is the configured registry, from which the public
-	// registry's tarballs are fetched; "" fetches them from the public one.
-	Registry string
+	// Selection says which packages npm installs and from which registry.
+	Selection Selection
 	// Client performs the downloads; nil means a new fetch.NewClient for
 	// this prefetch. Requests carry no credentials.
 	Client *http.Client
@@ -117,8 +90,9 @@ type Job struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	start    time.Time
-	total    int
-	present  int          // already in the npm cache
+	total    int // packages npm installs from the registry
+	present  int // already in the npm cache
+	skipped  map[string]int
 	fetched  atomic.Int32 // downloaded now
 	failed   atomic.Int32 // left to npm
 	bytes    atomic.Int64
@@ -134,15 +108,19 @@ func Start(ctx context.Context, o Options) *Job {
 		o.Log = buildpack.Discard()
 	}
 	var todo []Tarball
-	all := Tarballs(o.Lockfile, o.Registry)
-	for _, t := range all {
+	list := Select(o.Lockfile, o.Selection)
+	for _, t := range list.Tarballs {
 		if _, err := os.Stat(CachePath(o.NPMCache, t.Sum)); err != nil {
 			todo = append(todo, t)
 		}
 	}
+	all := list.Tarballs
 	ctx, cancel := context.WithCancel(ctx)
 	j := &Job{log: o.Log, cancel: cancel, done: make(chan struct{}), start: time.Now(),
-		total: len(all), present: len(all) - len(todo), npmCache: o.NPMCache}
+		total: len(all), present: len(all) - len(todo), npmCache: o.NPMCache, skipped: list.Skipped}
+	if j.present > 0 {
+		j.skipped[SkipCached] = j.present
+	}
 	if len(todo) == 0 {
 		close(j.done)
 		return j
@@ -197,6 +175,18 @@ func (j *Job) save(ctx context.Context, f *fetch.Fetcher, t Tarball) {
 	}
 }
 
+// Ran reports whether the job looked at a lockfile (a zero Job did not).
+func (j *Job) Ran() bool { return j.done != nil }
+
+// Stats says what the job did; call it after Wait.
+func (j *Job) Stats() buildpack.PrefetchStats {
+	s := buildpack.PrefetchStats{Packages: int(j.fetched.Load()), Bytes: j.bytes.Load(), Failed: int(j.failed.Load()), Skipped: map[string]int{}}
+	for k, v := range j.skipped {
+		s.Skipped[k] = v
+	}
+	return s
+}
+
 // Wait waits for the download to end, and says what it did when it had
 // something to fetch.
 func (j *Job) Wait() {
@@ -208,6 +198,10 @@ func (j *Job) Wait() {
 	j.cancel()
 	if j.total == j.present {
 		return
+	}
+	if n := j.skipped[SkipPlatform] + j.skipped[SkipDev]; n > 0 {
+		j.log.Info("Left out %d packages npm does not install here (%d optional ones for other platforms, %d devDependencies)",
+			n, j.skipped[SkipPlatform], j.skipped[SkipDev])
 	}
 	j.log.Info("Fetched %d of %d packages (%.1f MB) into the npm cache in %s (waited %s for them); npm installs from its cache",
 		j.fetched.Load(), j.total-j.present, float64(j.bytes.Load())/1e6, j.took.Round(10*time.Millisecond), time.Since(waited).Round(10*time.Millisecond))
