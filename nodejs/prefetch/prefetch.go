@@ -54,6 +54,9 @@ type Tarball struct {
 	// Computed is set when the lockfile has no "resolved" for it and URL
 	// was computed from the registry, the name and the version.
 	Computed bool
+	// Packument is, for a computed one, the URL of the registry document
+	// npm asks for first.
+	Packument string
 }
 
 // CachePath is where the npm cache npmCache keeps the content with
@@ -107,49 +110,77 @@ func Start(ctx context.Context, o Options) *Job {
 	if o.Log == nil {
 		o.Log = buildpack.Discard()
 	}
-	var todo []Tarball
+	var direct, computed []Tarball
+	packuments := map[string]bool{}
 	list := Select(o.Lockfile, o.Selection)
 	for _, t := range list.Tarballs {
-		if _, err := os.Stat(CachePath(o.NPMCache, t.Sum)); err != nil {
-			todo = append(todo, t)
+		switch {
+		case !t.Computed:
+			if _, err := os.Stat(CachePath(o.NPMCache, t.Sum)); err != nil {
+				direct = append(direct, t)
+			}
+		case !indexed(o.NPMCache, t.URL) || !indexed(o.NPMCache, t.Packument):
+			computed = append(computed, t)
+			packuments[t.Packument] = !indexed(o.NPMCache, t.Packument)
 		}
 	}
 	all := list.Tarballs
+	missing := len(direct) + len(computed)
 	ctx, cancel := context.WithCancel(ctx)
 	j := &Job{log: o.Log, cancel: cancel, done: make(chan struct{}), start: time.Now(),
-		total: len(all), present: len(all) - len(todo), npmCache: o.NPMCache, skipped: list.Skipped}
+		total: len(all), present: len(all) - missing, npmCache: o.NPMCache, skipped: list.Skipped}
 	if j.present > 0 {
 		j.skipped[SkipCached] = j.present
 	}
-	if len(todo) == 0 {
+	if missing == 0 {
 		close(j.done)
 		return j
 	}
 	if o.Header != "" {
 		o.Log.Header("%s", o.Header)
 	}
-	o.Log.Info("Fetching the %d packages of %s missing from the npm cache in the background", len(todo), o.LockName)
+	o.Log.Info("Fetching the %d packages of %s missing from the npm cache in the background", missing, o.LockName)
 	client := o.Client
 	if client == nil {
 		client = fetch.NewClient()
 	}
 	f := &fetch.Fetcher{Client: client}
-	work := make(chan Tarball)
+	work := make(chan item)
 	var wg sync.WaitGroup
-	for range min(Workers, len(todo)) {
+	for range min(Workers, missing) {
 		wg.Go(func() {
-			for t := range work {
-				j.save(ctx, f, t)
+			for it := range work {
+				j.fetch(ctx, f, it)
 			}
 		})
 	}
 	go func() {
 		defer close(j.done)
-		for _, t := range todo {
+		send := func(it item) bool {
 			if ctx.Err() != nil {
+				return false
+			}
+			work <- it
+			return true
+		}
+		for _, t := range direct {
+			if !send(item{tarball: t}) {
 				break
 			}
-			work <- t
+		}
+		if len(computed) > 0 && j.probe(ctx, client, computed[0]) {
+			for _, t := range computed[1:] {
+				if !send(item{tarball: t}) {
+					break
+				}
+			}
+			for url, missing := range packuments {
+				if missing && !send(item{packument: url}) {
+					break
+				}
+			}
+		} else if len(computed) > 1 {
+			j.skipped[SkipNotReusable] = len(computed) - 1
 		}
 		close(work)
 		wg.Wait()
@@ -158,21 +189,80 @@ func Start(ctx context.Context, o Options) *Job {
 	return j
 }
 
-// save downloads one tarball into the npm cache.
-func (j *Job) save(ctx context.Context, f *fetch.Fetcher, t Tarball) {
-	dest := CachePath(j.npmCache, t.Sum)
-	err := os.MkdirAll(filepath.Dir(dest), 0o755)
-	if err == nil {
-		err = f.Save(ctx, t.URL, t.Sum, dest)
+// item is one download: a tarball, or the packument npm asks for before
+// the tarball of a lockfile entry without "resolved".
+type item struct {
+	tarball   Tarball
+	packument string
+}
+
+// fetch downloads one item into the npm cache.
+func (j *Job) fetch(ctx context.Context, f *fetch.Fetcher, it item) {
+	var n int64
+	var err error
+	switch {
+	case it.packument != "":
+		n, err = j.saveIndexed(ctx, f.Client, it.packument, corgiAccept, fetch.Checksum{})
+		if err == nil {
+			j.bytes.Add(n)
+		}
+		return // not a package: only its bytes count
+	case it.tarball.Computed:
+		n, err = j.saveIndexed(ctx, f.Client, it.tarball.URL, "", it.tarball.Sum)
+	default:
+		n, err = j.save(ctx, f, it.tarball)
 	}
 	if err != nil {
 		j.failed.Add(1)
 		return
 	}
 	j.fetched.Add(1)
-	if fi, err := os.Stat(dest); err == nil {
-		j.bytes.Add(fi.Size())
+	j.bytes.Add(n)
+}
+
+// probe downloads the first tarball of the entries without "resolved" and
+// reports whether npm would reuse what the registry answers (see
+// reusable); if not, npm fetches those packages again whatever is in its
+// cache, and prefetching them would only double the download.
+func (j *Job) probe(ctx context.Context, client *http.Client, t Tarball) bool {
+	_, n, _, res, err := download(ctx, client, j.npmCache, t.URL, "", t.Sum)
+	if err != nil {
+		j.failed.Add(1)
+		return false
 	}
+	j.fetched.Add(1)
+	j.bytes.Add(n)
+	if !reusable(res) {
+		return false
+	}
+	return writeIndex(j.npmCache, t.URL, t.Sum, n, http.Header{}, res) == nil
+}
+
+// saveIndexed downloads url into the content store and indexes it as
+// npm's HTTP cache would.
+func (j *Job) saveIndexed(ctx context.Context, client *http.Client, url, accept string, want fetch.Checksum) (int64, error) {
+	sum, n, req, res, err := download(ctx, client, j.npmCache, url, accept, want)
+	if err != nil {
+		return 0, err
+	}
+	return n, writeIndex(j.npmCache, url, sum, n, req, res)
+}
+
+// save downloads one tarball into the content store, where npm reads it
+// by digest, and returns its size.
+func (j *Job) save(ctx context.Context, f *fetch.Fetcher, t Tarball) (int64, error) {
+	dest := CachePath(j.npmCache, t.Sum)
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return 0, err
+	}
+	if err := f.Save(ctx, t.URL, t.Sum, dest); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(dest)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }
 
 // Ran reports whether the job looked at a lockfile (a zero Job did not).

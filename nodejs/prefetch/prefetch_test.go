@@ -108,3 +108,49 @@ func TestStopCancels(t *testing.T) {
 	zero.Wait()
 	zero.Stop()
 }
+
+// TestComputedNotReusable: when the registry answers without cache
+// headers npm would download a package without "resolved" again anyway,
+// so after the first one the others are left to npm; with cache headers
+// they are fetched, verified and indexed, and a second prefetch finds them.
+func TestComputedNotReusable(t *testing.T) {
+	for _, cacheable := range []bool{false, true} {
+		var asked atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			asked.Add(1)
+			if cacheable {
+				w.Header().Set("ETag", `"x"`)
+			}
+			if base, ok := strings.CutPrefix(r.URL.Path, "/p"); ok && strings.Contains(base, "/-/") {
+				w.Write([]byte(base[:1]))
+				return
+			}
+			w.Write([]byte(`{}`)) // a packument
+		}))
+		var entries []string
+		for i := range 5 {
+			entries = append(entries, fmt.Sprintf(`"node_modules/p%d":{"version":"1.0.0","integrity":%q}`, i, sriOf(fmt.Appendf(nil, "%d", i))))
+		}
+		lock := `{"lockfileVersion":3,"packages":{"":{},` + strings.Join(entries, ",") + `}}`
+		npmCache := t.TempDir()
+		j := Start(context.Background(), Options{Lockfile: []byte(lock), NPMCache: npmCache,
+			Selection: Selection{Registry: srv.URL}, Client: srv.Client()})
+		j.Wait()
+		s := j.Stats()
+		if !cacheable {
+			assert.Equal(t, 1, s.Packages)
+			assert.Equal(t, map[string]int{SkipNotReusable: 4}, s.Skipped)
+			assert.Equal(t, int32(1), asked.Load())
+		} else {
+			assert.Equal(t, 5, s.Packages)
+			assert.Equal(t, int32(10), asked.Load(), "5 tarballs and 5 packuments")
+			asked.Store(0)
+			j := Start(context.Background(), Options{Lockfile: []byte(lock), NPMCache: npmCache,
+				Selection: Selection{Registry: srv.URL}, Client: srv.Client()})
+			j.Wait()
+			assert.Zero(t, asked.Load())
+			assert.Equal(t, map[string]int{SkipCached: 5}, j.Stats().Skipped)
+		}
+		srv.Close()
+	}
+}

@@ -21,6 +21,9 @@ const (
 	SkipDev = "dev"
 	// SkipCached: already in npm's cache.
 	SkipCached = "in_npm_cache"
+	// SkipNotReusable: a package without "resolved" whose registry
+	// answers so that npm would download it again anyway (see reusable).
+	SkipNotReusable = "not_reusable_by_npm"
 	// SkipNotRegistry: a link, a git or file dependency, a bundled one,
 	// or one without an integrity: npm's alone.
 	SkipNotRegistry = "not_from_registry"
@@ -226,7 +229,7 @@ func tarballOf(n *node, registry string, scoped map[string]string) (Tarball, boo
 		if scope, _, ok := strings.Cut(name, "/"); ok && strings.HasPrefix(scope, "@") && scoped[scope] != "" {
 			reg = strings.TrimRight(scoped[scope], "/")
 		}
-		return Tarball{URL: TarballURL(reg, name, version), Sum: sum, Computed: true}, true
+		return Tarball{URL: TarballURL(reg, name, version), Sum: sum, Computed: true, Packument: PackumentURL(reg, name)}, true
 	}
 	if !strings.HasPrefix(resolved, "https://") && !strings.HasPrefix(resolved, "http://") {
 		return Tarball{}, false
