@@ -37,8 +37,8 @@ type Engine struct {
 	// Runner runs programs; nil means buildpack.ExecRunner.
 	Runner buildpack.Runner
 	// HTTP is the client of every build's downloads (buildpack.Context.HTTP
-	// and BulkHTTP); nil means two new clients per build, made by
-	// fetch.NewClient: one for HTTP and one for BulkHTTP.
+	// and BulkHTTP); nil means two new clients per build: fetch.NewClient
+	// for HTTP and fetch.NewBulkClient for BulkHTTP.
 	HTTP *http.Client
 	// Executable is the running kiln binary, copied into slugs that boot
 	// through it.
@@ -139,7 +139,7 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 	env := e.Env.With("STACK", st.Name)
 	client, bulk := e.HTTP, e.HTTP
 	if client == nil {
-		client, bulk = fetch.NewClient(), fetch.NewClient()
+		client, bulk = fetch.NewClient(), fetch.NewBulkClient()
 	}
 	ctx := &buildpack.Context{
 		AppDir:     abs,

@@ -76,7 +76,7 @@ type Options struct {
 	NPMCache string
 	// Selection says which packages npm installs and from which registry.
 	Selection Selection
-	// Client performs the downloads; nil means a new fetch.NewClient for
+	// Client performs the downloads; nil means a new fetch.NewBulkClient for
 	// this prefetch. Requests carry no credentials.
 	Client *http.Client
 	// Log receives what the prefetch does; nil prints nothing.
@@ -142,7 +142,7 @@ func Start(ctx context.Context, o Options) *Job {
 	o.Log.Info("Fetching the %d packages of %s missing from the npm cache in the background", missing, o.LockName)
 	client := o.Client
 	if client == nil {
-		client = fetch.NewClient()
+		client = fetch.NewBulkClient()
 	}
 	f := &fetch.Fetcher{Client: client}
 	work := make(chan item)
