@@ -1,9 +1,7 @@
 package nodejs
 
 import (
-	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -20,19 +18,6 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
-
-// tgz is an npm package tarball holding package/package.json.
-func tgz(t *testing.T, manifest string) []byte {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "package/package.json", Mode: 0o644, Size: int64(len(manifest))}))
-	_, err := tw.Write([]byte(manifest))
-	require.NoError(t, err)
-	require.NoError(t, tw.Close())
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
-}
 
 // fakeRegistry serves packuments and tarballs of version 1.0.0 of each
 // package, the scoped ones under /acme/, as the npm registry lays them out,
@@ -65,7 +50,7 @@ func newFakeRegistry(t *testing.T, pkgs map[string]string) *fakeRegistry {
 			reg += "/acme"
 		}
 		manifest := fmt.Sprintf(`{"name":%q,"version":"1.0.0"%s}`, name, extra)
-		tb := tgz(t, manifest)
+		tb := tarGz(t, map[string]string{"package/package.json": manifest})
 		base := name[strings.LastIndex(name, "/")+1:]
 		tarPath := strings.TrimPrefix(reg, r.srv.URL) + "/" + name + "/-/" + base + "-1.0.0.tgz"
 		r.files[tarPath] = tb

@@ -138,11 +138,10 @@ type List struct {
 
 // node is one entry of the lockfile's packages section.
 type node struct {
-	loc  string
-	pkg  gjson.Result
-	out  []*node // dependencies it resolves to
-	in   []edge  // who depends on it
-	skip bool
+	loc string
+	pkg gjson.Result
+	out []*node // dependencies it resolves to
+	in  []edge  // who depends on it
 }
 
 type edge struct {
