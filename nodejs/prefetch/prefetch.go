@@ -295,6 +295,9 @@ func (j *Job) Wait() {
 	}
 	j.log.Info("Fetched %d of %d packages (%.1f MB) into the npm cache in %s (waited %s for them); npm installs from its cache",
 		j.fetched.Load(), j.total-j.present, float64(j.bytes.Load())/1e6, j.took.Round(10*time.Millisecond), time.Since(waited).Round(10*time.Millisecond))
+	if n := j.skipped[SkipNotReusable]; n > 0 {
+		j.log.Info("%d packages without a resolved URL left to npm: the registry's answers carry no cache headers, so npm would download them again anyway", n)
+	}
 	if n := j.failed.Load(); n > 0 {
 		j.log.Info("%d could not be fetched ahead; npm downloads them", n)
 	}
