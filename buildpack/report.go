@@ -20,6 +20,30 @@ type Report struct {
 	// spans are the download intervals recorded by Fetched, merged and
 	// sorted; their total length is part of fetching.
 	spans [][2]time.Time
+	// prefetch is what a background package download did.
+	prefetch *PrefetchStats
+}
+
+// PrefetchStats is what a background download of packages into a package
+// manager's cache did.
+type PrefetchStats struct {
+	// Packages and Bytes are what was downloaded.
+	Packages int   `json:"packages"`
+	Bytes    int64 `json:"bytes"`
+	// Failed are the downloads that failed, left to the package manager.
+	Failed int `json:"failed"`
+	// Skipped counts the lockfile's packages not downloaded, by reason.
+	Skipped map[string]int `json:"skipped"`
+}
+
+// Prefetched records what a background package download did.
+func (r *Report) Prefetched(s PrefetchStats) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prefetch = &s
 }
 
 // StepTiming is the wall time of one plan step.
@@ -145,6 +169,8 @@ type Summary struct {
 	ProgramTime time.Duration `json:"program_time_ns"`
 	// FetchTime is the wall time spent downloading.
 	FetchTime time.Duration `json:"fetch_time_ns"`
+	// Prefetch is what the background package download did, if one ran.
+	Prefetch *PrefetchStats `json:"prefetch,omitempty"`
 }
 
 // Summary returns a copy of what was recorded, with hits, misses and
@@ -162,6 +188,7 @@ func (r *Report) Summary() Summary {
 	s.Steps = append(s.Steps, r.steps...)
 	s.ProgramTime = r.programs
 	s.FetchTime = r.fetching
+	s.Prefetch = r.prefetch
 	sort.Strings(s.CacheHits)
 	sort.Strings(s.CacheMisses)
 	sort.Strings(s.Downloads)

@@ -21,8 +21,10 @@ import (
 // trimNPMCache keeps of the cache exactly that lockfile's package archives.
 
 // trimNPMCache removes from npm's cache npmCache the package archives that
-// the lockfile lock does not name, npm's index of them (npm finds the
-// lockfile's archives by their integrity without it) and npm's logs. It
+// the lockfile lock does not name, and npm's logs and temporary files. Its
+// index stays (small entries; a lockfile without resolved URLs has npm
+// find its archives through it, see package nodejs/prefetch); an entry
+// whose content is gone is a miss for npm. It
 // reports how many archives it removed and their size. A lockfile without
 // integrity for its packages leaves the cache as it is.
 func trimNPMCache(npmCache string, lock []byte) (removed int, bytes int64) {
@@ -49,7 +51,7 @@ func trimNPMCache(npmCache string, lock []byte) (removed int, bytes int64) {
 		}
 		return nil
 	})
-	for _, dir := range []string{filepath.Join("_cacache", "index-v5"), filepath.Join("_cacache", "tmp"), "_logs"} {
+	for _, dir := range []string{filepath.Join("_cacache", "tmp"), "_logs"} {
 		_ = os.RemoveAll(filepath.Join(npmCache, dir))
 	}
 	return removed, bytes

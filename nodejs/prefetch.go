@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/tidwall/gjson"
 
@@ -44,9 +45,14 @@ func (c *compiler) startPrefetch(header bool) {
 		Lockfile: lock,
 		LockName: lockName,
 		NPMCache: npmCache,
-		Registry: c.set.Registry,
-		Client:   cmp.Or(c.ctx.BulkHTTP, c.ctx.HTTP),
-		Log:      c.log,
+		Selection: prefetch.Selection{
+			Platform: prefetch.HostPlatform(),
+			OmitDev:  c.omitsDev(),
+			Registry: c.set.Registry,
+			Scoped:   npmrcScopedRegistries(c.ctx.AppDir),
+		},
+		Client: cmp.Or(c.ctx.BulkHTTP, c.ctx.HTTP),
+		Log:    c.log,
 	}
 	if header {
 		o.Header = "Downloading dependencies"
@@ -63,6 +69,20 @@ func (c *compiler) awaitPrefetch() {
 	}
 	c.prefetch = nil
 	j.Wait()
+	if j.Ran() {
+		c.ctx.Report.Prefetched(j.Stats())
+	}
+}
+
+// omitsDev reports whether the plan's npm install leaves devDependencies
+// out (--omit=dev, or --production=true for npm 6).
+func (c *compiler) omitsDev() bool {
+	for _, s := range c.plan.Steps {
+		if isInstallStep(s.Name) {
+			return slices.Contains(s.Command, "--omit=dev") || slices.Contains(s.Command, "--production=true")
+		}
+	}
+	return false
 }
 
 // stopPrefetch cancels the background download when no install runs (the

@@ -93,6 +93,25 @@ func checkNpmrcRegistry(app string, env buildpack.Env) error {
 	return nil
 }
 
+// npmrcScopedRegistries reads the @scope:registry= lines of the app's
+// .npmrc: scope ("@acme") → registry. Values npm would expand (${VAR}) are
+// left out.
+func npmrcScopedRegistries(app string) map[string]string {
+	rc, err := os.ReadFile(filepath.Join(app, ".npmrc"))
+	if err != nil {
+		return nil
+	}
+	scoped := map[string]string{}
+	for k, v := range npmrcEntries(string(rc)) {
+		scope, ok := strings.CutSuffix(k, ":registry")
+		v = strings.Trim(strings.TrimSpace(v), `'"`)
+		if ok && strings.HasPrefix(scope, "@") && v != "" && !strings.Contains(v, "${") {
+			scoped[scope] = v
+		}
+	}
+	return scoped
+}
+
 // registryDist is the tarball location and integrity of a published package.
 type registryDist struct {
 	Tarball   string

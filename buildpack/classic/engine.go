@@ -40,8 +40,8 @@ type Engine struct {
 	// Runner runs programs; nil means buildpack.ExecRunner.
 	Runner buildpack.Runner
 	// HTTP is the client of every build's downloads (buildpack.Context.HTTP
-	// and BulkHTTP); nil means two new clients per build, made by
-	// fetch.NewClient: one for HTTP and one for BulkHTTP.
+	// and BulkHTTP); nil means two new clients per build: fetch.NewClient
+	// for HTTP and fetch.NewBulkClient for BulkHTTP.
 	HTTP *http.Client
 	// Executable is the running kiln binary, copied into slugs that boot
 	// through it.
@@ -153,7 +153,7 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		if err != nil {
 			return nil, buildpack.Userf("%v", err).WithHint("Unset it to use the default of " + fetch.DefaultIdleTimeout.String() + ".")
 		}
-		client, bulk = fetch.NewClientIdle(idle), fetch.NewClientIdle(idle)
+		client, bulk = fetch.NewClientIdle(idle), fetch.NewBulkClientIdle(idle)
 	}
 	ctx := &buildpack.Context{
 		Ctx:          e.Ctx,

@@ -31,15 +31,39 @@ const ConnectTimeout = 5 * time.Second
 // NewClientIdle is NewClient with another idle timeout (see
 // ParseIdleTimeout).
 func NewClientIdle(idle time.Duration) *http.Client {
+	return &http.Client{Transport: idleTransport{idle: idle, base: newTransport(idle)}}
+}
+
+// newTransport is the transport of the clients, with idle as their idle
+// timeout.
+func newTransport(idle time.Duration) *http.Transport {
 	d := &net.Dialer{Timeout: ConnectTimeout, KeepAlive: 30 * time.Second}
-	return &http.Client{Transport: idleTransport{idle: idle, base: &http.Transport{
+	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           d.DialContext,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: min(20*time.Second, idle),
 		IdleConnTimeout:       30 * time.Second,
 		ForceAttemptHTTP2:     true,
-	}}}
+	}
+}
+
+// NewBulkClient is NewClient for many downloads at once over one HTTP/2
+// connection (a lockfile's tarballs). Go's HTTP/2 transport would buffer up
+// to 4 MB per stream that the reader has not consumed yet, and 32 streams
+// of large tarballs then held 20-30 MB more in memory than they needed
+// while the CPU was busy; 256 KB per stream and 4 MB per connection keep a
+// fast link busy and the memory bounded.
+func NewBulkClient() *http.Client { return NewBulkClientIdle(DefaultIdleTimeout) }
+
+// NewBulkClientIdle is NewBulkClient with another idle timeout.
+func NewBulkClientIdle(idle time.Duration) *http.Client {
+	t := newTransport(idle)
+	t.HTTP2 = &http.HTTP2Config{
+		MaxReceiveBufferPerStream:     256 << 10,
+		MaxReceiveBufferPerConnection: 4 << 20,
+	}
+	return &http.Client{Transport: idleTransport{idle: idle, base: t}}
 }
 
 // Fetcher downloads verified artifacts into a content-addressed store.

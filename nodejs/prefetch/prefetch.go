@@ -28,12 +28,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/tidwall/gjson"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -54,32 +51,12 @@ type Tarball struct {
 	URL string
 	// Sum is its integrity.
 	Sum fetch.Checksum
-}
-
-// Tarballs lists the registry tarballs of a v2/v3 package-lock.json that
-// npm would read from its cache, once each. Those of the public registry
-// are fetched from registry instead, unless it is empty.
-func Tarballs(lock []byte, registry string) []Tarball {
-	var out []Tarball
-	seen := map[string]bool{}
-	gjson.GetBytes(lock, "packages").ForEach(func(path, p gjson.Result) bool {
-		resolved, integrity := p.Get("resolved").String(), p.Get("integrity").String()
-		if path.String() == "" || p.Get("link").Bool() || p.Get("inBundle").Bool() || integrity == "" ||
-			!(strings.HasPrefix(resolved, "https://") || strings.HasPrefix(resolved, "http://")) {
-			return true
-		}
-		sum, err := fetch.SRI(integrity)
-		if err != nil || seen[sum.String()] {
-			return true
-		}
-		seen[sum.String()] = true
-		if rest, ok := strings.CutPrefix(resolved, publicRegistry); ok && registry != "" {
-			resolved = strings.TrimRight(registry, "/") + "/" + rest
-		}
-		out = append(out, Tarball{URL: resolved, Sum: sum})
-		return true
-	})
-	return out
+	// Computed is set when the lockfile has no "resolved" for it and URL
+	// was computed from the registry, the name and the version.
+	Computed bool
+	// Packument is, for a computed one, the URL of the registry document
+	// npm asks for first.
+	Packument string
 }
 
 // CachePath is where the npm cache npmCache keeps the content with
@@ -97,10 +74,9 @@ type Options struct {
 	LockName string
 	// NPMCache is npm's cache directory ($NPM_CONFIG_CACHE).
 	NPMCache string
-	// Registry is the configured registry, from which the public
-	// registry's tarballs are fetched; "" fetches them from the public one.
-	Registry string
-	// Client performs the downloads; nil means a new fetch.NewClient for
+	// Selection says which packages npm installs and from which registry.
+	Selection Selection
+	// Client performs the downloads; nil means a new fetch.NewBulkClient for
 	// this prefetch. Requests carry no credentials.
 	Client *http.Client
 	// Log receives what the prefetch does; nil prints nothing.
@@ -117,8 +93,9 @@ type Job struct {
 	cancel   context.CancelFunc
 	done     chan struct{}
 	start    time.Time
-	total    int
-	present  int          // already in the npm cache
+	total    int // packages npm installs from the registry
+	present  int // already in the npm cache
+	skipped  map[string]int
 	fetched  atomic.Int32 // downloaded now
 	failed   atomic.Int32 // left to npm
 	bytes    atomic.Int64
@@ -133,45 +110,77 @@ func Start(ctx context.Context, o Options) *Job {
 	if o.Log == nil {
 		o.Log = buildpack.Discard()
 	}
-	var todo []Tarball
-	all := Tarballs(o.Lockfile, o.Registry)
-	for _, t := range all {
-		if _, err := os.Stat(CachePath(o.NPMCache, t.Sum)); err != nil {
-			todo = append(todo, t)
+	var direct, computed []Tarball
+	packuments := map[string]bool{}
+	list := Select(o.Lockfile, o.Selection)
+	for _, t := range list.Tarballs {
+		switch {
+		case !t.Computed:
+			if _, err := os.Stat(CachePath(o.NPMCache, t.Sum)); err != nil {
+				direct = append(direct, t)
+			}
+		case !indexed(o.NPMCache, t.URL) || !indexed(o.NPMCache, t.Packument):
+			computed = append(computed, t)
+			packuments[t.Packument] = !indexed(o.NPMCache, t.Packument)
 		}
 	}
+	all := list.Tarballs
+	missing := len(direct) + len(computed)
 	ctx, cancel := context.WithCancel(ctx)
 	j := &Job{log: o.Log, cancel: cancel, done: make(chan struct{}), start: time.Now(),
-		total: len(all), present: len(all) - len(todo), npmCache: o.NPMCache}
-	if len(todo) == 0 {
+		total: len(all), present: len(all) - missing, npmCache: o.NPMCache, skipped: list.Skipped}
+	if j.present > 0 {
+		j.skipped[SkipCached] = j.present
+	}
+	if missing == 0 {
 		close(j.done)
 		return j
 	}
 	if o.Header != "" {
 		o.Log.Header("%s", o.Header)
 	}
-	o.Log.Info("Fetching the %d packages of %s missing from the npm cache in the background", len(todo), o.LockName)
+	o.Log.Info("Fetching the %d packages of %s missing from the npm cache in the background", missing, o.LockName)
 	client := o.Client
 	if client == nil {
-		client = fetch.NewClient()
+		client = fetch.NewBulkClient()
 	}
 	f := &fetch.Fetcher{Client: client}
-	work := make(chan Tarball)
+	work := make(chan item)
 	var wg sync.WaitGroup
-	for range min(Workers, len(todo)) {
+	for range min(Workers, missing) {
 		wg.Go(func() {
-			for t := range work {
-				j.save(ctx, f, t)
+			for it := range work {
+				j.fetch(ctx, f, it)
 			}
 		})
 	}
 	go func() {
 		defer close(j.done)
-		for _, t := range todo {
+		send := func(it item) bool {
 			if ctx.Err() != nil {
+				return false
+			}
+			work <- it
+			return true
+		}
+		for _, t := range direct {
+			if !send(item{tarball: t}) {
 				break
 			}
-			work <- t
+		}
+		if len(computed) > 0 && j.probe(ctx, client, computed[0]) {
+			for _, t := range computed[1:] {
+				if !send(item{tarball: t}) {
+					break
+				}
+			}
+			for url, missing := range packuments {
+				if missing && !send(item{packument: url}) {
+					break
+				}
+			}
+		} else if len(computed) > 1 {
+			j.skipped[SkipNotReusable] = len(computed) - 1
 		}
 		close(work)
 		wg.Wait()
@@ -180,21 +189,92 @@ func Start(ctx context.Context, o Options) *Job {
 	return j
 }
 
-// save downloads one tarball into the npm cache.
-func (j *Job) save(ctx context.Context, f *fetch.Fetcher, t Tarball) {
-	dest := CachePath(j.npmCache, t.Sum)
-	err := os.MkdirAll(filepath.Dir(dest), 0o755)
-	if err == nil {
-		err = f.Save(ctx, t.URL, t.Sum, dest)
+// item is one download: a tarball, or the packument npm asks for before
+// the tarball of a lockfile entry without "resolved".
+type item struct {
+	tarball   Tarball
+	packument string
+}
+
+// fetch downloads one item into the npm cache.
+func (j *Job) fetch(ctx context.Context, f *fetch.Fetcher, it item) {
+	var n int64
+	var err error
+	switch {
+	case it.packument != "":
+		n, err = j.saveIndexed(ctx, f.Client, it.packument, corgiAccept, fetch.Checksum{})
+		if err == nil {
+			j.bytes.Add(n)
+		}
+		return // not a package: only its bytes count
+	case it.tarball.Computed:
+		n, err = j.saveIndexed(ctx, f.Client, it.tarball.URL, "", it.tarball.Sum)
+	default:
+		n, err = j.save(ctx, f, it.tarball)
 	}
 	if err != nil {
 		j.failed.Add(1)
 		return
 	}
 	j.fetched.Add(1)
-	if fi, err := os.Stat(dest); err == nil {
-		j.bytes.Add(fi.Size())
+	j.bytes.Add(n)
+}
+
+// probe downloads the first tarball of the entries without "resolved" and
+// reports whether npm would reuse what the registry answers (see
+// reusable); if not, npm fetches those packages again whatever is in its
+// cache, and prefetching them would only double the download.
+func (j *Job) probe(ctx context.Context, client *http.Client, t Tarball) bool {
+	_, n, _, res, err := download(ctx, client, j.npmCache, t.URL, "", t.Sum)
+	if err != nil {
+		j.failed.Add(1)
+		return false
 	}
+	j.fetched.Add(1)
+	j.bytes.Add(n)
+	if !reusable(res) {
+		return false
+	}
+	return writeIndex(j.npmCache, t.URL, t.Sum, n, http.Header{}, res) == nil
+}
+
+// saveIndexed downloads url into the content store and indexes it as
+// npm's HTTP cache would.
+func (j *Job) saveIndexed(ctx context.Context, client *http.Client, url, accept string, want fetch.Checksum) (int64, error) {
+	sum, n, req, res, err := download(ctx, client, j.npmCache, url, accept, want)
+	if err != nil {
+		return 0, err
+	}
+	return n, writeIndex(j.npmCache, url, sum, n, req, res)
+}
+
+// save downloads one tarball into the content store, where npm reads it
+// by digest, and returns its size.
+func (j *Job) save(ctx context.Context, f *fetch.Fetcher, t Tarball) (int64, error) {
+	dest := CachePath(j.npmCache, t.Sum)
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return 0, err
+	}
+	if err := f.Save(ctx, t.URL, t.Sum, dest); err != nil {
+		return 0, err
+	}
+	fi, err := os.Stat(dest)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
+}
+
+// Ran reports whether the job looked at a lockfile (a zero Job did not).
+func (j *Job) Ran() bool { return j.done != nil }
+
+// Stats says what the job did; call it after Wait.
+func (j *Job) Stats() buildpack.PrefetchStats {
+	s := buildpack.PrefetchStats{Packages: int(j.fetched.Load()), Bytes: j.bytes.Load(), Failed: int(j.failed.Load()), Skipped: map[string]int{}}
+	for k, v := range j.skipped {
+		s.Skipped[k] = v
+	}
+	return s
 }
 
 // Wait waits for the download to end, and says what it did when it had
@@ -209,8 +289,15 @@ func (j *Job) Wait() {
 	if j.total == j.present {
 		return
 	}
+	if n := j.skipped[SkipPlatform] + j.skipped[SkipDev]; n > 0 {
+		j.log.Info("Left out %d packages npm does not install here (%d optional ones for other platforms, %d devDependencies)",
+			n, j.skipped[SkipPlatform], j.skipped[SkipDev])
+	}
 	j.log.Info("Fetched %d of %d packages (%.1f MB) into the npm cache in %s (waited %s for them); npm installs from its cache",
 		j.fetched.Load(), j.total-j.present, float64(j.bytes.Load())/1e6, j.took.Round(10*time.Millisecond), time.Since(waited).Round(10*time.Millisecond))
+	if n := j.skipped[SkipNotReusable]; n > 0 {
+		j.log.Info("%d packages without a resolved URL left to npm: the registry's answers carry no cache headers, so npm would download them again anyway", n)
+	}
 	if n := j.failed.Load(); n > 0 {
 		j.log.Info("%d could not be fetched ahead; npm downloads them", n)
 	}

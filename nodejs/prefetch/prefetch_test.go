@@ -26,31 +26,6 @@ func sriOf(b []byte) string {
 	return "sha512-" + base64.StdEncoding.EncodeToString(s[:])
 }
 
-func TestTarballs(t *testing.T) {
-	a, b := sriOf([]byte("a")), sriOf([]byte("b"))
-	lock := fmt.Sprintf(`{"lockfileVersion":3,"packages":{
-		"": {"name":"app"},
-		"node_modules/a": {"resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":%q},
-		"node_modules/x/node_modules/a": {"resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":%q},
-		"node_modules/b": {"resolved":"https://npm.example.com/b/-/b-1.0.0.tgz","integrity":"sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA= %s"},
-		"node_modules/ws": {"resolved":"packages/ws","link":true},
-		"packages/ws": {"name":"ws"},
-		"node_modules/g": {"resolved":"git+ssh://git@github.com/x/g.git#abc","integrity":%q},
-		"node_modules/f": {"resolved":"file:../f.tgz","integrity":%q},
-		"node_modules/n": {"resolved":"https://registry.npmjs.org/n/-/n-1.0.0.tgz"},
-		"node_modules/c/node_modules/d": {"resolved":"https://registry.npmjs.org/d/-/d-1.tgz","integrity":"sha512-!!","inBundle":true}
-	}}`, a, a, b, a, a)
-	got := Tarballs([]byte(lock), "https://mirror.example/npm/")
-	var urls []string
-	for _, tb := range got {
-		urls = append(urls, tb.URL+" "+tb.Sum.Algo)
-	}
-	assert.Equal(t, []string{
-		"https://mirror.example/npm/a/-/a-1.0.0.tgz sha512",
-		"https://npm.example.com/b/-/b-1.0.0.tgz sha512",
-	}, urls, "once per integrity; the public registry replaced; no links, git, file, unverifiable or bundled entries")
-}
-
 // TestStartFetchesWhatIsMissing: the public registry's tarballs come from
 // the configured registry; verified ones land in the content store, a
 // wrong or missing one is left to npm, nothing partial stays, a second
@@ -80,7 +55,7 @@ func TestStartFetchesWhatIsMissing(t *testing.T) {
 	run := func() string {
 		var out bytes.Buffer
 		Start(context.Background(), Options{Lockfile: []byte(lock), LockName: "npm-shrinkwrap.json", NPMCache: npmCache,
-			Registry: srv.URL + "/npm/", Client: srv.Client(), Log: buildpack.NewLogger(&out, nil), Header: "Downloading dependencies"}).Wait()
+			Selection: Selection{Registry: srv.URL + "/npm/"}, Client: srv.Client(), Log: buildpack.NewLogger(&out, nil), Header: "Downloading dependencies"}).Wait()
 		return out.String()
 	}
 	out := run()
@@ -132,4 +107,50 @@ func TestStopCancels(t *testing.T) {
 	var zero Job
 	zero.Wait()
 	zero.Stop()
+}
+
+// TestComputedNotReusable: when the registry answers without cache
+// headers npm would download a package without "resolved" again anyway,
+// so after the first one the others are left to npm; with cache headers
+// they are fetched, verified and indexed, and a second prefetch finds them.
+func TestComputedNotReusable(t *testing.T) {
+	for _, cacheable := range []bool{false, true} {
+		var asked atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			asked.Add(1)
+			if cacheable {
+				w.Header().Set("ETag", `"x"`)
+			}
+			if base, ok := strings.CutPrefix(r.URL.Path, "/p"); ok && strings.Contains(base, "/-/") {
+				w.Write([]byte(base[:1]))
+				return
+			}
+			w.Write([]byte(`{}`)) // a packument
+		}))
+		var entries []string
+		for i := range 5 {
+			entries = append(entries, fmt.Sprintf(`"node_modules/p%d":{"version":"1.0.0","integrity":%q}`, i, sriOf(fmt.Appendf(nil, "%d", i))))
+		}
+		lock := `{"lockfileVersion":3,"packages":{"":{},` + strings.Join(entries, ",") + `}}`
+		npmCache := t.TempDir()
+		j := Start(context.Background(), Options{Lockfile: []byte(lock), NPMCache: npmCache,
+			Selection: Selection{Registry: srv.URL}, Client: srv.Client()})
+		j.Wait()
+		s := j.Stats()
+		if !cacheable {
+			assert.Equal(t, 1, s.Packages)
+			assert.Equal(t, map[string]int{SkipNotReusable: 4}, s.Skipped)
+			assert.Equal(t, int32(1), asked.Load())
+		} else {
+			assert.Equal(t, 5, s.Packages)
+			assert.Equal(t, int32(10), asked.Load(), "5 tarballs and 5 packuments")
+			asked.Store(0)
+			j := Start(context.Background(), Options{Lockfile: []byte(lock), NPMCache: npmCache,
+				Selection: Selection{Registry: srv.URL}, Client: srv.Client()})
+			j.Wait()
+			assert.Zero(t, asked.Load())
+			assert.Equal(t, map[string]int{SkipCached: 5}, j.Stats().Skipped)
+		}
+		srv.Close()
+	}
 }
