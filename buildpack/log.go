@@ -20,11 +20,14 @@ type Logger struct {
 	mu      sync.Mutex
 	out     io.Writer
 	secrets []string
+	// tty is set when out is a terminal: downloads show their progress
+	// (Progress); progress is set while a progress line is shown.
+	tty, progress bool
 }
 
 // NewLogger returns a Logger writing to out and masking secrets.
 func NewLogger(out io.Writer, secrets []string) *Logger {
-	return &Logger{out: out, secrets: secrets}
+	return &Logger{out: out, secrets: secrets, tty: isTerminal(out)}
 }
 
 // Discard returns a Logger that prints nothing.
@@ -33,14 +36,18 @@ func Discard() *Logger { return NewLogger(io.Discard, nil) }
 func (l *Logger) write(prefix, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	for _, s := range l.secrets {
-		msg = strings.ReplaceAll(msg, s, "[redacted]")
+		msg = maskAll(msg, s)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.clearProgress()
 	for _, line := range strings.Split(strings.TrimRight(msg, "\n"), "\n") {
 		fmt.Fprintf(l.out, "%s%s\n", prefix, line)
 	}
 }
+
+// maskAll replaces every occurrence of the secret s in msg.
+func maskAll(msg, s string) string { return strings.ReplaceAll(msg, s, "[redacted]") }
 
 // Header prints a step header: "-----> text".
 func (l *Logger) Header(format string, args ...any) { l.write(headerPrefix, format, args...) }
@@ -55,6 +62,7 @@ func (l *Logger) Warn(format string, args ...any) { l.write(warnPrefix, format, 
 func (l *Logger) Blank() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.clearProgress()
 	fmt.Fprintln(l.out)
 }
 
@@ -72,6 +80,7 @@ type indentWriter struct {
 func (w *indentWriter) Write(p []byte) (int, error) {
 	w.l.mu.Lock()
 	defer w.l.mu.Unlock()
+	w.l.clearProgress()
 	s := strings.TrimRight(string(p), "\n")
 	for _, line := range strings.Split(s, "\n") {
 		if _, err := fmt.Fprintf(w.l.out, "%s%s\n", indent, line); err != nil {

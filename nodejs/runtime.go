@@ -25,7 +25,7 @@ type nodeSource struct {
 
 // fetcher returns the download store of this build, reporting downloads.
 func (c *compiler) fetcher() downloader {
-	return downloader{f: &fetch.Fetcher{Client: c.http, Dir: c.runtimes().Downloads()}, report: c.ctx.Report}
+	return downloader{f: &fetch.Fetcher{Client: c.http, Dir: c.runtimes().Downloads(), Progress: c.log.Progress()}, report: c.ctx.Report}
 }
 
 // installNode places the planned Node.js into the app: from the shared

@@ -141,7 +141,7 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 
 // fetcher is the build's store of verified downloads.
 func (c *compiler) fetcher() *fetch.Fetcher {
-	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: c.runtimes().Downloads()}
+	return &fetch.Fetcher{Client: c.ctx.HTTP, Dir: c.runtimes().Downloads(), Progress: c.ctx.Log.Progress()}
 }
 
 // get downloads url and verifies it against sum, or takes the verified

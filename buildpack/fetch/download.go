@@ -73,6 +73,9 @@ type Fetcher struct {
 	// Dir holds verified downloads, named by checksum; usually inside the
 	// build cache. Required.
 	Dir string
+	// Progress, when not nil, receives the progress of the archives it
+	// downloads (Get, Save, Unpack; not Text).
+	Progress Progress
 }
 
 // Result describes a fetched artifact.
@@ -118,7 +121,7 @@ func (f *Fetcher) Save(ctx context.Context, url string, sum Checksum, dest strin
 		return fmt.Errorf("creating temporary file: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := f.stream(ctx, url, io.MultiWriter(tmp, h)); err != nil {
+	if err := f.streamArchive(ctx, url, io.MultiWriter(tmp, h)); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -166,7 +169,16 @@ type StatusError struct {
 // Error implements error.
 func (e *StatusError) Error() string { return fmt.Sprintf("GET %s: %s", e.URL, e.Status) }
 
+// streamArchive is stream for an archive: its progress is reported.
+func (f *Fetcher) streamArchive(ctx context.Context, url string, w io.Writer) error {
+	return f.streamWith(ctx, url, w, f.Progress)
+}
+
 func (f *Fetcher) stream(ctx context.Context, url string, w io.Writer) error {
+	return f.streamWith(ctx, url, w, nil)
+}
+
+func (f *Fetcher) streamWith(ctx context.Context, url string, w io.Writer, progress Progress) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return fmt.Errorf("building request for %s: %w", url, err)
@@ -188,6 +200,11 @@ func (f *Fetcher) stream(ctx context.Context, url string, w io.Writer) error {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return &StatusError{URL: url, Status: resp.Status, Code: resp.StatusCode}
+	}
+	if progress != nil {
+		pw := &progressWriter{w: w, report: progress, url: url, total: resp.ContentLength, last: time.Now()}
+		defer func() { progress(url, pw.done, pw.total, true) }()
+		w = pw
 	}
 	if _, err := io.Copy(w, resp.Body); err != nil {
 		return fmt.Errorf("reading %s: %w", url, err)
@@ -327,7 +344,7 @@ func (f *Fetcher) unpack(ctx context.Context, url string, sum Checksum, dest str
 	}()
 
 	start := time.Now()
-	err = f.stream(ctx, url, io.MultiWriter(tmp, h, g))
+	err = f.streamArchive(ctx, url, io.MultiWriter(tmp, h, g))
 	transfer := time.Since(start)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing %s: %w", url, cerr)

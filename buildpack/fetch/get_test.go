@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -138,4 +139,29 @@ func TestChecksumParsing(t *testing.T) {
 	_, err = PackageManagerHash("pnpm@9.1.0+sha512")
 	assert.Error(t, err)
 	assert.Equal(t, "sha512:"+hex.EncodeToString(h[:]), pm.String())
+}
+
+// TestProgressReportsTheDownload: an archive's download reports its
+// progress, the last time with every byte; a text document reports none.
+func TestProgressReportsTheDownload(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 300_000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(body) }))
+	defer srv.Close()
+	type report struct {
+		done, total int64
+		final       bool
+	}
+	var got []report
+	f := &Fetcher{Client: srv.Client(), Dir: t.TempDir(), Progress: func(_ string, done, total int64, final bool) {
+		got = append(got, report{done, total, final})
+	}}
+	sum := sha256.Sum256(body)
+	_, err := f.Get(context.Background(), srv.URL+"/a.tgz", Checksum{Algo: "sha256", Digest: sum[:]})
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+	assert.Equal(t, report{int64(len(body)), int64(len(body)), true}, got[len(got)-1])
+	n := len(got)
+	_, err = f.Text(context.Background(), srv.URL+"/doc", 1<<20)
+	require.NoError(t, err)
+	assert.Len(t, got, n, "no progress for documents")
 }
