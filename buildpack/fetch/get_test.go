@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 
@@ -145,7 +146,10 @@ func TestChecksumParsing(t *testing.T) {
 // progress, the last time with every byte; a text document reports none.
 func TestProgressReportsTheDownload(t *testing.T) {
 	body := bytes.Repeat([]byte("x"), 300_000)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write(body) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body)
+	}))
 	defer srv.Close()
 	type report struct {
 		done, total int64
