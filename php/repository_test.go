@@ -197,26 +197,12 @@ func TestRepositoryRuntimeSharedStore(t *testing.T) {
 	cache, store := t.TempDir(), t.TempDir()
 	app, run, err := repoBuildShared(t, srv, cache, store)
 	require.NoError(t, err)
-	for _, f := range []string{"vendor/php/bin/php", "vendor/php/sbin/php-fpm", "vendor/nginx/sbin/nginx",
-		composerPhar, "vendor/php/etc/conf.d/gd.ini", bootBinary, profilePath, phpIniPath} {
-		assert.FileExists(t, filepath.Join(app, f))
-	}
-	bc, err := boot.ReadConfig(app)
-	require.NoError(t, err)
-	assert.Equal(t, "vendor/php/sbin/php-fpm", bc.PHPFPM)
-	assert.Equal(t, "vendor/nginx/sbin/nginx", bc.Nginx)
-	ini, _ := os.ReadFile(filepath.Join(app, phpIniPath))
-	assert.Contains(t, string(ini), `extension_dir = "${KILN_APP_DIR}/vendor/php/lib/php/extensions/no-debug-non-zts-20240924"`)
+	// What the build installs is TestRepositoryRuntimeInstallAndCache's;
+	// here, where it is kept.
+	assert.FileExists(t, filepath.Join(app, "vendor/php/bin/php"))
 	assert.Len(t, downloads(t, store), 4)
 	assert.Empty(t, downloads(t, cache))
-	cmds := run.Commands()
-	require.NotEmpty(t, cmds)
-	last := cmds[len(cmds)-3] // before the configuration check
-	assert.Equal(t, []string{"php", composerPhar, "install", "--prefer-dist", "--optimize-autoloader", "--no-interaction", "--no-progress", "--no-dev"}, last)
-	call := run.Calls[len(run.Calls)-3]
-	assert.Equal(t, filepath.Join(cache, "composer"), call.Env.Get("COMPOSER_CACHE_DIR"))
-	assert.True(t, strings.HasPrefix(call.Env.Get("PATH"), app+"/vendor/php/bin:"), call.Env.Get("PATH"))
-	assert.Equal(t, app+"/.kiln/php/php.ini", call.Env.Get("PHPRC"))
+	assert.Equal(t, filepath.Join(cache, "composer"), run.Calls[len(run.Calls)-3].Env.Get("COMPOSER_CACHE_DIR"))
 
 	keys, _ := filepath.Glob(filepath.Join(store, "php/php-8.4.22-sha256-*"))
 	require.Len(t, keys, 1)
