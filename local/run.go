@@ -31,6 +31,9 @@ type RunOptions struct {
 	Env buildpack.Env
 	// Overrides are --env values; they win over everything else.
 	Overrides buildpack.Env
+	// Port, when not 0, is the PORT of the process (--port), over any
+	// other.
+	Port int
 	// Stdout and Stderr receive the process output.
 	Stdout, Stderr io.Writer
 }
@@ -58,22 +61,34 @@ func Run(ctx context.Context, opts RunOptions) error {
 	}
 	env := opts.Env.Merge(buildpack.Env(rel.ConfigVars)).Merge(opts.Overrides)
 	env["HOME"] = slug
+	if opts.Port != 0 {
+		env["PORT"] = fmt.Sprint(opts.Port)
+	}
 	if env.Get("PORT") == "" {
 		env["PORT"] = "5000"
 	}
 	args := []string{"-c", profileLoader, "kiln-run"}
 	if len(opts.Command) > 0 {
 		args = append(args, opts.Command...)
+		fmt.Fprintf(opts.Stdout, "-----> Running %s in %s\n", strings.Join(opts.Command, " "), slug)
 	} else {
 		proc := opts.Process
 		if proc == "" {
 			proc = "web"
+		}
+		if len(rel.Processes) == 0 {
+			return buildpack.Userf("the slug %s has no process types", slug).WithHint("Declare them in a Procfile (web: COMMAND), or, for Node.js, a start script in package.json; then build again. Or run a command: kiln run SLUG -- COMMAND...")
 		}
 		line, ok := rel.Processes[proc]
 		if !ok {
 			return buildpack.Userf("the slug has no %q process", proc).WithHint("Process types in this slug: " + strings.Join(sortedNames(rel.Processes), ", ") + ". Or run a command: kiln run SLUG -- COMMAND...")
 		}
 		env["KILN_COMMAND"] = line
+		where := ""
+		if proc == "web" {
+			where = " on http://localhost:" + env.Get("PORT")
+		}
+		fmt.Fprintf(opts.Stdout, "-----> %s: %s%s\n", proc, line, where)
 	}
 	return runForwarding(ctx, slug, env, args, opts)
 }
@@ -161,6 +176,12 @@ func openSlug(path string) (string, func(), error) {
 		return "", nil, buildpack.Userf("slug %s not found", path).WithHint("Build it first with `kiln build APP` (the slug goes to APP/.kiln/slug by default).")
 	}
 	if fi.IsDir() {
+		// An app directory stands for the slug kiln build made of it.
+		if _, err := os.Stat(filepath.Join(abs, ReleaseFile)); err != nil {
+			if built := filepath.Join(abs, ".kiln", "slug"); fileExists(filepath.Join(built, ReleaseFile)) {
+				return built, func() {}, nil
+			}
+		}
 		return abs, func() {}, nil
 	}
 	dir, err := os.MkdirTemp("", "kiln-slug-")
@@ -173,6 +194,12 @@ func openSlug(path string) (string, func(), error) {
 		return "", nil, buildpack.Userf("cannot unpack slug %s: %v", path, err)
 	}
 	return dir, cleanup, nil
+}
+
+// fileExists reports whether path exists.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func sortedNames(m map[string]string) []string {

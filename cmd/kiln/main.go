@@ -79,7 +79,7 @@ func commands() map[string]command {
 			summary: "The classic buildpack release: prints the release YAML of a compiled BUILD_DIR (what bin/release prints)."},
 		"build": {usage: "build [--output DIR | --tar FILE] [--cache DIR | --no-cache] [--no-wait] [--json] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdBuild, flags: true,
 			summary: "Builds APP locally into a slug (APP/.kiln/slug by default) with a persistent per-app cache, and prints a summary."},
-		"run": {usage: "run [--env K=V]... SLUG [PROCESS] [-- COMMAND...]", run: cmdRun, flags: true,
+		"run": {usage: "run [--env K=V]... [--port N] SLUG|APP [PROCESS] [-- COMMAND...]", run: cmdRun, flags: true,
 			summary: "Starts a process type of SLUG (default web) or COMMAND, as the platform would; returns its exit status."},
 		"cache": {usage: "cache ls|prune|clean [--json] [--days N] [--cache-root DIR] [APP]", run: cmdCache, flags: true,
 			summary: "Shows and frees the space kiln build uses on this machine.\n" +

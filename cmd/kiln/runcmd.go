@@ -13,6 +13,7 @@ func cmdRun(a *app, args []string) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var env envFlag
 	fs.Var(&env, "env", "set a variable KEY=VALUE for the process (repeatable)")
+	port := fs.Int("port", 0, "the PORT of the process (default: PORT from the environment, else 5000)")
 	pos, rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -25,6 +26,7 @@ func cmdRun(a *app, args []string) error {
 		Command:   rest,
 		Env:       a.env,
 		Overrides: buildpack.EnvFromList(env),
+		Port:      *port,
 		Stdout:    a.stdout,
 		Stderr:    a.stderr,
 	}
