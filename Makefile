@@ -7,7 +7,7 @@ DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
 # staticcheck, pinned, fetched from the Go module proxy by `go run`.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short lint deps check-deps package demo bench bench-cycle clean
+.PHONY: all build test test-short lint deps bench-deps check-deps package demo bench bench-cycle clean
 
 all: build
 
@@ -35,6 +35,11 @@ deps:
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(DEB_PKGS) >/dev/null; \
 	command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 	$(GO) mod download
+
+## bench-deps: install what the benchmarks need besides make deps (hyperfine, zstd, curl; root or sudo)
+bench-deps:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends hyperfine zstd curl python3 >/dev/null
 
 check-deps:
 	@missing=""; for c in nginx php composer python3 make cc npm gzip; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \

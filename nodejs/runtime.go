@@ -156,7 +156,8 @@ func shortSum(s string) string {
 // tree (see tool.install).
 func (c *compiler) downloadNode(t tool, version string) (nodeArchive, error) {
 	var failures []string
-	for _, src := range c.nodeSources() {
+	sources := c.nodeSources()
+	for i, src := range sources {
 		c.log.Info("Downloading and verifying Node.js %s from %s", version, src.name)
 		var a nodeArchive
 		info, fetchErr, err := t.install(c.nodeHome(), usableNode, func(tree string) (runtimeInfo, error) {
@@ -167,7 +168,7 @@ func (c *compiler) downloadNode(t tool, version string) (nodeArchive, error) {
 			return a.info(src.name), err
 		})
 		if fetchErr != nil {
-			c.log.Info("%s failed: %v", src.name, fetchErr)
+			c.log.Info("Could not use %s (%v)%s", src.name, fetchErr, nextSource(i, len(sources)))
 			failures = append(failures, fmt.Sprintf("- %s: %v", src.name, fetchErr))
 			continue
 		}
@@ -187,6 +188,16 @@ func (c *compiler) downloadNode(t tool, version string) (nodeArchive, error) {
 		Msg:  fmt.Sprintf("Unable to download Node.js %s. Every source failed:\n%s", version, strings.Join(failures, "\n")),
 		Hint: "Check the network access of the build, or point NODEJS_ORG_MIRROR or NPM_CONFIG_REGISTRY to a reachable mirror.",
 	}
+}
+
+// nextSource ends the line about source i of n that could not be used:
+// the next one is tried, the normal course when a build cannot reach the
+// first.
+func nextSource(i, n int) string {
+	if i+1 < n {
+		return ": trying the next source"
+	}
+	return ""
 }
 
 // usableNode reports whether a Node.js saved in the shared store records

@@ -53,7 +53,7 @@ func TestInstallNodeStalledDownloadFailsOverToRegistry(t *testing.T) {
 	kcache.Sweep(cache)
 	err := Buildpack{}.Compile(ctx, installNodePlan(stalling.URL+"/dist", registry.URL+"/registry/"))
 	require.NoError(t, err, out.String())
-	assert.Contains(t, out.String(), "the official distribution ("+stalling.URL+"/dist) failed:")
+	assert.Contains(t, out.String(), "Could not use the official distribution ("+stalling.URL+"/dist) (")
 	assert.Contains(t, out.String(), "the download stalled: no data for 300ms")
 	assert.Contains(t, out.String(), "served by the npm registry")
 	assert.FileExists(t, filepath.Join(app, nodeDir, "bin", "node"))

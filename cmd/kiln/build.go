@@ -43,7 +43,10 @@ func cmdBuild(a *app, args []string) error {
 	if len(pos) != 1 {
 		return usagef("usage: kiln %s", commands()["build"].usage)
 	}
-	env, err := bf.environment(a.env)
+	if *output != "" && *tarball != "" {
+		return usagef("kiln build: --output and --tar both name where the slug goes: give one (--tar FILE writes a .tar.gz, --output DIR a directory)")
+	}
+	env, err := bf.environment(a.env, a.stderr)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,8 @@ func TestPlanText(t *testing.T) {
 	code, stdout, stderr := kiln(buildpack.Env{}, "plan", app)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "-----> Node.js app, stack scalingo-26")
-	assert.Contains(t, stdout, `node      24.18.0    ("24.x" from package.json engines.node)`)
+	assert.Contains(t, stdout, `node      24.18.0    "24.x" from package.json engines.node`)
+	assert.Contains(t, stdout, `npm       11.16.0    default (bundled with Node.js 24.18.0)`, "no (default from default)")
 	assert.Contains(t, stdout, "npm ci")
 	assert.Contains(t, stdout, "web: npm start")
 }

@@ -40,13 +40,17 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 }
 
 // environment merges the process environment, the env dir and --env flags,
-// in that order of precedence (last wins).
-func (b *buildFlags) environment(base buildpack.Env) (buildpack.Env, error) {
+// in that order of precedence (last wins). The variables the env dir may
+// not set are named on warn.
+func (b *buildFlags) environment(base buildpack.Env, warn io.Writer) (buildpack.Env, error) {
 	env := base
 	if b.envDir != "" {
-		dirEnv, _, err := buildpack.LoadEnvDir(b.envDir)
+		dirEnv, skipped, err := buildpack.LoadEnvDir(b.envDir)
 		if err != nil {
 			return nil, buildpack.Userf("cannot read --env-dir: %v", err)
+		}
+		for _, s := range skipped {
+			fmt.Fprintf(warn, " !     Ignoring %s from --env-dir: kiln does not let it change the build machinery.\n", s)
 		}
 		env = env.Merge(dirEnv)
 	}

@@ -26,7 +26,7 @@ func cmdPlan(a *app, args []string) error {
 	if len(pos) != 1 {
 		return usagef("usage: kiln %s", commands()["plan"].usage)
 	}
-	env, err := bf.environment(a.env)
+	env, err := bf.environment(a.env, a.stderr)
 	if err != nil {
 		return err
 	}
@@ -64,11 +64,7 @@ func printPlan(w io.Writer, p buildpack.Plan) {
 	if len(p.Runtimes) > 0 {
 		fmt.Fprintln(w, "-----> Runtimes")
 		for _, r := range p.Runtimes {
-			req := "default"
-			if r.Requested != "" {
-				req = fmt.Sprintf("%q", r.Requested)
-			}
-			fmt.Fprintf(w, "       %-9s %-10s (%s from %s)\n", r.Name, r.Version, req, r.Source)
+			fmt.Fprintf(w, "       %-9s %-10s %s\n", r.Name, r.Version, runtimeOrigin(r))
 		}
 	}
 	fmt.Fprintln(w, "-----> Steps")
