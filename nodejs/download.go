@@ -23,7 +23,7 @@ func (d downloader) Get(ctx context.Context, url string, sum fetch.Checksum) (fe
 	start := time.Now()
 	res, err := d.f.Get(ctx, url, sum)
 	if err != nil || !res.Cached {
-		d.report.Download(url)
+		d.report.Download(url, err)
 		d.report.Fetched(start, time.Now())
 	}
 	return res, err
@@ -42,10 +42,10 @@ func (d downloader) UnpackFiltered(ctx context.Context, url string, sum fetch.Ch
 	res, err := d.f.UnpackFiltered(ctx, url, sum, dest, strip, keep)
 	switch {
 	case err != nil && res.Transfer == 0:
-		d.report.Download(url)
+		d.report.Download(url, err)
 		d.report.Fetched(start, time.Now())
 	case !res.Cached:
-		d.report.Download(url)
+		d.report.Download(url, err)
 		d.report.Fetched(start, start.Add(res.Transfer))
 	}
 	return res, err
@@ -55,7 +55,7 @@ func (d downloader) UnpackFiltered(ctx context.Context, url string, sum fetch.Ch
 func (d downloader) Text(ctx context.Context, url string, limit int64) ([]byte, error) {
 	start := time.Now()
 	b, err := d.f.Text(ctx, url, limit)
-	d.report.Download(url)
+	d.report.Download(url, err)
 	d.report.Fetched(start, time.Now())
 	return b, err
 }

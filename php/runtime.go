@@ -123,7 +123,7 @@ func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum
 	}
 	start := time.Now()
 	text, err := c.fetcher().Text(c.ctx.Context(), url+".sha256", 4096)
-	c.ctx.Report.Download(url + ".sha256")
+	c.ctx.Report.Download(url+".sha256", err)
 	c.ctx.Report.Fetching(time.Since(start))
 	if err != nil {
 		return sum, false, c.unavailable(what, url+".sha256", err)
@@ -173,7 +173,7 @@ func (c *compiler) download(what, url string, sum fetch.Checksum, remember bool,
 			// Unpacking after the last byte arrived is kiln's own work.
 			took = res.Transfer
 		}
-		c.ctx.Report.Download(url)
+		c.ctx.Report.Download(url, err)
 		c.ctx.Report.Fetching(took)
 	}
 	if err != nil {
