@@ -114,12 +114,12 @@ bench_app() {
   naive_mods=$(du -sb "$d/bare/node_modules" | cut -f1)
   # (In the runtime store of the app's own; kiln before 5023c30 kept it in
   # the cache.)
-  dist=$(ls -d "$d"/store/node/node-*/ "$d"/cache/runtimes/node-*/ 2>/dev/null | head -1)
+  dist=$( (ls -d "$d"/store/node/node-*/ "$d"/cache/runtimes/node-*/ 2>/dev/null || true) | head -1)
   # The runtime cache keeps Node.js without its C headers (kiln serves them
   # to node-gyp from the archive): add them back from the stored archive,
   # the largest download, to count the whole distribution.
   rm -rf "$d/headers" && mkdir -p "$d/headers"
-  tar -C "$d/headers" -xzf "$(ls -S "$d"/store/downloads/* "$d"/cache/downloads/* 2>/dev/null | head -1)" --wildcards '*/include/*'
+  tar -C "$d/headers" -xzf "$( (ls -S "$d"/store/downloads/* "$d"/cache/downloads/* 2>/dev/null || true) | head -1)" --wildcards '*/include/*'
   naive_node=$(( $(du -sb "$dist" | cut -f1) + $(du -sb "$d/headers" | cut -f1) ))
   R[$name.cold]=$(median_of "$d/cold.times")
   R[$name.warm]=$(median "$d/warm.json")
