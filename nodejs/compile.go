@@ -30,6 +30,9 @@ type compiler struct {
 	// deps is the dependency cache of the build, and all the background
 	// work on the build cache (see package depcache).
 	deps *depcache.Session
+	// nodeCheck is the check of the Node.js placed from the shared runtime
+	// store, when one runs (tool.verify).
+	nodeCheck <-chan error
 	// headers serves the Node.js headers to node-gyp (nil when the plan
 	// does not point NODEJS_ORG_MIRROR at it).
 	headers *headers.Server
@@ -77,6 +80,9 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 			// saved tree while the remaining steps run.
 			c.deps.StartCheck()
 		}
+	}
+	if err := c.awaitNodeCheck(); err != nil {
+		return err
 	}
 	return c.deps.EndCheck()
 }

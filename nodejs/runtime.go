@@ -52,6 +52,7 @@ func (c *compiler) installNode(buildpack.Step) error {
 	case usable && t.shared:
 		c.log.Info("Using Node.js %s from the runtime store (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
 		c.ctx.Report.CacheHit("node runtime " + rt.Version)
+		c.nodeCheck = t.verify()
 	case usable:
 		c.log.Info("Unpacking Node.js %s from its archive in the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
 		c.ctx.Report.CacheHit("node runtime " + rt.Version)
@@ -76,6 +77,24 @@ func (c *compiler) installNode(buildpack.Step) error {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
 	}
 	return nil
+}
+
+// awaitNodeCheck waits for the check of the Node.js placed from the shared
+// runtime store (tool.verify), if one runs: a damaged tree was placed into
+// the slug, which is then an error.
+func (c *compiler) awaitNodeCheck() error {
+	if c.nodeCheck == nil {
+		return nil
+	}
+	err := <-c.nodeCheck
+	c.nodeCheck = nil
+	if err == nil {
+		return nil
+	}
+	return &buildpack.UserError{
+		Msg:  fmt.Sprintf("The Node.js of the runtime store was damaged before this build (%v), and the build placed it so. The damaged copy is dropped.", err),
+		Hint: "Build again: the next build unpacks Node.js afresh. Slugs share their Node.js files with the runtime store: change a copy of a slug, not the slug itself.",
+	}
 }
 
 // unpackNode unpacks, without a shared store, the archives the record info
