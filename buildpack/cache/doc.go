@@ -29,7 +29,7 @@
 //	node/deps/         NodeModules: node_modules as the install left it, with its key
 //	node/npm-cache/, node/yarn-cache/, node/yarn-berry/, node/pnpm-store/
 //	                   the package managers' own caches, used in place by the build (npm's
-//	                   trimmed to the lockfile after each npm ci)
+//	                   only when node/deps is not used, trimmed to the lockfile after npm ci)
 //	node/dirs/, node/signature
 //	                   the app's cacheDirectories and what they were built with
 //	php/vendor/        Vendor: vendor/ as composer install left it, with its key
