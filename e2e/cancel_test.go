@@ -91,7 +91,7 @@ func startSlow(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer, pidFile string) i
 }
 
 // waitExit waits for cmd to exit, at most limit, and returns its status.
-func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration, out *bytes.Buffer) int {
+func waitExit(t *testing.T, cmd *exec.Cmd, limit time.Duration, out fmt.Stringer) int {
 	t.Helper()
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()

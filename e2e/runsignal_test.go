@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // signalCounter is a web process that writes a line per SIGINT or SIGTERM
@@ -40,7 +42,7 @@ func counterSlug(t *testing.T) string {
 // own (as a shell puts a command it starts in a terminal) and waits until
 // the web process is ready; it returns kiln and the file of the signals the
 // process got.
-func startCounter(t *testing.T, kiln string) (*exec.Cmd, *bytes.Buffer, string) {
+func startCounter(t *testing.T, kiln string) (*exec.Cmd, *buildpacktest.SyncBuffer, string) {
 	t.Helper()
 	slug := counterSlug(t)
 	dir := t.TempDir()
@@ -48,7 +50,7 @@ func startCounter(t *testing.T, kiln string) (*exec.Cmd, *bytes.Buffer, string) 
 	cmd := exec.Command(kiln, "run", slug)
 	cmd.Env = hostEnv("SIGNALS="+signals, "READY="+ready)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
+	var out buildpacktest.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// The process keeps kiln's output open if it outlives kiln (a failure).
 	cmd.WaitDelay = 5 * time.Second

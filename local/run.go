@@ -70,7 +70,6 @@ func Run(ctx context.Context, opts RunOptions) error {
 	args := []string{"-c", profileLoader, "kiln-run"}
 	if len(opts.Command) > 0 {
 		args = append(args, opts.Command...)
-		fmt.Fprintf(opts.Stdout, "-----> Running %s in %s\n", strings.Join(opts.Command, " "), slug)
 	} else {
 		proc := opts.Process
 		if proc == "" {
@@ -88,7 +87,8 @@ func Run(ctx context.Context, opts RunOptions) error {
 		if proc == "web" {
 			where = " on http://localhost:" + env.Get("PORT")
 		}
-		fmt.Fprintf(opts.Stdout, "-----> %s: %s%s\n", proc, line, where)
+		// On stderr: stdout is the process's own.
+		fmt.Fprintf(opts.Stderr, "-----> %s: %s%s\n", proc, line, where)
 	}
 	return runForwarding(ctx, slug, env, args, opts)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,13 +20,11 @@ func TestRunAnAppsSlug(t *testing.T) {
 	slug := filepath.Join(app, ".kiln", "slug")
 	require.NoError(t, os.MkdirAll(slug, 0o755))
 	require.NoError(t, writeRelease(slug, Release{Processes: map[string]string{"web": "echo hello on $PORT"}}))
-	var out bytes.Buffer
-	err := Run(context.Background(), RunOptions{Slug: app, Port: 6001, Env: buildpack.Env{"PATH": os.Getenv("PATH"), "PORT": "5000"}, Stdout: &out, Stderr: &out})
+	var out, errOut bytes.Buffer
+	err := Run(context.Background(), RunOptions{Slug: app, Port: 6001, Env: buildpack.Env{"PATH": os.Getenv("PATH"), "PORT": "5000"}, Stdout: &out, Stderr: &errOut})
 	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 2, out.String())
-	assert.Equal(t, "-----> web: echo hello on $PORT on http://localhost:6001", lines[0])
-	assert.Equal(t, "hello on 6001", lines[1])
+	assert.Equal(t, "-----> web: echo hello on $PORT on http://localhost:6001\n", errOut.String(), "what started and where, on stderr")
+	assert.Equal(t, "hello on 6001\n", out.String(), "stdout is the process's own")
 }
 
 // TestRunASlugWithoutProcesses: a slug with no process types says so and
