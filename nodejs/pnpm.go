@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/internal/atomicfile"
 )
 
 // The pnpm store in the build cache is pruned every storePruneEvery pnpm
@@ -76,14 +77,7 @@ func readCounter(path string) int {
 
 // writeCounter stores the counter atomically.
 func writeCounter(path string, n int) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("writing the pnpm store prune counter: %w", err)
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strconv.Itoa(n)+"\n"), 0o644); err != nil {
-		return fmt.Errorf("writing the pnpm store prune counter: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(path, []byte(strconv.Itoa(n)+"\n"), 0o644); err != nil {
 		return fmt.Errorf("writing the pnpm store prune counter: %w", err)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/internal/atomicfile"
 	"github.com/kiln-dev/kiln/php/boot"
 	"github.com/kiln-dev/kiln/stacks"
 )
@@ -353,25 +354,7 @@ func copyFile(src, dst string, mode os.FileMode) error {
 	return writeFileAtomic(dst, data, mode)
 }
 
-// writeFileAtomic writes data to a temp file next to path, then renames it.
+// writeFileAtomic writes data to path atomically (atomicfile.Write).
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data, mode)
 }

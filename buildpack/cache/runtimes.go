@@ -1,8 +1,9 @@
 package cache
 
 import (
-	"os"
 	"path/filepath"
+
+	"github.com/kiln-dev/kiln/internal/atomicfile"
 )
 
 // Runtimes says where a build keeps the runtimes it installs (Node.js with
@@ -91,12 +92,4 @@ func (r Runtimes) Record(name string) string {
 
 // WriteRecord writes a record atomically (a failure only costs the next
 // build a lookup).
-func WriteRecord(path string, b []byte) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return
-	}
-	tmp := path + ".new"
-	if os.WriteFile(tmp, b, 0o644) == nil {
-		_ = os.Rename(tmp, path)
-	}
-}
+func WriteRecord(path string, b []byte) { _ = atomicfile.Write(path, b, 0o644) }

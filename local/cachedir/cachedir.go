@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack/cache"
+	"github.com/kiln-dev/kiln/internal/atomicfile"
 )
 
 // AppFile is the file in an app's build cache that names the app and its
@@ -65,12 +66,7 @@ func WriteAppRecord(cacheDir, app string, built time.Time) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(cacheDir, AppFile)
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("recording the app of %s: %w", cacheDir, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.Write(filepath.Join(cacheDir, AppFile), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("recording the app of %s: %w", cacheDir, err)
 	}
 	return nil
