@@ -90,6 +90,7 @@ func commands() map[string]command {
 				"  cache clean [APP]       removes APP's cache; without APP, every app cache and the runtime store\n" +
 				"KILN_RUNTIME_STORE names the store when set. KILN_CACHE_MAX (such as 2G or 500M) makes kiln build\n" +
 				"remove the least recently used caches when they exceed that size."},
+		"runtimes": runtimesCommand(),
 		"version": {usage: "version", run: cmdVersion,
 			summary: "Prints kiln's version."},
 		"php-boot": {usage: "php-boot (the web process of PHP slugs)", run: cmdPHPBoot,

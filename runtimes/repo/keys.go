@@ -152,13 +152,6 @@ func ParsePrivateKey(s string) (ed25519.PrivateKey, error) {
 // ReadPrivateKey reads a private key file, refusing one that others may
 // read.
 func ReadPrivateKey(path string) (ed25519.PrivateKey, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading the private key: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("the private key %s can be read by others (mode %v): chmod 600 %s", path, fi.Mode().Perm(), path)
-	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the private key: %w", err)
@@ -166,6 +159,13 @@ func ReadPrivateKey(path string) (ed25519.PrivateKey, error) {
 	priv, err := ParsePrivateKey(string(b))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the private key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("the private key %s can be read by others (mode %v): chmod 600 %s", path, fi.Mode().Perm(), path)
 	}
 	return priv, nil
 }
