@@ -2,6 +2,12 @@
 GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -s -w -X main.version=$(VERSION)
+# KILN_RUNTIME_PUBLIC_KEY, when set, is embedded as the runtime repository's
+# public key (docs/runtime-repository.md): builds use it when the variable
+# is not set on the platform.
+ifneq ($(strip $(KILN_RUNTIME_PUBLIC_KEY)),)
+LDFLAGS  += -X 'main.runtimePublicKey=$(strip $(KILN_RUNTIME_PUBLIC_KEY))'
+endif
 DEB_PKGS := nginx php-fpm php-cli composer python3 make g++ gzip
 DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
 # staticcheck, pinned, fetched from the Go module proxy by `go run`.

@@ -55,6 +55,11 @@ type Context struct {
 	// (pruned packages): the caller removes it after the build, outside
 	// the build's time. Empty: the buildpack removes such things itself.
 	DiscardDir string
+	// ForRelease says the plan is made for the release (bin/release), which
+	// uses its processes only: a buildpack does not fail it over settings
+	// only compile needs (the PHP runtime repository), which the release's
+	// environment may lack.
+	ForRelease bool
 }
 
 // Context returns c.Ctx, or context.Background when unset.

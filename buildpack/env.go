@@ -14,10 +14,13 @@ import (
 type Env map[string]string
 
 // EnvDirDenied reports whether name may not be set from an ENV_DIR: such
-// variables would break the build machinery rather than configure the app.
+// variables would break the build machinery rather than configure the app,
+// or are the operator's decisions about what builds trust and offer (the
+// runtime repository's keys, its unsigned mode, extra runtime versions).
 func EnvDirDenied(name string) bool {
 	switch name {
-	case "PATH", "GIT_DIR", "CPATH", "CPPATH", "LD_PRELOAD", "LIBRARY_PATH", "LANG", "BUILD_DIR", "KILN_RUNTIME_STORE":
+	case "PATH", "GIT_DIR", "CPATH", "CPPATH", "LD_PRELOAD", "LIBRARY_PATH", "LANG", "BUILD_DIR", "KILN_RUNTIME_STORE",
+		"KILN_RUNTIME_PUBLIC_KEY", "KILN_RUNTIME_UNSIGNED", "KILN_EXTRA_VERSIONS":
 		return true
 	}
 	return false

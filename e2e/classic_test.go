@@ -53,6 +53,16 @@ func TestClassicContract(t *testing.T) {
 		checkRelease(t, bin, build)
 	})
 
+	t.Run("compile of a PHP app with no runtime repository configured says what to set", func(t *testing.T) {
+		build := copyTree(t, filepath.Join(examples, "php-classic"))
+		r := runCmd(t, hostEnv("PHP_BASE_URL=", "KILN_PHP_RUNTIME="), "", filepath.Join(bin, "compile"), build, t.TempDir())
+		assert.Equal(t, 1, r.code, describe(r))
+		assert.Contains(t, r.stderr, "No PHP runtime repository is configured: PHP_BASE_URL is not set")
+		assert.Contains(t, r.stderr, "KILN_RUNTIME_PUBLIC_KEY")
+		assert.Contains(t, r.stderr, "KILN_PHP_RUNTIME=system")
+		assert.NoDirExists(t, filepath.Join(build, "vendor", "php"))
+	})
+
 	t.Run("compile failure exits non-zero with a message", func(t *testing.T) {
 		build := t.TempDir()
 		require.NoError(t, os.WriteFile(filepath.Join(build, "package.json"), []byte("{\n  \"name\": \"x\",\n  oops\n}\n"), 0o644))

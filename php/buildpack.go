@@ -14,6 +14,10 @@ type Buildpack struct {
 	// Node.js buildpack, wired where the buildpacks are registered); nil
 	// means the build skips them, as with PHP_BUILDPACK_NO_NODE=true.
 	Assets buildpack.AssetBuilder
+	// RuntimeKeys are the runtime repository's public keys embedded in
+	// kiln at packaging time (base64, comma-separated; see runtimeKeys),
+	// used when KILN_RUNTIME_PUBLIC_KEY is not set.
+	RuntimeKeys string
 }
 
 // ID implements buildpack.Buildpack.

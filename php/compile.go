@@ -2,6 +2,7 @@ package php
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/runtimes/repo"
 )
 
 // Compile implements buildpack.Buildpack: it carries out the plan's steps in
@@ -25,7 +27,11 @@ func (b Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 		return fmt.Errorf("creating build temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	c := &compiler{ctx: ctx, plan: p, set: set, tmp: tmp, assets: b.Assets, steps: steps(), headed: map[string]bool{}}
+	keys, _, err := runtimeKeys(ctx.Env, b.RuntimeKeys)
+	if err != nil {
+		return err
+	}
+	c := &compiler{ctx: ctx, plan: p, set: set, tmp: tmp, assets: b.Assets, steps: steps(), headed: map[string]bool{}, keys: keys}
 	defer c.waitVendorSpare(true)
 	for _, s := range p.Steps {
 		if err := c.step(s); err != nil {
@@ -68,6 +74,11 @@ type compiler struct {
 	// mods are the extensions PHP loads, as `php -m` last listed them; nil
 	// when not asked yet or when a step changed the configuration since.
 	mods map[string]bool
+	// keys verify the repository's manifests (runtimeKeys).
+	keys []ed25519.PublicKey
+	// manifests are the verified manifests read so far, by repository
+	// directory (compiler.manifest).
+	manifests map[string]*repo.Manifest
 }
 
 // step carries out one step as its entry of the step table says, and

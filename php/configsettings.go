@@ -124,7 +124,10 @@ func (pl *planner) apmSettings() error {
 			continue
 		}
 		keys = append(keys, a.Key)
-		url, overridden := pl.apmURL(a, version)
+		url, overridden, err := pl.apmURL(a, version)
+		if err != nil && !pl.ctx.ForRelease {
+			return err
+		}
 		if pl.set.APMURLs == nil {
 			pl.set.APMURLs = map[string]string{}
 		}
@@ -166,11 +169,19 @@ var apmVersionRE = regexp.MustCompile(`^v?\d+(\.\d+){0,3}([-+][0-9A-Za-z.]+)?$`)
 // prebuilt extension for the PHP line (for the host's PHP, its module API
 // is filled in at compile time), php-<ext>.tgz for latest and
 // php-<ext>-<version>.tgz for a version. overridden reports an override.
-func (pl *planner) apmURL(a apmAgent, version string) (string, bool) {
+func (pl *planner) apmURL(a apmAgent, version string) (string, bool, error) {
 	if u := pl.env.Get(a.URLVar); u != "" {
-		return u, true
+		return u, true, nil
 	}
-	base := strings.TrimRight(pl.env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/")
+	if pl.set.PHPBaseURL == "" {
+		// The system source: the repository provides the agents alone.
+		pl.set.PHPBaseURL = strings.TrimRight(pl.env.Get("PHP_BASE_URL"), "/")
+	}
+	base := pl.set.PHPBaseURL
+	if base == "" {
+		return "", false, buildpack.Userf("The %s agent comes from the runtime repository, and no repository is configured: PHP_BASE_URL is not set", a.Name).
+			WithHint(fmt.Sprintf("Set PHP_BASE_URL and %s to a runtime repository that has it (see docs/runtime-repository.md), or %s to a copy of the agent.", envPublicKey, a.URLVar))
+	}
 	api := "${PHP_API}"
 	if pl.source == sourceRepository {
 		api = zendAPI(pl.p.Runtime("php").Version)
@@ -179,7 +190,7 @@ func (pl *planner) apmURL(a apmAgent, version string) (string, bool) {
 	if version != "latest" {
 		name += "-" + version
 	}
-	return extensionURL(base, pl.stack.Name, api, name), false
+	return extensionURL(base, pl.stack.Name, api, name), false, nil
 }
 
 // cleanPaths cleans app-relative paths (boot.CleanRel).

@@ -9,14 +9,17 @@
 //
 //   - repository (the default): archives laid out per stack under a base URL,
 //     PHP_BASE_URL for PHP, Composer and extensions and NGINX_BASE_URL for
-//     nginx, each with a .sha256 file next to it:
+//     nginx (default: PHP_BASE_URL's sibling .../nginx when it ends in /php),
+//     listed with their checksums in each <base>/<stack>/manifest.json, which
+//     a public key must verify (trust.go; package runtimes/repo), or with a
+//     .sha256 next to each file for an unsigned repository:
 //     <base>/<stack>/php-<version>.tgz, <base>/<stack>/nginx-<version>.tgz,
 //     <base>/<stack>/composer-<version>.phar,
 //     <base>/<stack>/ext/<zend-api>/php-<ext>.tgz for extensions and the
 //     latest APM agents, and <base>/<stack>/ext/<zend-api>/php-<ext>-<version>.tgz
 //     for an APM agent version chosen by DATADOG_TRACER_VERSION,
-//     DATADOG_APPSEC_VERSION or SCOUT_APM_VERSION. The defaults are
-//     DefaultPHPBaseURL and DefaultNginxBaseURL.
+//     DATADOG_APPSEC_VERSION or SCOUT_APM_VERSION. There is no default
+//     repository: planning fails with what to set when PHP_BASE_URL is unset.
 //   - system (KILN_PHP_RUNTIME=system): the host's php, php-fpm, nginx and
 //     composer, after checking that the host PHP satisfies the app.
 //
@@ -32,13 +35,6 @@
 package php
 
 import "github.com/kiln-dev/kiln/php/boot"
-
-// Default base URLs of the runtime repository. Each holds one directory per
-// stack.
-const (
-	DefaultPHPBaseURL   = "https://runtimes.kiln.dev/php"
-	DefaultNginxBaseURL = "https://runtimes.kiln.dev/nginx"
-)
 
 // Paths inside the slug; those the boot command reads are its own.
 const (

@@ -22,7 +22,7 @@ import (
 func TestExportFile(t *testing.T) {
 	st, err := stacks.Load("")
 	require.NoError(t, err)
-	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: "../fixtures/php-laravel", Env: buildpack.Env{}, Stack: st,
+	ctx := &buildpack.Context{Ctx: context.Background(), AppDir: "../fixtures/php-laravel", Env: buildpacktest.RepositoryEnv(), Stack: st,
 		Log: buildpack.Discard(), Runner: &buildpacktest.RecordingRunner{}, Report: &buildpack.Report{}}
 	p, err := Buildpack{}.Plan(ctx)
 	require.NoError(t, err)

@@ -40,6 +40,7 @@ func planWithAssets(t *testing.T, assets buildpack.AssetBuilder, env buildpack.E
 	t.Helper()
 	st, err := stacks.Load("")
 	require.NoError(t, err)
+	env = buildpack.Env(buildpacktest.RepositoryEnv()).Merge(env)
 	ctx := &buildpack.Context{AppDir: filepath.Join("..", "fixtures", "php-node-assets"), Env: env, Stack: st, Log: buildpack.Discard()}
 	p, err := Buildpack{Assets: assets}.Plan(ctx)
 	require.NoError(t, err)

@@ -11,7 +11,7 @@ import (
 // Plan implements buildpack.Buildpack. It reads composer.json,
 // composer.lock, the app's files and ctx.Env, and nothing else.
 func (b Buildpack) Plan(ctx *buildpack.Context) (buildpack.Plan, error) {
-	pl := &planner{ctx: ctx, env: ctx.Env, assets: b.Assets}
+	pl := &planner{ctx: ctx, env: ctx.Env, assets: b.Assets, embeddedKeys: b.RuntimeKeys}
 	if err := pl.read(); err != nil {
 		return buildpack.Plan{}, err
 	}
@@ -33,6 +33,8 @@ type planner struct {
 	source string
 	// assets plans the front-end assets (Buildpack.Assets).
 	assets buildpack.AssetBuilder
+	// embeddedKeys are Buildpack.RuntimeKeys.
+	embeddedKeys string
 	// set is the settings, encoded into the plan once planning is done.
 	set settings
 	p   buildpack.Plan
@@ -86,6 +88,9 @@ func (pl *planner) build() error {
 	if err := pl.configSettings(); err != nil {
 		return err
 	}
+	if err := pl.repositoryTrust(pl.embeddedKeys); err != nil && !pl.ctx.ForRelease {
+		return err
+	}
 	if err := pl.procfileBoot(); err != nil {
 		return err
 	}
@@ -106,8 +111,9 @@ func (pl *planner) runtimeSource() error {
 	switch v := strings.ToLower(strings.TrimSpace(pl.env.Get("KILN_PHP_RUNTIME"))); v {
 	case "", sourceRepository:
 		pl.source = sourceRepository
-		pl.set.PHPBaseURL = strings.TrimRight(pl.env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/")
-		pl.set.NginxBaseURL = strings.TrimRight(pl.env.Default("NGINX_BASE_URL", DefaultNginxBaseURL), "/")
+		if err := pl.repositoryBases(); err != nil && !pl.ctx.ForRelease {
+			return err
+		}
 	case sourceSystem:
 		pl.source = sourceSystem
 	default:

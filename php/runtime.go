@@ -98,7 +98,7 @@ func (c *compiler) installComposer() error {
 	return nil
 }
 
-// fetch downloads url after reading its checksum from url.sha256, keeping
+// fetch downloads url after reading its checksum (see checksum), keeping
 // the verified file in the download cache.
 func (c *compiler) fetch(what, url string) (fetch.Result, error) {
 	sum, _, err := c.checksum(what, url, false)
@@ -113,10 +113,19 @@ func (c *compiler) memo() checksumMemo {
 	return checksumMemo{path: filepath.Join(c.cacheDir(), "php", "checksums.json")}
 }
 
-// checksum reads url's checksum from url.sha256. With remember (versioned
-// artifacts, see checksumMemo) a checksum remembered from an earlier build
-// is used without a request; remembered says so.
+// checksum reads url's checksum: from the signed manifest of its
+// repository directory (see trust.go), or, in unsigned mode and for a URL
+// outside the repository (an APM agent's KILN_*_URL), from url.sha256.
+// With remember (versioned artifacts, see checksumMemo) a checksum
+// remembered from an earlier build is used without a request in the
+// .sha256 mode; remembered says so. The signed mode always reads the
+// manifest (once per build): a remembered checksum may have come from a
+// .sha256.
 func (c *compiler) checksum(what, url string, remember bool) (sum fetch.Checksum, remembered bool, err error) {
+	if dir, ok := c.repositoryDir(url); ok && !c.set.Unsigned {
+		sum, err := c.signedChecksum(what, dir, url)
+		return sum, false, err
+	}
 	if remember && c.ctx.CacheDir != "" {
 		if sum, ok := c.memo().get(url); ok {
 			return sum, true, nil
@@ -224,7 +233,10 @@ func (c *compiler) installRuntime(name, version, url, rel string) error {
 		start := time.Now()
 		n, err := placeRuntime(st, dest)
 		if err == nil {
-			from := "checksum from " + path.Base(url) + ".sha256"
+			from := "checksum from the signed manifest"
+			if c.set.Unsigned {
+				from = "checksum from " + path.Base(url) + ".sha256"
+			}
 			if remembered {
 				from = "checksum remembered from an earlier build, no request"
 			} else {
@@ -297,8 +309,12 @@ func (c *compiler) unavailable(what, url string, err error) error {
 // repositoryHint is the hint of a failure with the host's runtime: what
 // the repository runtime would do instead, with the settings in effect.
 func (c *compiler) repositoryHint(first string) string {
-	return fmt.Sprintf("%s, or build with the repository runtime (KILN_PHP_RUNTIME=repository, the default of bin/compile; it is KILN_PHP_RUNTIME=%s now), which downloads PHP from PHP_BASE_URL (%s).",
-		first, c.ctx.Env.Get("KILN_PHP_RUNTIME"), strings.TrimRight(c.ctx.Env.Default("PHP_BASE_URL", DefaultPHPBaseURL), "/"))
+	from := "a runtime repository (set PHP_BASE_URL and " + envPublicKey + ", see docs/runtime-repository.md)"
+	if base := strings.TrimRight(c.ctx.Env.Get("PHP_BASE_URL"), "/"); base != "" {
+		from = "PHP_BASE_URL (" + base + ")"
+	}
+	return fmt.Sprintf("%s, or build with the repository runtime (KILN_PHP_RUNTIME=repository, the default of bin/compile; it is KILN_PHP_RUNTIME=%s now), which downloads PHP from %s.",
+		first, c.ctx.Env.Get("KILN_PHP_RUNTIME"), from)
 }
 
 // systemPHP finds the host's php and php-fpm and checks the version.

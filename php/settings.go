@@ -28,6 +28,13 @@ type settings struct {
 	// PHPBaseURL and NginxBaseURL are the runtime repository's base URLs
 	// (repository source only).
 	PHPBaseURL, NginxBaseURL string
+	// Unsigned records KILN_RUNTIME_UNSIGNED=true: the repository's
+	// checksums come from the .sha256 next to each file.
+	Unsigned bool
+	// KeysFrom says, for people, which public keys the signed
+	// repository's manifests are checked against (runtimeKeys); "" when
+	// the build downloads nothing from the repository, or unsigned.
+	KeysFrom string
 	// PHPCheck says, for people, what the host's PHP must satisfy (system
 	// source only).
 	PHPCheck string
@@ -75,6 +82,7 @@ const (
 	setRuntimeSource   = "runtime_source"
 	setPHPBaseURL      = "php_base_url"
 	setNginxBaseURL    = "nginx_base_url"
+	setChecksums       = "runtime_checksums"
 	setPHPCheck        = "php_check"
 	setExtensions      = "extensions"
 	setPHPConfig       = "php_config"
@@ -131,6 +139,7 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.TextSetting(setAppEnv, true, &s.AppEnv),
 		buildpack.TextSetting(setPHPBaseURL, false, &s.PHPBaseURL),
 		buildpack.TextSetting(setNginxBaseURL, false, &s.NginxBaseURL),
+		{Key: setChecksums, Encode: s.encodeChecksums, Decode: s.decodeChecksums},
 		buildpack.TextSetting(setPHPCheck, false, &s.PHPCheck),
 		buildpack.ListSetting(setExtensions, &s.Extensions),
 		buildpack.LinesSetting(setPHPConfig, &s.PHPConfig),

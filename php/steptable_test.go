@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/kiln-dev/kiln/stacks"
 )
 
@@ -24,14 +25,7 @@ func TestStepTableCoversThePlans(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "expected", "plan.json")); err != nil {
 			continue // a fixture whose plan fails
 		}
-		env := buildpack.Env{}
-		if _, err := os.Stat(filepath.Join(dir, "env")); err == nil {
-			env, _, err = buildpack.LoadEnvDir(filepath.Join(dir, "env"))
-			require.NoError(t, err)
-		}
-		if b, err := os.ReadFile(filepath.Join(dir, "stack")); err == nil {
-			env["STACK"] = strings.TrimSpace(string(b))
-		}
+		env := buildpacktest.FixtureEnv(t, dir)
 		st, err := stacks.Load(env.Get("STACK"))
 		require.NoError(t, err, dir)
 		var compiled []buildpack.Plan

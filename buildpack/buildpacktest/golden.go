@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
 )
 
 // Golden compares got, as indented JSON, with the file at path. When update
@@ -62,4 +65,38 @@ func GoldenPlanSettings(t *testing.T) []PlanSettings {
 		out = append(out, PlanSettings{Path: path, Buildpack: doc.Buildpack, Settings: doc.Settings})
 	}
 	return out
+}
+
+// FixtureEnv is the environment a fixture directory (fixtures/NAME) is
+// planned with: RepositoryEnv, then the operator's variables of
+// dir/operator.env (KEY=VALUE lines: what the platform sets, which an
+// ENV_DIR may not, such as KILN_EXTRA_VERSIONS), then the app's variables
+// of the ENV_DIR dir/env (an empty file unsets a variable), and STACK from
+// dir/stack. Nothing comes from the host, so that goldens do not depend on
+// the machine.
+func FixtureEnv(t *testing.T, dir string) buildpack.Env {
+	t.Helper()
+	env := buildpack.Env(RepositoryEnv())
+	if b, err := os.ReadFile(filepath.Join(dir, "operator.env")); err == nil {
+		env = env.Merge(buildpack.EnvFromList(strings.Split(strings.TrimSpace(string(b)), "\n")))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "env")); err == nil {
+		dirEnv, _, err := buildpack.LoadEnvDir(filepath.Join(dir, "env"))
+		require.NoError(t, err)
+		env = env.Merge(dirEnv)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "stack")); err == nil {
+		env["STACK"] = strings.TrimSpace(string(b))
+	}
+	return env
+}
+
+// RepositoryEnv is the runtime repository tests plan PHP builds with when
+// they do not test the repository itself: a base URL of the reserved
+// example.com domain and a public key no real repository signs with.
+func RepositoryEnv() map[string]string {
+	return map[string]string{
+		"PHP_BASE_URL":            "https://runtimes.example.com/php",
+		"KILN_RUNTIME_PUBLIC_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+	}
 }

@@ -127,6 +127,11 @@ type Prepared struct {
 // Prepare detects the app in appDir, loads the stack and plans the build. It
 // runs no program and touches no network.
 func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
+	return e.prepare(appDir, cacheDir, false)
+}
+
+// prepare is Prepare; forRelease is buildpack.Context.ForRelease.
+func (e *Engine) prepare(appDir, cacheDir string, forRelease bool) (*Prepared, error) {
 	abs, err := filepath.Abs(appDir)
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", appDir, err)
@@ -170,6 +175,7 @@ func (e *Engine) Prepare(appDir, cacheDir string) (*Prepared, error) {
 		Report:       e.Report,
 		ExportFile:   e.ExportFile,
 		DiscardDir:   e.DiscardDir,
+		ForRelease:   forRelease,
 	}
 	plan, err := bp.Plan(ctx)
 	if err != nil {

@@ -35,7 +35,7 @@ func (r Release) YAML() ([]byte, error) {
 
 // Release plans the app in buildDir and returns its release YAML.
 func (e *Engine) Release(buildDir string) ([]byte, error) {
-	p, err := e.Prepare(buildDir, "")
+	p, err := e.prepare(buildDir, "", true)
 	if err != nil {
 		return nil, err
 	}

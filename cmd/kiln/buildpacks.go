@@ -17,7 +17,7 @@ import (
 // Node.js. Adding a buildpack means adding it here (and to notDetectedHint).
 func registry() []buildpack.Buildpack {
 	return []buildpack.Buildpack{
-		php.Buildpack{Assets: nodejs.Buildpack{}},
+		php.Buildpack{Assets: nodejs.Buildpack{}, RuntimeKeys: runtimePublicKey},
 		nodejs.Buildpack{},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 func kiln(env buildpack.Env, args ...string) (int, string, string) {
@@ -128,7 +129,7 @@ func TestURLCredentialsAreNeverPrinted(t *testing.T) {
 func TestPlanDescribesTheBuildItIsFor(t *testing.T) {
 	app := filepath.Join("..", "..", "examples", "php-classic")
 	source := func(args ...string) string {
-		code, stdout, stderr := kiln(buildpack.Env{}, append([]string{"plan", "--json"}, append(args, app)...)...)
+		code, stdout, stderr := kiln(buildpacktest.RepositoryEnv(), append([]string{"plan", "--json"}, append(args, app)...)...)
 		require.Equal(t, 0, code, stderr)
 		var p buildpack.Plan
 		require.NoError(t, json.Unmarshal([]byte(stdout), &p))
@@ -140,6 +141,34 @@ func TestPlanDescribesTheBuildItIsFor(t *testing.T) {
 	code, _, stderr := kiln(buildpack.Env{}, "plan", "--for", "deploy", app)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, "want build or compile")
+}
+
+// TestCompileWithoutRepositoryFailsAtOnce: bin/compile (kiln compile) of a
+// PHP app with nothing configured fails while planning, before any
+// download, saying what to set; the repository's trust settings cannot
+// come from ENV_DIR.
+func TestCompileWithoutRepositoryFailsAtOnce(t *testing.T) {
+	app := writeApp(t, map[string]string{"index.php": "<?php echo 1;"})
+	code, stdout, stderr := kiln(buildpack.Env{}, "compile", app, t.TempDir())
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, stdout, "Installing PHP")
+	assert.Contains(t, stderr, " !     No PHP runtime repository is configured: PHP_BASE_URL is not set\n")
+	assert.Contains(t, stderr, "KILN_RUNTIME_PUBLIC_KEY")
+	assert.Contains(t, stderr, "KILN_PHP_RUNTIME=system")
+	// bin/release, which platforms run without the build's ENV_DIR, only
+	// needs the processes.
+	code, stdout, stderr = kiln(buildpack.Env{}, "release", app)
+	assert.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "web: .kiln/bin/kiln php-boot")
+
+	envDir := writeApp(t, map[string]string{"PHP_BASE_URL": "http://127.0.0.1:1/php", "KILN_RUNTIME_PUBLIC_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+		"KILN_RUNTIME_UNSIGNED": "true", "KILN_EXTRA_VERSIONS": "php=8.2.32"})
+	code, stdout, stderr = kiln(buildpack.Env{}, "compile", app, t.TempDir(), envDir)
+	assert.Equal(t, 1, code)
+	for _, name := range []string{"KILN_RUNTIME_PUBLIC_KEY", "KILN_RUNTIME_UNSIGNED", "KILN_EXTRA_VERSIONS"} {
+		assert.Contains(t, stdout, "Ignoring "+name+" from the environment directory", name)
+	}
+	assert.Contains(t, stderr, "KILN_RUNTIME_PUBLIC_KEY is not set", "PHP_BASE_URL comes from ENV_DIR, the key may not")
 }
 
 // TestEnvDirValuesAsTheShellReadsThem checks that variable files written

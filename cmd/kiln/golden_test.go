@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -16,19 +15,10 @@ import (
 	"github.com/kiln-dev/kiln/internal/goldenflag"
 )
 
-// fixtureEnv is the environment every fixture is planned with: nothing from
-// the host, so that goldens do not depend on the machine.
+// fixtureEnv is the environment every fixture is planned with
+// (buildpacktest.FixtureEnv).
 func fixtureEnv(t *testing.T, dir string) buildpack.Env {
-	env := buildpack.Env{}
-	if _, err := os.Stat(filepath.Join(dir, "env")); err == nil {
-		dirEnv, _, err := buildpack.LoadEnvDir(filepath.Join(dir, "env"))
-		require.NoError(t, err)
-		env = env.Merge(dirEnv)
-	}
-	if b, err := os.ReadFile(filepath.Join(dir, "stack")); err == nil {
-		env["STACK"] = strings.TrimSpace(string(b))
-	}
-	return env
+	return buildpacktest.FixtureEnv(t, dir)
 }
 
 // TestFixturePlans runs `kiln plan --json` on every fixture and compares the

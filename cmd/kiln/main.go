@@ -21,6 +21,12 @@ import (
 // version is set at link time by `make package`.
 var version = "dev"
 
+// runtimePublicKey is the runtime repository's public key (base64; several
+// separated by commas) that PHP builds verify its manifests with when
+// KILN_RUNTIME_PUBLIC_KEY is not set. `make package` (and `make build`)
+// set it at link time from KILN_RUNTIME_PUBLIC_KEY when that is set.
+var runtimePublicKey = ""
+
 // softMemoryLimit is the heap size above which the Go collector works
 // harder (runtime/debug.SetMemoryLimit). A build's live heap stays near
 // 15 MB, but by default the collector lets the heap grow to twice the live
