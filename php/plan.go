@@ -50,6 +50,14 @@ func (pl *planner) read() error {
 		}
 		pl.stack = st
 	}
+	if spec := strings.TrimSpace(pl.env.Get(stacks.ExtraVersionsEnv)); spec != "" {
+		st, err := pl.stack.WithExtraVersions(spec)
+		if err != nil {
+			return buildpack.Userf("%v", err).WithHint("The platform's " + stacks.ExtraVersionsEnv + " lists versions the stack tables lack, such as php=8.2.32,nginx=1.22.1,composer=2.8.4.")
+		}
+		pl.stack = st
+		pl.set.ExtraVersions = spec
+	}
 	name, _ := Buildpack{}.Detect(os.DirFS(pl.ctx.AppDir))
 	pl.p = buildpack.Plan{Buildpack: "php", Name: name, Stack: pl.stack.Name,
 		Processes: map[string]string{"web": WebCommand}, Settings: map[string]string{}}

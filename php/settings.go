@@ -28,6 +28,9 @@ type settings struct {
 	// PHPBaseURL and NginxBaseURL are the runtime repository's base URLs
 	// (repository source only).
 	PHPBaseURL, NginxBaseURL string
+	// ExtraVersions is KILN_EXTRA_VERSIONS: the versions offered beyond
+	// the stack's tables.
+	ExtraVersions string
 	// Unsigned records KILN_RUNTIME_UNSIGNED=true: the repository's
 	// checksums come from the .sha256 next to each file.
 	Unsigned bool
@@ -83,6 +86,7 @@ const (
 	setPHPBaseURL      = "php_base_url"
 	setNginxBaseURL    = "nginx_base_url"
 	setChecksums       = "runtime_checksums"
+	setExtraVersions   = "extra_versions"
 	setPHPCheck        = "php_check"
 	setExtensions      = "extensions"
 	setPHPConfig       = "php_config"
@@ -140,6 +144,7 @@ func (s *settings) fields() []buildpack.Setting {
 		buildpack.TextSetting(setPHPBaseURL, false, &s.PHPBaseURL),
 		buildpack.TextSetting(setNginxBaseURL, false, &s.NginxBaseURL),
 		{Key: setChecksums, Encode: s.encodeChecksums, Decode: s.decodeChecksums},
+		buildpack.TextSetting(setExtraVersions, false, &s.ExtraVersions),
 		buildpack.TextSetting(setPHPCheck, false, &s.PHPCheck),
 		buildpack.ListSetting(setExtensions, &s.Extensions),
 		buildpack.LinesSetting(setPHPConfig, &s.PHPConfig),
