@@ -52,7 +52,7 @@ check-deps:
 	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
 	if [ -n "$$missing" ]; then echo "make test needs$$missing: run 'make deps' once (installs Debian packages: $(DEB_PKGS), and nodejs npm when npm is missing)"; exit 1; fi
 
-## package: dist/kiln-buildpack-<version>-linux-amd64.tgz (bin/ scripts + static kiln, no Go needed)
+## package: dist/kiln-buildpack-<version>-linux-amd64.tgz (bin/ scripts + static kiln, no Go needed; KILN_RUNTIME_PUBLIC_KEY=… embeds the runtime repository's key)
 package: build
 	@mkdir -p dist
 	tar -czf $(DIST) --owner=0 --group=0 bin/detect bin/compile bin/release bin/_kiln.sh bin/kiln

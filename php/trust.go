@@ -226,7 +226,7 @@ func (c *compiler) manifest(dir string) (*repo.Manifest, string, error) {
 		c.manifests = map[string]*repo.Manifest{}
 	}
 	c.manifests[dir] = m
-	c.ctx.Log.Info("Verified the signature of %s (%d archives)", murl, len(m.Artifacts))
+	c.ctx.Log.Info("Verified the signature of %s (archives listed: %d)", murl, len(m.Artifacts))
 	return m, murl, nil
 }
 

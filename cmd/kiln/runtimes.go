@@ -40,7 +40,7 @@ func runtimesCommands() map[string]command {
 func runtimesCommand() command {
 	subs := runtimesCommands()
 	names := slices.Sorted(maps.Keys(subs))
-	lines := []string{"Builds, signs and serves a PHP runtime repository (docs/runtime-repository.md):"}
+	lines := []string{"Makes, signs and serves a PHP runtime repository (docs/runtime-repository.md):"}
 	for _, n := range names {
 		lines = append(lines, "  kiln "+subs[n].usage)
 	}
@@ -122,7 +122,7 @@ func cmdRuntimesIndex(a *app, args []string) error {
 		return err
 	}
 	for _, d := range done {
-		fmt.Fprintf(a.stdout, "-----> Signed %s: %d archives\n", filepath.Join(d.Dir, repo.ManifestName), len(d.Manifest.Artifacts))
+		fmt.Fprintf(a.stdout, "-----> Signed %s (archives listed: %d)\n", filepath.Join(d.Dir, repo.ManifestName), len(d.Manifest.Artifacts))
 		for _, art := range d.Manifest.Artifacts {
 			inputs := ""
 			if art.Build == nil {

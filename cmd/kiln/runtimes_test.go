@@ -36,7 +36,7 @@ func TestRuntimesKeygenIndexServe(t *testing.T) {
 	dir := writeApp(t, map[string]string{"php/scalingo-26/php-8.2.32.tgz": "php", "nginx/scalingo-26/nginx-1.22.1.tgz": "nginx"})
 	code, stdout, stderr = kiln(nil, "runtimes", "index", dir, "--key", filepath.Join(keys, repo.PrivateKeyName))
 	require.Equal(t, 0, code, stderr)
-	assert.Contains(t, stdout, "-----> Signed "+filepath.Join(dir, "php/scalingo-26/manifest.json")+": 1 archives\n")
+	assert.Contains(t, stdout, "-----> Signed "+filepath.Join(dir, "php/scalingo-26/manifest.json")+" (archives listed: 1)\n")
 	assert.Contains(t, stdout, "php-8.2.32.tgz 3 bytes (no build inputs)")
 	code, _, stderr = kiln(nil, "runtimes", "index", dir, "--key", filepath.Join(keys, repo.PublicKeyName))
 	assert.Equal(t, 1, code)
