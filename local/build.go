@@ -220,6 +220,14 @@ func Build(opts BuildOptions) (*Result, error) {
 // does not exist yet, with a .gitignore that keeps it out of Git.
 func makeKilnDir(app string) error {
 	dir := filepath.Join(app, ".kiln")
+	if target, err := os.Readlink(dir); err == nil {
+		// The slug would go wherever the app points: refused, even inside
+		// the app (where the next build would copy it).
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf("%s is a symbolic link to %s: kiln keeps its slug in that directory and does not write through links the app contains", dir, target),
+			Hint: "Remove the link (it is kiln's own directory, never committed), or give the slug another place with --output or --tar.",
+		}
+	}
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil
