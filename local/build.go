@@ -108,6 +108,11 @@ func Build(opts BuildOptions) (*Result, error) {
 	if fi, err := os.Stat(app); err != nil || !fi.IsDir() {
 		return nil, buildpack.Userf("app directory %s does not exist or is not a directory", opts.AppDir)
 	}
+	if opts.Output == "" && opts.Tar == "" {
+		if err := refuseKilnLink(app); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkTargets(app, opts); err != nil {
 		return nil, err
 	}
@@ -214,6 +219,21 @@ func Build(opts BuildOptions) (*Result, error) {
 		_ = cachedir.WriteAppRecord(cacheDir, app, time.Now())
 	}
 	return res, nil
+}
+
+// refuseKilnLink fails when APP/.kiln, where the slug goes by default, is a
+// symbolic link: the slug would go, replacing what is there, wherever the
+// app points, even inside the app (where the next build would copy it).
+func refuseKilnLink(app string) error {
+	dir := filepath.Join(app, ".kiln")
+	target, err := os.Readlink(dir)
+	if err != nil {
+		return nil
+	}
+	return &buildpack.UserError{
+		Msg:  fmt.Sprintf("%s is a symbolic link to %s: kiln keeps its slug in that directory and does not write through links the app contains", dir, target),
+		Hint: "Remove the link (it is kiln's own directory, never committed), or give the slug another place with --output or --tar.",
+	}
 }
 
 // makeKilnDir creates APP/.kiln, where the slug goes by default, when it

@@ -10,6 +10,7 @@ import (
 	"github.com/otiai10/copy"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/internal/approot"
 )
 
 // Cache layout under CACHE_DIR/node:
@@ -77,6 +78,9 @@ func pmCacheNames() map[string]string {
 func (c *compiler) restoreDir(root, dir string) string {
 	src := filepath.Join(root, "dirs", filepath.FromSlash(dir))
 	dst := filepath.Join(c.ctx.AppDir, filepath.FromSlash(dir))
+	if err := approot.Check(c.ctx.AppDir, dir); err != nil {
+		return fmt.Sprintf("- %s (skipping: %v)", dir, err)
+	}
 	if _, err := os.Lstat(dst); err == nil {
 		return "- " + dir + " (exists - skipping)"
 	}
@@ -125,6 +129,9 @@ func (c *compiler) saveCache(buildpack.Step) error {
 	}
 	for _, dir := range c.plan.Caches {
 		src := filepath.Join(c.ctx.AppDir, filepath.FromSlash(dir))
+		if err := buildpack.RefuseEscapes(c.ctx.AppDir, dir); err != nil {
+			return err // a build command made it a link out of the app
+		}
 		if _, err := os.Stat(src); err != nil {
 			continue
 		}

@@ -29,6 +29,9 @@ func (pl *planner) planCaches() error {
 		if err != nil {
 			return err
 		}
+		if err := buildpack.RefuseEscapes(pl.app, clean...); err != nil {
+			return err
+		}
 		pl.plan.Caches = clean
 		pl.set.CacheDirsSource = "package.json " + key
 		return nil
@@ -39,7 +42,7 @@ func (pl *planner) planCaches() error {
 		}
 		pl.plan.Caches = append(pl.plan.Caches, d)
 	}
-	return nil
+	return buildpack.RefuseEscapes(pl.app, pl.plan.Caches...)
 }
 
 // defaultCacheDirs are node_modules and bower_components. npm ci deletes

@@ -22,6 +22,20 @@ func lockfileOwners() []lockfileOwner {
 	}
 }
 
+// appPaths are the paths of the app the Node.js buildpack reads (its
+// manifests and configuration files), writes or removes: none may lead
+// outside the app through a symbolic link (buildpack.RefuseEscapes). The
+// cache directories are checked where they are planned.
+func appPaths() []string {
+	paths := []string{"package.json", "npm-shrinkwrap.json", ".nvmrc", ".node-version", ".meteor",
+		nodeDir, ".profile.d", "node_modules", ".meteor-install", ".start-meteor-app"}
+	for _, l := range lockfileOwners() {
+		paths = append(paths, l.file)
+	}
+	// The dependency key's inputs besides the lockfile: .npmrc, .yarnrc, …
+	return append(paths, depKeyFiles("")[1:]...)
+}
+
 // checkLayout fails when .scalingo or .scalingo/node exist as files: Node.js
 // is installed into .scalingo/node.
 func checkLayout(app string) error {

@@ -59,6 +59,9 @@ func planApp(ctx *buildpack.Context, assets bool) (buildpack.Plan, error) {
 
 // checkInputs loads package.json and runs the early failure checks.
 func (pl *planner) checkInputs() error {
+	if err := buildpack.RefuseEscapes(pl.app, appPaths()...); err != nil {
+		return err
+	}
 	if err := checkLayout(pl.app); err != nil {
 		return err
 	}

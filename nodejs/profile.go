@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/internal/approot"
 )
 
 var (
@@ -30,12 +30,10 @@ func (c *compiler) writeWebConcurrency(buildpack.Step) error {
 }
 
 func (c *compiler) writeProfileScript(name, content string) error {
-	dir := filepath.Join(c.ctx.AppDir, ".profile.d")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating .profile.d: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o755); err != nil {
-		return fmt.Errorf("writing .profile.d/%s: %w", name, err)
+	// Through os.Root: a .profile.d that a build command replaced by a
+	// link out of the app is refused, not written through.
+	if err := approot.WriteFile(c.ctx.AppDir, ".profile.d/"+name, []byte(content), 0o755); err != nil {
+		return buildpack.EscapeUserError(fmt.Errorf("writing .profile.d/%s: %w", name, err))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/php/boot"
 )
 
@@ -130,6 +131,10 @@ func (c *compiler) writeProfile() error {
 		`export PHP_FPM_MAX_REQUESTS="${PHP_FPM_MAX_REQUESTS:-0}"`,
 	}
 	body := strings.Join(lines, "\n") + "\n"
+	// Checked again here: a build command may have made .profile.d a link.
+	if err := buildpack.RefuseEscapes(c.ctx.AppDir, profilePath); err != nil {
+		return err
+	}
 	if err := writeFileAtomic(filepath.Join(c.ctx.AppDir, profilePath), []byte(body), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", profilePath, err)
 	}

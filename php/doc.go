@@ -48,6 +48,14 @@ const (
 	profilePath  = ".profile.d/php.sh"
 )
 
+// appPaths are the paths of the app the PHP buildpack reads (its
+// manifests), writes or removes: none may lead outside the app through a
+// symbolic link (buildpack.RefuseEscapes). Composer installs into vendor/.
+func appPaths() []string {
+	return []string{"composer.json", "composer.lock", "Procfile", "vendor", "vendor/php", "vendor/nginx",
+		composerPhar, phpConfDir, phpScanDir, fpmIncDir, bootJSONPath, bootBinary, profilePath}
+}
+
 // WebCommand is the release's web process: the kiln binary shipped in the
 // slug, run from the slug's root, booting nginx and PHP-FPM.
 const WebCommand = bootBinary + " php-boot"

@@ -64,6 +64,9 @@ func (pl *planner) read() error {
 	if w := pl.stack.DeprecationWarning(); w != "" {
 		pl.p.Warn(w)
 	}
+	if err := buildpack.RefuseEscapes(pl.ctx.AppDir, appPaths()...); err != nil {
+		return err
+	}
 	proj, warnings, err := readProject(pl.ctx.AppDir)
 	if err != nil {
 		return err

@@ -6,13 +6,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/kiln-dev/kiln/internal/approot"
 )
 
 // noFollow makes opening a path that is a symbolic link fail.
@@ -127,7 +131,29 @@ func extractTar(r io.Reader, dest string, strip int, opts extractOptions) error 
 	if werr := x.close(); err == nil {
 		err = werr
 	}
+	if lerr := x.checkLinks(); err == nil {
+		err = lerr
+	}
 	return err
+}
+
+// checkLinks resolves every symbolic link the archive left, following the
+// links it goes through as the kernel will (approot.Resolve), and fails
+// when one leads outside dest: the lexical check of each link as it is
+// created cannot see a chain, such as a/l1 -> .. then a/l2 -> l1/.., which
+// climbs one level per link. The links that lead out are removed, so that
+// nothing later follows them.
+func (x *extractor) checkLinks() error {
+	var first error
+	for _, rel := range slices.Sorted(maps.Keys(x.links)) {
+		if _, err := approot.Resolve(x.dest, rel); err != nil {
+			_ = os.Remove(filepath.Join(x.dest, filepath.FromSlash(rel)))
+			if first == nil {
+				first = fmt.Errorf("archive entry %s links outside the destination: %w", rel, err)
+			}
+		}
+	}
+	return first
 }
 
 // extractor is the state of one ExtractTar.
