@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +94,11 @@ func TestE2EYarnBerryPrunes(t *testing.T) {
 			out, _, err := e2eBuild(t, app, cache, e2eEnv(nil))
 			require.NoError(t, err, out)
 			assertOrder(t, out, "Installing dependencies", "hook: build", "Pruning devDependencies", "Running yarn kiln-prune")
+			if tc.vendored != "" {
+				// The Yarn that runs is the vendored one, and kiln says so.
+				assert.Contains(t, out, "hands every command to the vendored Yarn "+tc.vendored)
+				assert.Regexp(t, `app built, .*yarn `+regexp.QuoteMeta(tc.vendored)+` in `, out)
+			}
 			if tc.pnp != "" {
 				entries, err := os.ReadDir(filepath.Join(app, ".yarn", "cache"))
 				require.NoError(t, err)
