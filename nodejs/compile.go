@@ -208,7 +208,7 @@ func (c *compiler) exec(s buildpack.Step) error {
 		var ee *buildpack.ExitError
 		if errors.As(err, &ee) {
 			ee.Step = s.Name
-			c.adviseFailure(tail.String(), ee.Code)
+			c.adviseFailure(s.Name, tail.String(), ee.Code)
 			return ee
 		}
 		return fmt.Errorf("step %s: %w", s.Name, err)

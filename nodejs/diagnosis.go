@@ -9,10 +9,10 @@ import (
 // adviseFailure prints, after the output of a failed command, what to do
 // about the failure when kiln recognises it (package diagnose). The
 // original output has already been printed in full.
-func (c *compiler) adviseFailure(output string, code int) {
+func (c *compiler) adviseFailure(step, output string, code int) {
 	f := diagnose.Failure{
 		Output: output, ExitCode: code, Manager: c.set.PackageManager, Lockfile: c.set.Lockfile,
-		Registry: c.set.Registry, Pruned: c.pruned,
+		Registry: c.set.Registry, Pruned: c.pruned, Script: runsAppScript(step),
 	}
 	if v, _ := lookupAny(c.env, "NPM_CONFIG_PRODUCTION"); v == "true" && f.Manager == "npm" {
 		f.DevOmitted = "NPM_CONFIG_PRODUCTION=true"
@@ -26,6 +26,16 @@ func (c *compiler) adviseFailure(output string, code int) {
 	if a, ok := diagnose.Diagnose(f); ok {
 		c.log.Warn("%s", a.Text)
 	}
+}
+
+// runsAppScript reports whether the step runs one of the app's scripts
+// rather than the package manager's own work.
+func runsAppScript(step string) bool {
+	switch step {
+	case stepPrebuild, stepBuild, stepCleanup, stepMeteorBuild:
+		return true
+	}
+	return false
 }
 
 // keys returns the keys of the object at path.

@@ -34,6 +34,10 @@ type Failure struct {
 	DevOmitted string
 	// Pruned is whether devDependencies were pruned before the command.
 	Pruned bool
+	// Script is whether the command runs one of the app's scripts (build,
+	// hooks) rather than the package manager's install or prune: a host
+	// the script cannot reach is then not the registry.
+	Script bool
 	// Dependencies and DevDependencies are the package names package.json
 	// lists.
 	Dependencies, DevDependencies []string
@@ -149,6 +153,12 @@ func rules() []rule {
 				reg := f.Registry
 				if u != nil {
 					reg = u[1]
+				}
+				if f.Script {
+					if u == nil {
+						return ""
+					}
+					return fmt.Sprintf("The script could not reach %s (%s). Check that the build machine has network access to it (DNS, proxy, firewall), or do without it during the build.", host(reg, ""), what)
 				}
 				return fmt.Sprintf("The package registry %s could not be reached (%s). Check the registry set in .npmrc, .yarnrc.yml or NPM_CONFIG_REGISTRY, and that the build machine reaches it (DNS, proxy, firewall).", host(reg, f.Registry), what)
 			}},

@@ -114,6 +114,19 @@ func TestRegistryCredentialsNeverShown(t *testing.T) {
 	assert.NotContains(t, a.Text, "s3cret")
 }
 
+// TestScriptNetworkIsNotTheRegistry: a build script that cannot reach a
+// host is not told about the registry.
+func TestScriptNetworkIsNotTheRegistry(t *testing.T) {
+	out := "Error: request to https://fonts.googleapis.com/css2?family=Inter failed, reason: getaddrinfo ENOTFOUND fonts.googleapis.com\n"
+	a, ok := Diagnose(Failure{Output: out, Script: true, Registry: "https://registry.npmjs.org/"})
+	require.True(t, ok)
+	assert.Equal(t, "registry-unreachable", a.Rule)
+	assert.Contains(t, a.Text, "The script could not reach https://fonts.googleapis.com (ENOTFOUND)")
+	assert.NotContains(t, a.Text, "registry")
+	_, ok = Diagnose(Failure{Output: "Error: connect ECONNREFUSED 127.0.0.1:5432\n", Script: true})
+	assert.False(t, ok, "no URL: nothing to say")
+}
+
 func TestTailKeepsTheEnd(t *testing.T) {
 	tail := &Tail{Max: 8}
 	for _, s := range []string{"0123", "4567", "89ab"} {
