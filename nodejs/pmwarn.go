@@ -2,6 +2,7 @@ package nodejs
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
 )
@@ -55,8 +56,9 @@ func (c *pmChoice) warnBerry(app string, p *buildpack.Plan) {
 	if vendored != "" {
 		runs = fmt.Sprintf("the vendored Yarn %s (%s)", vendored, c.yarnPath)
 	}
+	declared, _, _ := strings.Cut(c.requested, "+")
 	p.Warn(fmt.Sprintf(".yarnrc.yml's yarnPath conflicts with %s %q: kiln installs yarn %s, which hands every command to %s, so that is the Yarn that runs. Remove yarnPath and the release file to use the declared version, or declare the vendored one.",
-		c.source, c.requested, c.version, runs))
+		c.source, declared, c.version, runs))
 }
 
 // vendoredVersion is the version of the vendored Yarn release (yarnPath)

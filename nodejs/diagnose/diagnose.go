@@ -114,6 +114,8 @@ func rules() []rule {
 			advise: fixed("pnpm-lock.yaml is out of sync with package.json, and the build installs with --frozen-lockfile. Run `pnpm install` in the project, commit pnpm-lock.yaml and build again.")},
 		{id: "peer-dependency-conflict", find: output(`(?m)code ERESOLVE$`),
 			advise: fixed("npm cannot satisfy the peer dependencies named above (ERESOLVE). Make the versions in package.json agree, or set NPM_CONFIG_LEGACY_PEER_DEPS=true to install as npm 6 did, without peer dependencies.")},
+		{id: "peer-dependency-conflict", find: output(`ERR_PNPM_PEER_DEP_ISSUES`),
+			advise: fixed("pnpm found unmet peer dependencies (named above) and strict-peer-dependencies is on. Make the versions in package.json agree, or turn the setting off (strictPeerDependencies: false in pnpm-workspace.yaml, or strict-peer-dependencies=false in .npmrc).")},
 		{id: "dependency-engine", find: output(`(?m)(?:npm error code EBADENGINE$[\s\S]*?Not compatible with your version of node/npm: (\S+)[\s\S]*?Required: (.*)|ERR_PNPM_UNSUPPORTED_ENGINE[\s\S]*?incompatible with "([^"]+)"[\s\S]*?Expected version: (.*))`),
 			advise: func(_ *Failure, m []string) string {
 				pkg, want := m[1]+m[3], strings.TrimSpace(m[2]+m[4])

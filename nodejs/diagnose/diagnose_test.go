@@ -33,6 +33,8 @@ func TestSamples(t *testing.T) {
 		{"pnpm-outdated-lockfile.txt", Failure{Manager: "pnpm", Lockfile: "pnpm-lock.yaml"}, "lockfile-out-of-sync", []string{"pnpm-lock.yaml is out of sync", "`pnpm install`"}},
 		// npm install of react 17 with react-dom 18.
 		{"npm-eresolve.txt", npmApp, "peer-dependency-conflict", []string{"ERESOLVE", "NPM_CONFIG_LEGACY_PEER_DEPS=true"}},
+		// pnpm, strict-peer-dependencies=true, same dependencies.
+		{"pnpm-peer-dep-issues.txt", Failure{Manager: "pnpm"}, "peer-dependency-conflict", []string{"unmet peer dependencies", "strictPeerDependencies: false"}},
 		// NPM_CONFIG_ENGINE_STRICT=true, a dependency with engines.node >=99.
 		{"npm-ebadengine.txt", npmApp, "dependency-engine", []string{"dep@1.0.0 does not support this Node.js", `{"node":">=99"}`, "NPM_CONFIG_ENGINE_STRICT=false"}},
 		{"pnpm-unsupported-engine.txt", Failure{Manager: "pnpm"}, "dependency-engine", []string{"file:dep does not support this Node.js", ">=99"}},
