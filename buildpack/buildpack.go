@@ -24,6 +24,14 @@ type Buildpack interface {
 	Compile(ctx *Context, p Plan) error
 }
 
+// DetectExplainer is implemented by buildpacks that can say why they do
+// not build an app (the classic bin/detect prints it on stderr).
+type DetectExplainer interface {
+	// NotDetectedReason explains, from the app's files alone, why Detect
+	// did not match; "" when there is nothing specific to say.
+	NotDetectedReason(app fs.FS) string
+}
+
 // AssetBuilder builds an app's front-end assets inside another buildpack's
 // build: the Node.js buildpack does it for PHP apps with a package.json. The
 // composing buildpack holds one as a field, wired where the buildpacks are

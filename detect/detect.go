@@ -4,7 +4,11 @@
 // registered buildpacks in order.
 package detect
 
-import "io/fs"
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+)
 
 // NodeApp detects a Node.js app: a package.json at the root. It returns the
 // name the platform prints, "Node.js (Meteor)" when a .meteor directory is
@@ -17,6 +21,46 @@ func NodeApp(app fs.FS) (name string, ok bool) {
 		return "Node.js (Meteor)", true
 	}
 	return "Node.js", true
+}
+
+// WhyNotNodeApp explains why NodeApp does not detect app: package.json
+// listed in .slugignore or .gitignore, or present only in a subdirectory.
+// It returns "" when app is a Node.js app or there is nothing specific to
+// say.
+func WhyNotNodeApp(app fs.FS) string {
+	if IsFile(app, "package.json") {
+		return ""
+	}
+	for _, f := range []struct{ file, why string }{
+		{".slugignore", "which removes it before the build"},
+		{".gitignore", "so it is not committed"},
+	} {
+		if listsLine(app, f.file, "package.json") {
+			return fmt.Sprintf("package.json is listed in %s, %s: a Node.js app needs it at the root. Remove that line from %s.", f.file, f.why, f.file)
+		}
+	}
+	entries, _ := fs.ReadDir(app, ".")
+	for _, e := range entries {
+		if e.IsDir() && e.Name() != "node_modules" && !strings.HasPrefix(e.Name(), ".") && IsFile(app, e.Name()+"/package.json") {
+			return fmt.Sprintf("There is a package.json in %s/, but a Node.js app needs it at the root of the directory that is built.", e.Name())
+		}
+	}
+	return ""
+}
+
+// listsLine reports whether the text file name in app has line, ignoring
+// surrounding spaces and a leading slash.
+func listsLine(app fs.FS, name, line string) bool {
+	b, err := fs.ReadFile(app, name)
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.TrimPrefix(strings.TrimSpace(l), "/") == line {
+			return true
+		}
+	}
+	return false
 }
 
 // PHPApp detects a PHP app: composer.json or composer.lock at the root, or a

@@ -33,6 +33,7 @@ func TestClassicContract(t *testing.T) {
 	r = runCmd(t, env, "", filepath.Join(bin, "detect"), t.TempDir())
 	assert.Equal(t, 1, r.code)
 	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, " !     no buildpack detected for ", "bin/detect says why on stderr")
 
 	t.Run("compile with two arguments, configuration from the environment", func(t *testing.T) {
 		build := copyTree(t, filepath.Join(examples, "php-classic"))

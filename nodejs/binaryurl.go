@@ -262,9 +262,10 @@ func (c *compiler) installYarnFromURL(s buildpack.Step) error {
 	if rt == nil {
 		return fmt.Errorf("step %s: the plan names no yarn version", s.Name)
 	}
-	c.log.Header("Installing yarn %s (from YARN_BINARY_URL)", rt.Version)
+	version, _ := c.installedPM(rt)
+	c.log.Header("Installing yarn %s (from YARN_BINARY_URL)", version)
 	pkgDir := filepath.Join(c.nodeHome(), "lib", "node_modules", filepath.FromSlash(c.set.PMPackage))
-	t, _, err := c.installBinary("YARN_BINARY_URL", c.set.YarnBinary, c.set.YarnBinarySHA256, "yarn", rt.Version, pkgDir)
+	t, _, err := c.installBinary("YARN_BINARY_URL", c.set.YarnBinary, c.set.YarnBinarySHA256, "yarn", version, pkgDir)
 	if err != nil {
 		return err
 	}
@@ -286,6 +287,7 @@ func (pl *planner) planNode(req stacks.Request) (buildpack.Runtime, error) {
 			pl.plan.Warn(w)
 		}
 		pl.set.NodeBinary, pl.set.NodeBinarySHA256 = b.shown, sumHex(b.sum)
+		pl.warnBrokenNode(b.version)
 		return buildpack.Runtime{Name: "node", Version: b.version, Requested: b.shown, Source: "NODE_BINARY_URL"}, nil
 	}
 	res, err := resolveNode(pl.stack, req, pl.env.Bool("NODEJS_ALLOW_WIDE_RANGE"))
@@ -296,6 +298,7 @@ func (pl *planner) planNode(req stacks.Request) (buildpack.Runtime, error) {
 		pl.plan.Warn(w)
 	}
 	pl.adviseEngines(req)
+	pl.warnBrokenNode(res.Version)
 	return buildpack.Runtime{Name: "node", Version: res.Version, Requested: req.Value, Source: req.Source}, nil
 }
 

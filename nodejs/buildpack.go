@@ -27,6 +27,10 @@ func (Buildpack) Detect(app fs.FS) (string, bool) {
 	return "Node.js", false
 }
 
+// NotDetectedReason implements buildpack.DetectExplainer with
+// detect.WhyNotNodeApp.
+func (Buildpack) NotDetectedReason(app fs.FS) string { return detect.WhyNotNodeApp(app) }
+
 // Placeholders used in plans instead of host paths; Compile substitutes them.
 const (
 	phApp   = "$APP"   // the application (slug) directory

@@ -3,6 +3,7 @@ package nodejs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 	"github.com/kiln-dev/kiln/nodejs/depcache"
+	"github.com/kiln-dev/kiln/nodejs/diagnose"
 	"github.com/kiln-dev/kiln/nodejs/headers"
 	"github.com/kiln-dev/kiln/nodejs/prefetch"
 )
@@ -39,6 +41,9 @@ type compiler struct {
 	// prefetch is the background download of the lockfile's packages
 	// (nil when none runs).
 	prefetch *prefetch.Job
+	// pruned is whether devDependencies have been pruned (for the advice
+	// on a later failure).
+	pruned bool
 }
 
 // Compile implements buildpack.Buildpack: it executes the plan's steps in
@@ -159,6 +164,7 @@ func (c *compiler) prune(s buildpack.Step) error {
 	if err != nil {
 		return err
 	}
+	c.pruned = true
 	return c.checkWebProgram(program, from)
 }
 
@@ -191,15 +197,18 @@ func (c *compiler) exec(s buildpack.Step) error {
 	}
 	c.log.Info("Running %s", strings.Join(s.Command, " "))
 	out := c.log.Writer()
+	tail := &diagnose.Tail{}
+	w := io.MultiWriter(out, tail)
 	start := time.Now()
 	err := c.ctx.Runner.Run(c.ctx.Context(), buildpack.Cmd{
-		Name: args[0], Args: args[1:], Dir: dir, Env: env, Stdout: out, Stderr: out,
+		Name: args[0], Args: args[1:], Dir: dir, Env: env, Stdout: w, Stderr: w,
 	})
 	_ = out.Flush()
 	if err != nil {
 		var ee *buildpack.ExitError
 		if errors.As(err, &ee) {
 			ee.Step = s.Name
+			c.adviseFailure(s.Name, tail.String(), ee.Code)
 			return ee
 		}
 		return fmt.Errorf("step %s: %w", s.Name, err)

@@ -82,7 +82,7 @@ func choosePackageManager(app string, pkg pkgJSON, env buildpack.Env, p *buildpa
 	if c.name == "yarn" {
 		return c, c.planYarn(app, pkg, env, p)
 	}
-	return c, c.planPNPM(pkg)
+	return c, c.planPNPM(pkg, p)
 }
 
 // fromPackageManagerField records the version and integrity hash of
@@ -126,9 +126,7 @@ func (c *pmChoice) planYarn(app string, pkg pkgJSON, env buildpack.Env, p *build
 	engines := pkg.engine("yarn")
 	switch {
 	case c.version != "" && engines != "":
-		if !satisfies(c.version, engines) {
-			p.Warn(fmt.Sprintf("package.json asks for Yarn %q in engines.yarn but packageManager says %s; using %s. Remove engines.yarn or make it agree with packageManager.", engines, c.requested, c.version))
-		}
+		p.Warn(twiceDeclared("Yarn", "yarn", engines, c.requested, c.version))
 	case engines != "":
 		c.version, c.requested, c.source = engines, engines, "package.json engines.yarn"
 	case c.version == "":
@@ -144,6 +142,7 @@ func (c *pmChoice) planYarn(app string, pkg pkgJSON, env buildpack.Env, p *build
 		if err := c.checkBerry(env); err != nil {
 			return err
 		}
+		c.warnBerry(app, p)
 	}
 	c.pkg = yarnPackage(c.version)
 	return nil
@@ -198,13 +197,17 @@ func (c *pmChoice) readYarnrc(app string) error {
 }
 
 // planPNPM settles the pnpm version.
-func (c *pmChoice) planPNPM(pkg pkgJSON) error {
-	if c.version == "" {
-		if v := pkg.engine("pnpm"); v != "" {
-			c.version, c.requested, c.source = v, v, "package.json engines.pnpm"
-		} else {
-			c.version, c.source = defaultPNPM, srcDefault
-		}
+func (c *pmChoice) planPNPM(pkg pkgJSON, p *buildpack.Plan) error {
+	engines := pkg.engine("pnpm")
+	switch {
+	case c.version != "" && engines != "":
+		p.Warn(twiceDeclared("pnpm", "pnpm", engines, c.requested, c.version))
+	case c.version != "":
+	case engines != "":
+		c.version, c.requested, c.source = engines, engines, "package.json engines.pnpm"
+	default:
+		c.version, c.source = defaultPNPM, srcDefault
+		p.Warn(fmt.Sprintf(`package.json declares no pnpm version: kiln installs pnpm %s, its default, which may change in a later kiln. Pin the version you use, e.g. "packageManager": "pnpm@%s" (see `+"`pnpm --version`"+`).`, defaultPNPM, defaultPNPM))
 	}
 	c.pkg = "pnpm"
 	c.lifecycle = pnpmLifecycle(pkg)
@@ -247,10 +250,7 @@ func yarnPackage(version string) string {
 // release's, else the planned version when exact; "" when unknown.
 func (c *pmChoice) berryVersion() string {
 	if c.yarnPath != "" {
-		if m := yarnRelease.FindStringSubmatch(c.yarnPath); m != nil {
-			return m[1]
-		}
-		return ""
+		return c.vendoredVersion()
 	}
 	if isExact(c.version) {
 		return c.version

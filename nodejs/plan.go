@@ -111,9 +111,9 @@ func (pl *planner) planRuntimes() error {
 	}
 	pl.pm = pm
 	if pm.name != "npm" {
-		pl.plan.Runtimes = append(pl.plan.Runtimes, buildpack.Runtime{
-			Name: pm.name, Version: pm.version, Requested: pm.requested, Source: pm.source,
-		})
+		rt, launcher := pmRuntime(pm)
+		pl.plan.Runtimes = append(pl.plan.Runtimes, rt)
+		pl.set.YarnLauncher = launcher
 	}
 	pl.recordSettings()
 	return nil

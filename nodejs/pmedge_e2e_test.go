@@ -93,6 +93,15 @@ func TestE2EYarnBerryPrunes(t *testing.T) {
 			out, _, err := e2eBuild(t, app, cache, e2eEnv(nil))
 			require.NoError(t, err, out)
 			assertOrder(t, out, "Installing dependencies", "hook: build", "Pruning devDependencies", "Running yarn kiln-prune")
+			if tc.vendored != "" {
+				// The Yarn that runs is the vendored one, and kiln says so.
+				assert.Contains(t, out, "hands every command to the vendored Yarn "+tc.vendored)
+				yarn := exec.Command(filepath.Join(app, nodeDir, "bin", "yarn"), "--version")
+				yarn.Dir, yarn.Env = app, []string{"PATH=" + filepath.Join(app, nodeDir, "bin") + ":/usr/bin:/bin"}
+				v, err := yarn.Output()
+				require.NoError(t, err)
+				assert.Equal(t, tc.vendored, strings.TrimSpace(string(v)), "the Yarn that runs")
+			}
 			if tc.pnp != "" {
 				entries, err := os.ReadDir(filepath.Join(app, ".yarn", "cache"))
 				require.NoError(t, err)

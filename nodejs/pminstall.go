@@ -26,23 +26,24 @@ func (c *compiler) installPackageManager(s buildpack.Step) error {
 		return fmt.Errorf("step %s: the plan names no %s version or package", s.Name, name)
 	}
 	hash := c.set.PMIntegrity
-	c.log.Header("Installing %s %s (%s)", name, rt.Version, describeRequest(*rt))
-	t := c.tool(filepath.Base(pkg), rt.Version)
+	version, why := c.installedPM(rt)
+	c.log.Header("Installing %s %s (%s)", name, version, why)
+	t := c.tool(filepath.Base(pkg), version)
 	info, ok := t.find()
 	usable := func(info runtimeInfo) bool { return info.Verified == hash && info.Archive != "" }
 	pkgDir := filepath.Join(c.nodeHome(), "lib", "node_modules", filepath.FromSlash(pkg))
 	switch {
 	case ok && usable(info) && t.shared:
-		c.log.Info("Using %s@%s from the runtime store", pkg, rt.Version)
-		c.ctx.Report.CacheHit(name + " " + rt.Version)
+		c.log.Info("Using %s@%s from the runtime store", pkg, version)
+		c.ctx.Report.CacheHit(name + " " + version)
 	case ok && usable(info):
-		c.log.Info("Unpacking %s@%s from its archive in the cache", pkg, rt.Version)
-		c.ctx.Report.CacheHit(name + " " + rt.Version)
+		c.log.Info("Unpacking %s@%s from its archive in the cache", pkg, version)
+		c.ctx.Report.CacheHit(name + " " + version)
 		if err := c.unpackPackage(t, pkgDir, pkg, info); err != nil {
 			return err
 		}
 	default:
-		c.ctx.Report.CacheMiss(name + " " + rt.Version)
+		c.ctx.Report.CacheMiss(name + " " + version)
 		if err := c.downloadPackage(t, pkgDir, pkg, hash, usable); err != nil {
 			return err
 		}
@@ -51,6 +52,16 @@ func (c *compiler) installPackageManager(s buildpack.Step) error {
 		return fmt.Errorf("installing %s: %w", pkg, err)
 	}
 	return linkBins(pkgDir, filepath.Join(c.nodeHome(), "bin"))
+}
+
+// installedPM is the version of the package manager kiln installs and why:
+// the plan's runtime, except for a Yarn whose vendored release (yarnPath)
+// is the Yarn that runs, where kiln installs the launcher the plan names.
+func (c *compiler) installedPM(rt *buildpack.Runtime) (version, why string) {
+	if rt.Name == "yarn" && c.set.YarnLauncher != "" {
+		return c.set.YarnLauncher, fmt.Sprintf("it hands every command to the vendored Yarn %s, %s", rt.Version, c.set.YarnPath)
+	}
+	return rt.Version, describeRequest(*rt)
 }
 
 // unpackPackage unpacks, without a shared store, the registry tarball the

@@ -23,6 +23,9 @@ type settings struct {
 	// only; YarnNodeLinker is .yarnrc.yml's nodeLinker and YarnPath its
 	// yarnPath, when set.
 	YarnFlavor, YarnNodeLinker, YarnPath string
+	// YarnLauncher is the yarn kiln installs when it is not the Yarn that
+	// runs: the vendored release of yarnPath is (the yarn runtime).
+	YarnLauncher string
 	// PMPackage is the npm package of Yarn or pnpm, PMIntegrity its
 	// tarball's integrity when the version is exact.
 	PMPackage, PMIntegrity string
@@ -106,6 +109,7 @@ const (
 	setYarnFlavor     = "yarn_flavor"
 	setYarnNodeLinker = "yarn_node_linker"
 	setYarnPath       = "yarn_path"
+	setYarnLauncher   = "yarn_launcher"
 	setPMPackage      = "package_manager_package"
 	setPMIntegrity    = "package_manager_integrity"
 	setBundledNPM     = "node_bundled_npm"
@@ -186,6 +190,7 @@ func (s *settings) fields() []buildpack.Setting {
 			}},
 		buildpack.TextSetting(setYarnNodeLinker, false, &s.YarnNodeLinker),
 		buildpack.TextSetting(setYarnPath, false, &s.YarnPath),
+		buildpack.TextSetting(setYarnLauncher, false, &s.YarnLauncher),
 		buildpack.TextSetting(setPMPackage, false, &s.PMPackage),
 		buildpack.TextSetting(setPMIntegrity, false, &s.PMIntegrity),
 		buildpack.TextSetting(setBundledNPM, false, &s.BundledNPM),

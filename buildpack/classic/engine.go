@@ -114,7 +114,45 @@ func (e *Engine) ids() []string {
 // NotDetected is the error for an app no buildpack recognises, naming the
 // directory as the user gave it.
 func (e *Engine) NotDetected(appDir string) error {
-	return buildpack.Userf("no buildpack detected for %s", appDir).WithHint(e.NotDetectedHint)
+	msg := "no buildpack detected for " + appDir
+	app := os.DirFS(appDir)
+	for _, bp := range e.Buildpacks {
+		if x, ok := bp.(buildpack.DetectExplainer); ok {
+			if r := x.NotDetectedReason(app); r != "" {
+				msg += "\n" + r
+			}
+		}
+	}
+	hint := e.NotDetectedHint
+	if list := listing(appDir, 20); list != "" {
+		hint += "\nThe app directory holds: " + list
+	}
+	return buildpack.Userf("%s", msg).WithHint(hint)
+}
+
+// listing names up to max entries of dir (directories with a trailing
+// slash), "" when it cannot be read.
+func listing(dir string, max int) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	if len(entries) == 0 {
+		return "nothing (the directory is empty)"
+	}
+	var names []string
+	for i, e := range entries {
+		if i == max {
+			names = append(names, fmt.Sprintf("and %d more", len(entries)-max))
+			break
+		}
+		n := e.Name()
+		if e.IsDir() {
+			n += "/"
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names, ", ")
 }
 
 // Prepared is a planned build: the buildpack, its context and its plan.

@@ -57,7 +57,27 @@ func TestDetectCommand(t *testing.T) {
 	code, stdout, stderr := kiln(nil, "detect", t.TempDir())
 	assert.Equal(t, 1, code)
 	assert.Empty(t, stdout)
-	assert.Empty(t, stderr)
+	assert.Contains(t, stderr, " !     no buildpack detected for ")
+	assert.Contains(t, stderr, "The app directory holds: nothing (the directory is empty)")
+}
+
+// TestDetectSaysWhy: bin/detect explains, on stderr, why an app with a
+// package.json the build cannot see is not a Node.js app.
+func TestDetectSaysWhy(t *testing.T) {
+	for _, tc := range []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{".slugignore": "*.md\npackage.json\n", "server.js": ""}, "package.json is listed in .slugignore, which removes it before the build"},
+		{map[string]string{".gitignore": "/package.json\n", "server.js": ""}, "package.json is listed in .gitignore, so it is not committed"},
+		{map[string]string{"web/package.json": "{}", "README.md": ""}, "There is a package.json in web/, but a Node.js app needs it at the root"},
+	} {
+		code, stdout, stderr := kiln(nil, "detect", writeApp(t, tc.files))
+		assert.Equal(t, 1, code)
+		assert.Empty(t, stdout)
+		assert.Contains(t, stderr, " !     "+tc.want)
+		assert.Contains(t, stderr, "kiln builds Node.js apps")
+	}
 }
 
 func TestPlanEnvPrecedence(t *testing.T) {

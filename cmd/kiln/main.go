@@ -76,7 +76,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"detect": {usage: "detect APP", run: cmdDetect,
-			summary: "Prints the buildpack that would build APP (Node.js or PHP) and exits 0; exits 1 silently when none matches."},
+			summary: "Prints the buildpack that would build APP (Node.js or PHP) and exits 0; exits 1 when none matches, saying why on stderr."},
 		"plan": {usage: "plan [--json] [--for build|compile] [--stack S] [--env K=V]... [--env-dir DIR] [--buildpack nodejs|php] APP", run: cmdPlan, flags: true,
 			summary: "Prints what a build of APP would do: buildpack, stack, runtimes, steps, caches and processes."},
 		"compile": {usage: "compile [--export FILE] BUILD_DIR CACHE_DIR [ENV_DIR]", run: cmdCompile,
