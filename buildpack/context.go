@@ -55,6 +55,11 @@ type Context struct {
 	// (pruned packages): the caller removes it after the build, outside
 	// the build's time. Empty: the buildpack removes such things itself.
 	DiscardDir string
+	// Member, when not empty, is the app's directory relative to AppDir
+	// (slash-separated): AppDir is the root of a workspace the app is a
+	// member of (kiln build --path). The buildpack builds AppDir and plans
+	// no processes: the engine takes them from a plan of the member.
+	Member string
 }
 
 // Context returns c.Ctx, or context.Background when unset.
