@@ -60,6 +60,11 @@ type Context struct {
 	// only compile needs (the PHP runtime repository), which the release's
 	// environment may lack.
 	ForRelease bool
+	// Member, when not empty, is the app's directory relative to AppDir
+	// (slash-separated): AppDir is the root of a workspace the app is a
+	// member of (kiln build --path). The buildpack builds AppDir and plans
+	// no processes: the engine takes them from a plan of the member.
+	Member string
 }
 
 // Context returns c.Ctx, or context.Background when unset.

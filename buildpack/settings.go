@@ -102,7 +102,15 @@ func DecodeSettings(fields []Setting, m map[string]string, other func(key, value
 	return nil
 }
 
+// SettingAppLocation is the setting the engine (not a buildpack) records
+// in a plan built from a subdirectory of a repository: where the app lies
+// and what the build sees. Buildpacks' settings decoders skip it.
+const SettingAppLocation = "app_location"
+
 func decodeSetting(byKey map[string]Setting, other func(key, value string) (bool, error), key, v string) error {
+	if key == SettingAppLocation {
+		return nil
+	}
 	if f, ok := byKey[key]; ok {
 		return f.Decode(v)
 	}

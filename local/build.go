@@ -42,6 +42,10 @@ type BuildOptions struct {
 	// NoWait fails at once when another build holds the output's or the
 	// cache's lock, instead of waiting for it.
 	NoWait bool
+	// Path, when set, is the app's directory inside AppDir, which is then
+	// its repository (kiln build --path, PROJECT_DIR; see Locate); PathFrom
+	// names where it came from, for errors.
+	Path, PathFrom string
 }
 
 // Result describes a finished build.
@@ -101,27 +105,30 @@ func DefaultRuntimeStore() (string, error) {
 // slug into place. A failed build leaves the previous slug untouched.
 func Build(opts BuildOptions) (*Result, error) {
 	start := time.Now()
-	app, err := filepath.Abs(opts.AppDir)
-	if err != nil {
-		return nil, fmt.Errorf("resolving %s: %w", opts.AppDir, err)
-	}
-	if fi, err := os.Stat(app); err != nil || !fi.IsDir() {
+	if fi, err := os.Stat(opts.AppDir); err != nil || !fi.IsDir() {
 		return nil, buildpack.Userf("app directory %s does not exist or is not a directory", opts.AppDir)
 	}
+	layout, err := Locate(opts.AppDir, opts.Path, opts.PathFrom)
+	if err != nil {
+		return nil, err
+	}
+	// app is the app's directory (its slug, its cache); src is what the
+	// build copies: the app, or the workspace root it is a member of.
+	app, src := layout.App, layout.Root
 	if opts.Output == "" && opts.Tar == "" {
 		if err := refuseKilnLink(app); err != nil {
 			return nil, err
 		}
 	}
-	if err := checkTargets(app, opts); err != nil {
+	if err := checkTargets(src, app, opts); err != nil {
 		return nil, err
 	}
 	// Detect on the app itself first: an app kiln cannot build fails at
 	// once, and the message names the user's directory, not the copy.
-	if d, err := opts.Engine.Detect(app); err != nil {
+	if d, err := opts.Engine.Detect(src); err != nil {
 		return nil, err
 	} else if !d.Detected() {
-		return nil, opts.Engine.NotDetected(opts.AppDir)
+		return nil, opts.Engine.NotDetected(filepath.Join(opts.AppDir, opts.Path))
 	}
 	if opts.Output == "" && opts.Tar == "" {
 		if err := makeKilnDir(app); err != nil {
@@ -152,7 +159,7 @@ func Build(opts BuildOptions) (*Result, error) {
 	opts.Engine.CacheLocked = true
 	defer func() { opts.Engine.CacheLocked = false }()
 
-	work, err := makeWorkDir(app, cacheDir, opts)
+	work, err := makeWorkDir(src, app, cacheDir, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +187,7 @@ func Build(opts BuildOptions) (*Result, error) {
 	}
 
 	t0 := time.Now()
-	if err := copyApp(app, buildDir); err != nil {
+	if err := copyApp(src, buildDir, layout.Member); err != nil {
 		return nil, err
 	}
 	phase("copy", t0)
@@ -188,6 +195,8 @@ func Build(opts BuildOptions) (*Result, error) {
 	t0 = time.Now()
 	report := &buildpack.Report{}
 	opts.Engine.Report = report
+	opts.Engine.Member, opts.Engine.Location = layout.Member, layout.Describe()
+	defer func() { opts.Engine.Member, opts.Engine.Location = "", "" }()
 	p, err := opts.Engine.Compile(buildDir, cacheDir)
 	if err != nil {
 		return nil, err
@@ -200,7 +209,7 @@ func Build(opts BuildOptions) (*Result, error) {
 	res.Plan = p.Plan
 
 	t0 = time.Now()
-	if err := writeSlugRelease(buildDir, p.Plan, opts.Engine.Env); err != nil {
+	if err := writeSlugRelease(buildDir, layout.Member, p.Plan); err != nil {
 		return nil, err
 	}
 	out, size, err := exportSlug(app, buildDir, opts)
@@ -265,7 +274,7 @@ func makeKilnDir(app string) error {
 // else in the temporary directory. It
 // never goes inside the app, except under APP/.kiln, which is never copied
 // into a build. What a killed build left there is removed first.
-func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
+func makeWorkDir(src, app, cacheDir string, opts BuildOptions) (string, error) {
 	type place struct{ parent, prefix string }
 	var places []place
 	if opts.Tar == "" {
@@ -278,7 +287,7 @@ func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
 	}
 	places = append(places, place{filepath.Dir(cacheDir), filepath.Base(cacheDir) + ".build-"})
 	for _, p := range places {
-		if !workDirAllowed(app, p.parent) {
+		if !workDirAllowed(src, app, p.parent) {
 			continue
 		}
 		cache.RemoveTemporaries(p.parent, p.prefix)
@@ -290,15 +299,20 @@ func makeWorkDir(app, cacheDir string, opts BuildOptions) (string, error) {
 }
 
 // workDirAllowed reports whether a work directory may go in dir: outside
-// the app, or under its .kiln directory (the copy of the app must not
-// contain itself).
-func workDirAllowed(app, dir string) bool {
-	rel, err := filepath.Rel(app, dir)
+// the tree a build copies (src), or under a .kiln directory the copy
+// leaves out (src's, the app's): the copy must not contain itself.
+func workDirAllowed(src, app, dir string) bool {
+	for _, kiln := range []string{filepath.Join(src, ".kiln"), filepath.Join(app, ".kiln")} {
+		if dir == kiln || within(dir, kiln) {
+			return true
+		}
+	}
+	rel, err := filepath.Rel(src, dir)
 	if err != nil {
 		return false
 	}
 	rel = filepath.ToSlash(rel)
-	return rel == ".." || strings.HasPrefix(rel, "../") || rel == ".kiln" || strings.HasPrefix(rel, ".kiln/")
+	return rel == ".." || strings.HasPrefix(rel, "../")
 }
 
 func tempWorkDir() (string, error) {
@@ -348,16 +362,22 @@ func chooseCache(app string, opts BuildOptions) (string, func(), error) {
 	return d, unlock, nil
 }
 
-func writeSlugRelease(buildDir string, plan buildpack.Plan, env buildpack.Env) error {
+// writeSlugRelease writes the slug's release: the plan's processes and
+// the Procfile as the build left it (a build script may write it), the
+// member's for a workspace member, whose commands start in its directory.
+func writeSlugRelease(buildDir, member string, plan buildpack.Plan) error {
 	procs := map[string]string{}
 	for k, v := range plan.Processes {
 		procs[k] = v
 	}
-	pf, err := readProcfile(buildDir)
+	pf, err := readProcfile(filepath.Join(buildDir, filepath.FromSlash(member)))
 	if err != nil {
 		return fmt.Errorf("reading Procfile: %w", err)
 	}
 	for k, v := range pf {
+		if member != "" {
+			v = classic.InMember(member, v)
+		}
 		procs[k] = v
 	}
 	return writeRelease(buildDir, Release{

@@ -8,9 +8,11 @@ import (
 	cp "github.com/otiai10/copy"
 )
 
-// copyApp copies the app into dest, leaving out what the ignore rules say.
-// Symbolic links are copied as links, never followed.
-func copyApp(appDir, dest string) error {
+// copyApp copies the app into dest, leaving out what the ignore rules say
+// and, for a workspace member built from its workspace root (appDir), the
+// member's .kiln directory. Symbolic links are copied as links, never
+// followed.
+func copyApp(appDir, dest, member string) error {
 	rules, err := loadIgnoreRules(appDir)
 	if err != nil {
 		return fmt.Errorf("reading .slugignore: %w", err)
@@ -22,7 +24,11 @@ func copyApp(appDir, dest string) error {
 			if err != nil || rel == "." {
 				return false, err
 			}
-			return rules.ignored(filepath.ToSlash(rel), info.IsDir()), nil
+			rel = filepath.ToSlash(rel)
+			if member != "" && rel == member+"/.kiln" {
+				return true, nil
+			}
+			return rules.ignored(rel, info.IsDir()), nil
 		},
 		PreserveTimes: true,
 	}

@@ -33,7 +33,7 @@ func TestCopyAppHonoursSlugignore(t *testing.T) {
 	require.NoError(t, os.Symlink("server.js", filepath.Join(app, "link.js")))
 
 	dest := filepath.Join(t.TempDir(), "build")
-	require.NoError(t, copyApp(app, dest))
+	require.NoError(t, copyApp(app, dest, ""))
 
 	for _, kept := range []string{"package.json", "server.js", ".slugignore", "lib/docs/inner.md", "test/unit.js", "tmp", "node_modules/.bin/keep"} {
 		assert.FileExists(t, filepath.Join(dest, kept))

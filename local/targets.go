@@ -26,9 +26,11 @@ import (
 //     that release. Anything else is the user's and is never replaced.
 //   - The output and the cache must not overlap.
 //
-// app is absolute.
-func checkTargets(app string, opts BuildOptions) error {
-	app = resolvePath(app)
+// src (the tree a build copies: the app, or the root of the workspace it
+// is a member of) and app are absolute; APP/.kiln above is then both
+// src/.kiln and app/.kiln.
+func checkTargets(src, app string, opts BuildOptions) error {
+	src, app = resolvePath(src), resolvePath(app)
 	var out string
 	if opts.Tar != "" {
 		abs, err := filepath.Abs(opts.Tar)
@@ -36,7 +38,7 @@ func checkTargets(app string, opts BuildOptions) error {
 			return fmt.Errorf("resolving --tar %s: %w", opts.Tar, err)
 		}
 		out = resolveParent(abs)
-		if err := checkPlace("--tar", opts.Tar, out, app); err != nil {
+		if err := checkPlace("--tar", opts.Tar, out, src, app); err != nil {
 			return err
 		}
 		if err := checkTarball(opts.Tar, out); err != nil {
@@ -52,7 +54,7 @@ func checkTargets(app string, opts BuildOptions) error {
 		if name == "" {
 			name = abs
 		}
-		if err := checkPlace("--output", name, out, app); err != nil {
+		if err := checkPlace("--output", name, out, src, app); err != nil {
 			return err
 		}
 		if err := checkSlugDir(name, out); err != nil {
@@ -67,7 +69,7 @@ func checkTargets(app string, opts BuildOptions) error {
 		return fmt.Errorf("resolving --cache %s: %w", opts.CacheDir, err)
 	}
 	cache := resolvePath(abs)
-	if err := checkPlace("--cache", opts.CacheDir, cache, app); err != nil {
+	if err := checkPlace("--cache", opts.CacheDir, cache, src, app); err != nil {
 		return err
 	}
 	if within(out, cache) || within(cache, out) {
@@ -78,16 +80,17 @@ func checkTargets(app string, opts BuildOptions) error {
 }
 
 // checkPlace refuses a target (flag given as name, resolved to path) that
-// is the app, contains it, or lies inside it outside APP/.kiln.
-func checkPlace(flag, name, path, app string) error {
+// is the tree a build copies (src), contains it, or lies inside it outside
+// src/.kiln and app/.kiln.
+func checkPlace(flag, name, path, src, app string) error {
 	const hint = "Choose a directory outside the app (or under APP/.kiln, which builds leave out)."
 	switch {
-	case path == app:
+	case path == src:
 		return buildpack.Userf("%s %s is the app directory itself: the build would overwrite your app", flag, name).WithHint(hint)
-	case within(app, path):
-		return buildpack.Userf("%s %s contains the app directory %s: the build would overwrite it", flag, name, app).WithHint(hint)
-	case within(path, app) && !within(path, filepath.Join(app, ".kiln")):
-		return buildpack.Userf("%s %s is inside the app directory %s: every build would copy it into the next one", flag, name, app).WithHint(hint)
+	case within(src, path):
+		return buildpack.Userf("%s %s contains the app directory %s: the build would overwrite it", flag, name, src).WithHint(hint)
+	case within(path, src) && !within(path, filepath.Join(src, ".kiln")) && !within(path, filepath.Join(app, ".kiln")):
+		return buildpack.Userf("%s %s is inside the app directory %s: every build would copy it into the next one", flag, name, src).WithHint(hint)
 	}
 	return nil
 }

@@ -120,7 +120,7 @@ func TestTargetsKilnOwns(t *testing.T) {
 	root, app := targetWorld(t)
 	ok := func(opts BuildOptions) {
 		t.Helper()
-		assert.NoError(t, checkTargets(app, opts))
+		assert.NoError(t, checkTargets(app, app, opts))
 	}
 	ok(BuildOptions{})                                               // APP/.kiln/slug
 	ok(BuildOptions{CacheDir: filepath.Join(app, ".kiln", "cache")}) // kiln's own directory

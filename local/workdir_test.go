@@ -25,14 +25,14 @@ func TestWorkDirIsNextToTheSlug(t *testing.T) {
 	killed := filepath.Join(app, ".kiln", ".slug.build-999")
 	mkdirs(t, app, cache, filepath.Join(killed, "app"))
 
-	work, err := makeWorkDir(app, cache, BuildOptions{})
+	work, err := makeWorkDir(app, app, cache, BuildOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Join(app, ".kiln"), filepath.Dir(work), "next to APP/.kiln/slug: the slug is placed by one rename")
 	assert.True(t, strings.HasPrefix(filepath.Base(work), ".slug.build-"), work)
 	assert.NoDirExists(t, killed, "a killed build's directory is removed")
 
 	out := filepath.Join(root, "out", "slug")
-	work, err = makeWorkDir(app, cache, BuildOptions{Output: out})
+	work, err = makeWorkDir(app, app, cache, BuildOptions{Output: out})
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Dir(out), filepath.Dir(work))
 }
@@ -44,7 +44,7 @@ func TestWorkDirIsNextToTheCacheForATarball(t *testing.T) {
 	other := filepath.Join(root, "caches", "other-app.build-1")
 	mkdirs(t, app, cache, killed, other)
 
-	work, err := makeWorkDir(app, cache, BuildOptions{Tar: filepath.Join(root, "slug.tgz")})
+	work, err := makeWorkDir(app, app, cache, BuildOptions{Tar: filepath.Join(root, "slug.tgz")})
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Dir(cache), filepath.Dir(work), "same filesystem as the cache: links and renames work")
 	assert.True(t, strings.HasPrefix(filepath.Base(work), "app-1234.build-"), work)
@@ -56,7 +56,7 @@ func TestWorkDirNeverInsideTheAppOutsideDotKiln(t *testing.T) {
 	app := t.TempDir()
 	cache := filepath.Join(app, ".cache")
 	mkdirs(t, cache)
-	work, err := makeWorkDir(app, cache, BuildOptions{Output: filepath.Join(app, "slug")})
+	work, err := makeWorkDir(app, app, cache, BuildOptions{Output: filepath.Join(app, "slug")})
 	require.NoError(t, err)
 	defer os.RemoveAll(work)
 	rel, err := filepath.Rel(app, work)
@@ -76,7 +76,7 @@ func TestWorkDirIsNextToTheCacheWhenTheSlugGoesToAnotherFilesystem(t *testing.T)
 	}
 	app, cache := filepath.Join(root, "app"), filepath.Join(root, "caches", "app-1234")
 	mkdirs(t, app, cache)
-	work, err := makeWorkDir(app, cache, BuildOptions{Output: filepath.Join(shm, "slug")})
+	work, err := makeWorkDir(app, app, cache, BuildOptions{Output: filepath.Join(shm, "slug")})
 	require.NoError(t, err)
 	assert.Equal(t, filepath.Dir(cache), filepath.Dir(work), "placing from the cache must stay cheap")
 }

@@ -33,6 +33,7 @@ type planner struct {
 	pm     pmChoice
 	meteor string // Meteor release, "" for other apps
 	assets bool   // planning for PlanAssets
+	member bool   // building a workspace root for one of its members: no processes
 	plan   buildpack.Plan
 	// set are the plan's settings, encoded into plan.Settings at the end.
 	set settings
@@ -42,7 +43,7 @@ func planApp(ctx *buildpack.Context, assets bool) (buildpack.Plan, error) {
 	if ctx.Stack == nil {
 		return buildpack.Plan{}, fmt.Errorf("planning Node.js: no stack in the build context")
 	}
-	pl := &planner{app: ctx.AppDir, env: ctx.Env, stack: ctx.Stack, assets: assets}
+	pl := &planner{app: ctx.AppDir, env: ctx.Env, stack: ctx.Stack, assets: assets, member: ctx.Member != ""}
 	pl.plan = buildpack.Plan{
 		Buildpack: "nodejs", Name: "Node.js", Stack: ctx.Stack.Name,
 		Processes: map[string]string{},

@@ -46,6 +46,9 @@ func (pl *planner) planSteps() error {
 	pl.set.SlugExcludes = slugExcludes()
 	add(buildpack.Step{Name: stepInstallNode})
 	if rt := pl.plan.Runtime("npm"); rt.Requested != "" && rt.Version != bundledNPM(pl.plan.Runtime("node").Version) {
+		if needsNPMBridge(pl.plan.Runtime("node").Version, rt.Requested) {
+			add(buildpack.Step{Name: stepNPMBridge, Command: globalInstall("npm", npmBridgeVersion)})
+		}
 		add(buildpack.Step{Name: stepInstallNPM, Command: globalInstall("npm", rt.Version)})
 	}
 	if pl.pm.name != "npm" {

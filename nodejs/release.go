@@ -37,7 +37,7 @@ func parseProcfile(dir string) (procs map[string]string, ok bool) {
 // Procfile wins; otherwise `npm start` when scripts.start exists (it works
 // for Yarn and pnpm apps too), else `node server.js` when server.js exists.
 func (pl *planner) planRelease() error {
-	if pl.assets {
+	if pl.assets || pl.member {
 		return nil
 	}
 	procs, hasProcfile := parseProcfile(pl.app)

@@ -8,6 +8,7 @@ const (
 	stepPrefetch       = "prefetch-npm-packages"
 	stepInstallNode    = "install-node"
 	stepInstallNPM     = "install-npm"
+	stepNPMBridge      = "install-npm-bridge"
 	stepInstallYarn    = "install-yarn"
 	stepInstallPNPM    = "install-pnpm"
 	stepRestoreCache   = "restore-node-cache"
@@ -70,6 +71,7 @@ func steps() map[string]stepSpec {
 		stepPrefetch:      {builtin: (*compiler).prefetchPackages},
 		stepInstallNode:   {builtin: (*compiler).installNode},
 		stepInstallNPM:    {header: "Installing npm"},
+		stepNPMBridge:     {header: npmBridgeHeader},
 		stepInstallYarn:   {header: "Installing yarn", builtin: (*compiler).installPackageManager},
 		stepInstallPNPM:   {header: "Installing pnpm", builtin: (*compiler).installPackageManager},
 		stepRestoreCache:  {builtin: (*compiler).restoreCache},

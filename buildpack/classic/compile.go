@@ -38,6 +38,9 @@ func (e *Engine) Compile(buildDir, cacheDir string) (*Prepared, error) {
 	}
 	log := p.Context.Log
 	log.Header("%s app detected (stack %s)", p.Plan.Name, p.Plan.Stack)
+	if e.Location != "" {
+		log.Info("%s", e.Location)
+	}
 	for _, w := range p.Plan.Warnings {
 		log.Warn("%s", w)
 	}

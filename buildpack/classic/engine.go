@@ -57,6 +57,15 @@ type Engine struct {
 	// CacheLocked says that the caller holds the cache's lock (LockCache)
 	// for the whole build; otherwise Compile takes it.
 	CacheLocked bool
+	// Member, when set, is the app's directory (relative, slash-separated)
+	// inside the directory given to Prepare and Compile, which is the root
+	// of a workspace the app is a member of: the build is the root's, the
+	// processes are the member's (buildpack.Context.Member).
+	Member string
+	// Location, when set, says where the app lies in its repository and
+	// what the build sees (kiln build --path); the plan records it as the
+	// setting buildpack.SettingAppLocation.
+	Location string
 	// RuntimeStore is the shared runtime store of the builds
 	// (buildpack.Context.RuntimeStore): an operator's setting, never an
 	// app's, so it does not come from Env.
@@ -214,10 +223,22 @@ func (e *Engine) prepare(appDir, cacheDir string, forRelease bool) (*Prepared, e
 		ExportFile:   e.ExportFile,
 		DiscardDir:   e.DiscardDir,
 		ForRelease:   forRelease,
+		Member:       e.Member,
 	}
 	plan, err := bp.Plan(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if e.Member != "" {
+		if err := planMember(bp, ctx, &plan); err != nil {
+			return nil, err
+		}
+	}
+	if e.Location != "" {
+		if plan.Settings == nil {
+			plan.Settings = map[string]string{}
+		}
+		plan.Settings[buildpack.SettingAppLocation] = e.Location
 	}
 	plan.Buildpack = bp.ID()
 	if plan.Name == "" {

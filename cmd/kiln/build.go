@@ -69,11 +69,13 @@ func cmdBuild(a *app, args []string) error {
 			return err
 		}
 	}
+	path, from := bf.appPath(env, a.stderr)
 	start := time.Now()
 	res, err := local.Build(local.BuildOptions{
 		AppDir: pos[0], Output: *output, Tar: *tarball,
 		CacheDir: *cache, NoCache: *noCache, Engine: e,
 		Discard: a.discard, NoWait: *noWait,
+		Path: path, PathFrom: from,
 	})
 	if err != nil {
 		return a.interrupted(err)

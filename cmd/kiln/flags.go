@@ -30,6 +30,7 @@ type buildFlags struct {
 	env       envFlag
 	envDir    string
 	buildpack string
+	path      string
 }
 
 func (b *buildFlags) register(fs *flag.FlagSet) {
@@ -37,6 +38,24 @@ func (b *buildFlags) register(fs *flag.FlagSet) {
 	fs.Var(&b.env, "env", "set a build variable KEY=VALUE (repeatable)")
 	fs.StringVar(&b.envDir, "env-dir", "", "directory of one file per variable, as platforms pass it")
 	fs.StringVar(&b.buildpack, "buildpack", "", "skip detection and use this buildpack (nodejs or php)")
+	fs.StringVar(&b.path, "path", "", "the app's directory inside APP, a repository of several apps (default: $PROJECT_DIR, else APP itself)")
+}
+
+// appPath returns the app's directory inside the repository and where it
+// comes from: --path, else PROJECT_DIR (the platform's variable for
+// repositories of several apps), else "" (the repository is the app).
+func (b *buildFlags) appPath(env buildpack.Env, warn io.Writer) (path, from string) {
+	dir := env.Get("PROJECT_DIR")
+	switch {
+	case b.path != "":
+		if dir != "" && dir != b.path {
+			fmt.Fprintf(warn, " !     --path %s wins over PROJECT_DIR=%s\n", b.path, dir)
+		}
+		return b.path, "--path"
+	case dir != "":
+		return dir, "PROJECT_DIR"
+	}
+	return "", ""
 }
 
 // environment merges the process environment, the env dir and --env flags,

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/local"
 )
 
 // cmdPlan prints what a build of APP would do, as text or JSON.
@@ -38,7 +39,14 @@ func cmdPlan(a *app, args []string) error {
 		return usagef("kiln plan --for %s: want build or compile", *forWhat)
 	}
 	defer a.redact(env)()
-	p, err := a.engine(env, bf.stack, bf.buildpack).Prepare(pos[0], "")
+	path, from := bf.appPath(env, a.stderr)
+	layout, err := local.Locate(pos[0], path, from)
+	if err != nil {
+		return err
+	}
+	e := a.engine(env, bf.stack, bf.buildpack)
+	e.Member, e.Location = layout.Member, layout.Describe()
+	p, err := e.Prepare(layout.Root, "")
 	if err != nil {
 		return err
 	}
