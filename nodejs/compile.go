@@ -94,11 +94,14 @@ func (Buildpack) Compile(ctx *buildpack.Context, p buildpack.Plan) error {
 
 // finish is the one tear-down of a build, failed or not, in this order:
 // the header server (stopHeaders) and the prefetch stop (no step needs
-// them any more), then the dependency cache waits for its background work
+// them any more), the check of the placed Node.js, then the dependency cache waits for its background work
 // (depcache.Session.Close).
 func (c *compiler) finish(stopHeaders func()) {
 	stopHeaders()
 	c.stopPrefetch()
+	if c.nodeCheck != nil {
+		<-c.nodeCheck // a failed build does not leave the check running
+	}
 	c.deps.Close()
 }
 

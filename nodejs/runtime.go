@@ -52,7 +52,6 @@ func (c *compiler) installNode(buildpack.Step) error {
 	case usable && t.shared:
 		c.log.Info("Using Node.js %s from the runtime store (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
 		c.ctx.Report.CacheHit("node runtime " + rt.Version)
-		c.nodeCheck = t.verify()
 	case usable:
 		c.log.Info("Unpacking Node.js %s from its archive in the cache (from %s, %s)", rt.Version, info.Source, shortSum(info.Checksum))
 		c.ctx.Report.CacheHit("node runtime " + rt.Version)
@@ -75,6 +74,11 @@ func (c *compiler) installNode(buildpack.Step) error {
 	}
 	if err := c.placeNode(t); err != nil {
 		return fmt.Errorf("installing Node.js into %s: %w", nodeDir, err)
+	}
+	if usable && t.shared {
+		// After the placing, not before: a check that drops a damaged
+		// entry must not remove the tree while this build links it.
+		c.nodeCheck = t.verify()
 	}
 	return nil
 }
