@@ -1,0 +1,47 @@
+package php
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/stacks"
+)
+
+// planPHPFiles plans an app made of files on the default stack.
+func planPHPFiles(t *testing.T, files map[string]string) error {
+	t.Helper()
+	app := t.TempDir()
+	for name, body := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(app, name), []byte(body), 0o644))
+	}
+	st, err := stacks.Load(stacks.DefaultName)
+	require.NoError(t, err)
+	_, err = Buildpack{}.Plan(&buildpack.Context{AppDir: app, Env: buildpack.Env{"STACK": st.Name}, Stack: st})
+	return err
+}
+
+// TestComposerJSONWithBOMIsNamed: Composer refuses a byte order mark; kiln
+// says that is what is wrong, rather than "invalid character 'ï'".
+func TestComposerJSONWithBOMIsNamed(t *testing.T) {
+	for _, name := range []string{"composer.json", "composer.lock"} {
+		files := map[string]string{"index.php": "<?php", "composer.json": `{"require":{"php":"^8.2"}}`, "composer.lock": `{"packages":[]}`}
+		files[name] = "\xef\xbb\xbf" + files[name]
+		u, ok := buildpack.AsUserError(planPHPFiles(t, files))
+		require.True(t, ok, name)
+		assert.Equal(t, name+" starts with a byte order mark (BOM), which Composer refuses", u.Msg)
+		assert.Contains(t, u.Hint, "without BOM")
+	}
+}
+
+// TestBinaryProcfileFailsThePHPPlan: a Procfile that is not text fails at
+// plan time, with the line.
+func TestBinaryProcfileFailsThePHPPlan(t *testing.T) {
+	u, ok := buildpack.AsUserError(planPHPFiles(t, map[string]string{"index.php": "<?php", "Procfile": "web: vendor/bin/heroku-php-nginx\n\x7fELF\x02\x01\x01\x00"}))
+	require.True(t, ok)
+	assert.Equal(t, "Procfile is not a text file: line 2 holds a NUL byte", u.Msg)
+}
