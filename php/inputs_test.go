@@ -13,7 +13,7 @@ import (
 )
 
 // planPHPFiles plans an app made of files on the default stack.
-func planPHPFiles(t *testing.T, files map[string]string) error {
+func planPHPFiles(t *testing.T, files map[string]string, env buildpack.Env) error {
 	t.Helper()
 	app := t.TempDir()
 	for name, body := range files {
@@ -21,7 +21,7 @@ func planPHPFiles(t *testing.T, files map[string]string) error {
 	}
 	st, err := stacks.Load(stacks.DefaultName)
 	require.NoError(t, err)
-	_, err = Buildpack{}.Plan(&buildpack.Context{AppDir: app, Env: buildpack.Env{"STACK": st.Name}, Stack: st})
+	_, err = Buildpack{}.Plan(&buildpack.Context{AppDir: app, Env: env.With("STACK", st.Name), Stack: st})
 	return err
 }
 
@@ -31,7 +31,7 @@ func TestComposerJSONWithBOMIsNamed(t *testing.T) {
 	for _, name := range []string{"composer.json", "composer.lock"} {
 		files := map[string]string{"index.php": "<?php", "composer.json": `{"require":{"php":"^8.2"}}`, "composer.lock": `{"packages":[]}`}
 		files[name] = "\xef\xbb\xbf" + files[name]
-		u, ok := buildpack.AsUserError(planPHPFiles(t, files))
+		u, ok := buildpack.AsUserError(planPHPFiles(t, files, nil))
 		require.True(t, ok, name)
 		assert.Equal(t, name+" starts with a byte order mark (BOM), which Composer refuses", u.Msg)
 		assert.Contains(t, u.Hint, "without BOM")
@@ -41,7 +41,16 @@ func TestComposerJSONWithBOMIsNamed(t *testing.T) {
 // TestBinaryProcfileFailsThePHPPlan: a Procfile that is not text fails at
 // plan time, with the line.
 func TestBinaryProcfileFailsThePHPPlan(t *testing.T) {
-	u, ok := buildpack.AsUserError(planPHPFiles(t, map[string]string{"index.php": "<?php", "Procfile": "web: vendor/bin/heroku-php-nginx\n\x7fELF\x02\x01\x01\x00"}))
+	u, ok := buildpack.AsUserError(planPHPFiles(t, map[string]string{"index.php": "<?php", "Procfile": "web: vendor/bin/heroku-php-nginx\n\x7fELF\x02\x01\x01\x00"}, nil))
 	require.True(t, ok)
 	assert.Equal(t, "Procfile is not a text file: line 2 holds a NUL byte", u.Msg)
+}
+
+// TestBadFrameworkVariableIsNamed: a classic app's FRAMEWORK names the
+// variable, not composer.json, which the app does not have.
+func TestBadFrameworkVariableIsNamed(t *testing.T) {
+	u, ok := buildpack.AsUserError(planPHPFiles(t, map[string]string{"index.php": "<?php"}, buildpack.Env{"FRAMEWORK": "banana"}))
+	require.True(t, ok)
+	assert.Equal(t, `The FRAMEWORK variable: framework "banana" is not one kiln knows`, u.Msg)
+	assert.Contains(t, u.Hint, "laravel")
 }
