@@ -225,3 +225,14 @@ func TestBootEmptyDocumentRootKeepsTheBuilds(t *testing.T) {
 		assert.Contains(t, string(conf), "root "+root+";", "DOCUMENT_ROOT=%q", value)
 	}
 }
+
+// TestBootNamesAMissingDocumentRoot: a document root that is not in the
+// slug is said at boot (every request would get a 404), not left silent.
+func TestBootNamesAMissingDocumentRoot(t *testing.T) {
+	s := &fakeStarter{}
+	cancel, done, errs := bootFake(t, s, buildpack.Env{"PORT": "8080", "DOCUMENT_ROOT": "web"})
+	waitFor(t, func() bool { return s.proc("nginx") != nil })
+	cancel()
+	<-done
+	assert.Contains(t, errs.String(), "The document root web/ (from DOCUMENT_ROOT) is not a directory of the app: every request gets 404 Not Found.")
+}

@@ -49,6 +49,14 @@ func prepareBoot(opts Options) (*bootRuntime, error) {
 		return nil, err
 	}
 	rt := &bootRuntime{opts: opts, bc: bc, set: set, concurrency: conc, runDir: opts.RunDir}
+	if fi, err := os.Stat(filepath.Join(app, filepath.FromSlash(set.docRoot))); err != nil || !fi.IsDir() {
+		from := "the build's settings"
+		if strings.TrimSpace(opts.Env.Get("DOCUMENT_ROOT")) != "" {
+			from = "DOCUMENT_ROOT"
+		}
+		rt.notes = append(rt.notes, fmt.Sprintf("The document root %s/ (from %s) is not a directory of the app: every request gets 404 Not Found. "+
+			"Create it, or set DOCUMENT_ROOT (or document-root in composer.json extra.paas) to a directory of the app.", set.docRoot, from))
+	}
 	if rt.runDir == "" {
 		if rt.runDir, err = os.MkdirTemp("", "kiln-php-"); err != nil {
 			return nil, fmt.Errorf("creating the run directory: %w", err)
