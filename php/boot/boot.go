@@ -2,13 +2,16 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -74,6 +77,9 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer rt.cleanup()
+	if err := portFree(rt.set.port); err != nil {
+		return err
+	}
 	for _, n := range rt.notes {
 		fmt.Fprintln(opts.Stderr, n)
 	}
@@ -195,4 +201,19 @@ func absIncludes(appDir string, rels []string) ([]string, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// portFree fails when another program already listens on port: nginx
+// would fail to bind it, after the ready line was printed for the other
+// program's answers.
+func portFree(port int) error {
+	l, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return buildpack.Userf("port %d is already in use by another program", port).
+			WithHint("Stop that program, or set PORT to a free port.")
+	}
+	if err == nil {
+		l.Close()
+	}
+	return nil
 }

@@ -3,10 +3,13 @@ package boot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -235,4 +238,47 @@ func TestBootNamesAMissingDocumentRoot(t *testing.T) {
 	cancel()
 	<-done
 	assert.Contains(t, errs.String(), "The document root web/ (from DOCUMENT_ROOT) is not a directory of the app: every request gets 404 Not Found.")
+}
+
+// TestBootRefusesAPortInUse: when another program owns PORT, the boot says
+// so at once (it printed "Application ready" for the other program before).
+func TestBootRefusesAPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", ":0")
+	require.NoError(t, err)
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	s := &fakeStarter{}
+	_, done, errs := bootFake(t, s, buildpack.Env{"PORT": strconv.Itoa(port)})
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("boot did not end")
+	}
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, fmt.Sprintf("port %d is already in use by another program", port), u.Msg)
+	assert.NotContains(t, errs.String(), "Application ready")
+	assert.Nil(t, s.proc("nginx"), "nothing started")
+}
+
+// TestBootExplainsALongTMPDIR: a TMPDIR so long that PHP-FPM's socket path
+// cannot be made is explained at once (it was a 30 s wait with no cause).
+func TestBootExplainsALongTMPDIR(t *testing.T) {
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", 100))
+	require.NoError(t, os.MkdirAll(long, 0o755))
+	t.Setenv("TMPDIR", long)
+	s := &fakeStarter{}
+	_, done, _ := bootFake(t, s, buildpack.Env{"PORT": "8080"})
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("boot did not end")
+	}
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Contains(t, u.Msg, "more than a unix socket allows (107)")
+	assert.Contains(t, u.Hint, "set TMPDIR to a shorter directory")
+	entries, _ := os.ReadDir(long)
+	assert.Empty(t, entries, "the run directory is removed")
 }

@@ -9,6 +9,10 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 )
 
+// maxSocketPath is the longest path a unix socket can have on Linux
+// (sun_path is 108 bytes, NUL included).
+const maxSocketPath = 107
+
 // bootRuntime is a prepared boot: configuration rendered, commands ready.
 type bootRuntime struct {
 	opts        Options
@@ -62,6 +66,11 @@ func prepareBoot(opts Options) (*bootRuntime, error) {
 			return nil, fmt.Errorf("creating the run directory: %w", err)
 		}
 		rt.ownsRunDir = true
+	}
+	if sock := rt.path("php-fpm.sock"); len(sock) > maxSocketPath {
+		rt.cleanup()
+		return nil, buildpack.Userf("the PHP-FPM socket path %s is %d bytes long, more than a unix socket allows (%d)", sock, len(sock), maxSocketPath).
+			WithHint("The run directory is made in TMPDIR: set TMPDIR to a shorter directory, e.g. TMPDIR=/tmp.")
 	}
 	if err := rt.render(); err != nil {
 		rt.cleanup()
