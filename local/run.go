@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -99,7 +100,7 @@ func Run(ctx context.Context, opts RunOptions) error {
 }
 
 // checkPort fails on a PORT that is not a port number and, for the web
-// process, on one another program already listens on: the process would
+// process, on one another program already answers on: the process would
 // fail on its own with a message of its own, or a request would reach the
 // other program.
 func checkPort(port string, web bool) error {
@@ -111,15 +112,14 @@ func checkPort(port string, web bool) error {
 	if !web {
 		return nil
 	}
-	l, err := net.Listen("tcp", ":"+strconv.Itoa(n))
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return buildpack.Userf("port %d is already in use by another program", n).
-			WithHint("Stop that program, or run on another port: kiln run --port N ….")
+	// Connect rather than bind, so as never to hold the port.
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(n), time.Second)
+	if err != nil {
+		return nil
 	}
-	if err == nil {
-		l.Close()
-	}
-	return nil
+	c.Close()
+	return buildpack.Userf("port %d is already in use by another program", n).
+		WithHint("Stop that program, or run on another port: kiln run --port N ….")
 }
 
 // runForwarding runs the process in a process group of its own, so that a

@@ -2,7 +2,6 @@ package boot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
@@ -203,17 +201,16 @@ func absIncludes(appDir string, rels []string) ([]string, error) {
 	return out, nil
 }
 
-// portFree fails when another program already listens on port: nginx
+// portFree fails when another program already answers on port: nginx
 // would fail to bind it, after the ready line was printed for the other
-// program's answers.
+// program's answers. It connects rather than binds, so that it never holds
+// the port itself.
 func portFree(port int) error {
-	l, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return buildpack.Userf("port %d is already in use by another program", port).
-			WithHint("Stop that program, or set PORT to a free port.")
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	if err != nil {
+		return nil
 	}
-	if err == nil {
-		l.Close()
-	}
-	return nil
+	c.Close()
+	return buildpack.Userf("port %d is already in use by another program", port).
+		WithHint("Stop that program, or set PORT to a free port.")
 }

@@ -210,8 +210,8 @@ func TestBootRuntimeOverrides(t *testing.T) {
 	conf, err := os.ReadFile(rt.path("conf", "nginx.conf"))
 	require.NoError(t, err)
 	text := string(conf)
-	for _, want := range []string{"listen 9000;", "root " + app + "/www;", "index main.php index.html index.htm;",
-		"include " + app + "/conf/server.conf;", "include " + app + "/conf/http.conf;", `log_format kiln '$remote_addr it\'s';`} {
+	for _, want := range []string{"listen 9000;", `root "` + app + `/www";`, "index main.php index.html index.htm;",
+		`include "` + app + `/conf/server.conf";`, `include "` + app + `/conf/http.conf";`, `log_format kiln '$remote_addr it\'s';`} {
 		assert.Contains(t, text, want)
 	}
 	assert.NotContains(t, text, "location ^~ /vendor/", "the vendor rule is for an app-root document root")
@@ -225,7 +225,7 @@ func TestBootEmptyDocumentRootKeepsTheBuilds(t *testing.T) {
 		require.NoError(t, err)
 		conf, err := os.ReadFile(rt.path("conf", "nginx.conf"))
 		require.NoError(t, err)
-		assert.Contains(t, string(conf), "root "+root+";", "DOCUMENT_ROOT=%q", value)
+		assert.Contains(t, string(conf), `root "`+root+`";`, "DOCUMENT_ROOT=%q", value)
 	}
 }
 
