@@ -186,6 +186,12 @@ func (c *compiler) downloadNode(t tool, version string) (nodeArchive, error) {
 			}
 			return a.info(src.name), err
 		})
+		if fetchErr != nil && buildpack.DiskFull(fetchErr) {
+			return nodeArchive{}, &buildpack.UserError{
+				Msg:  fmt.Sprintf("Unable to install Node.js %s from %s: %v", version, src.name, fetchErr),
+				Hint: buildpack.DiskFullHint,
+			}
+		}
 		if fetchErr != nil {
 			c.log.Info("Could not use %s (%v)%s", src.name, fetchErr, nextSource(i, len(sources)))
 			failures = append(failures, fmt.Sprintf("- %s: %v", src.name, fetchErr))

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -117,4 +120,16 @@ func hashAround(t *testing.T, root string) string {
 		return nil
 	}))
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestDiskFullIsSaid: an error from a full disk says so and what to do,
+// never to check the network.
+func TestDiskFullIsSaid(t *testing.T) {
+	var stderr bytes.Buffer
+	err := fmt.Errorf("saving the cache: %w", &os.PathError{Op: "write", Path: "/cache/x", Err: syscall.ENOSPC})
+	assert.Equal(t, 1, exitCode(&stderr, err))
+	assert.Contains(t, stderr.String(), "The disk is full (or the quota reached) where the build writes")
+	assert.NotContains(t, stderr.String(), "network")
+	assert.False(t, buildpack.DiskFull(&buildpack.UserError{Msg: "x"}))
+	assert.True(t, buildpack.DiskFull(fmt.Errorf("a: %w", syscall.EDQUOT)))
 }
