@@ -1,7 +1,6 @@
 package nodejs
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,20 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/stacks"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // planFiles plans an app made of files on the default stack.
 func planFiles(t *testing.T, files map[string]string) (buildpack.Plan, string, error) {
 	t.Helper()
-	app := t.TempDir()
-	for name, body := range files {
-		require.NoError(t, os.WriteFile(filepath.Join(app, name), []byte(body), 0o644))
-	}
-	st, err := stacks.Load(stacks.DefaultName)
-	require.NoError(t, err)
-	p, err := Buildpack{}.Plan(&buildpack.Context{AppDir: app, Env: buildpack.Env{"STACK": st.Name}, Stack: st})
-	return p, app, err
+	return buildpacktest.PlanApp(t, Buildpack{}, files, nil)
 }
 
 func TestLastKeyWins(t *testing.T) {

@@ -1,44 +1,25 @@
 package php
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/kiln-dev/kiln/internal/goldenflag"
-	"github.com/kiln-dev/kiln/stacks"
 )
 
 // FuzzPHPPlan plans an app made of arbitrary composer.json, composer.lock
 // and Procfile contents (an empty string is a missing file). Planning must
 // never panic, and whatever it refuses must be a user error.
 func FuzzPHPPlan(f *testing.F) {
-	st, err := stacks.Load(stacks.DefaultName)
-	require.NoError(f, err)
 	f.Add(`{"require":{"php":"^8.2"},"extra":{"paas":{"document-root":"public"}}}`, `{"packages":[],"platform":{"php":"^8.2"}}`,
 		"web: vendor/bin/heroku-php-nginx -C nginx.conf public/\n")
 	f.Fuzz(func(t *testing.T, composerJSON, composerLock, procfile string) {
-		app := t.TempDir()
-		require.NoError(t, os.WriteFile(filepath.Join(app, "index.php"), []byte("<?php echo 1;"), 0o644))
-		for name, content := range map[string]string{"composer.json": composerJSON, "composer.lock": composerLock, "Procfile": procfile} {
-			if content != "" {
-				require.NoError(t, os.WriteFile(filepath.Join(app, name), []byte(content), 0o644))
-			}
-		}
-		ctx := &buildpack.Context{AppDir: app, Env: buildpack.Env{"STACK": st.Name}, Stack: st}
-		p, err := Buildpack{}.Plan(ctx)
-		if err != nil {
-			_, ok := buildpack.AsUserError(err)
-			require.True(t, ok, "planning failed with an internal error: %v", err)
-			return
-		}
-		_, err = json.Marshal(p)
-		require.NoError(t, err)
+		buildpacktest.PlanAnything(t, Buildpack{}, map[string]string{"index.php": "<?php echo 1;",
+			"composer.json": composerJSON, "composer.lock": composerLock, "Procfile": procfile})
 	})
 }
 

@@ -1,27 +1,19 @@
 package php
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/kiln-dev/kiln/buildpack"
-	"github.com/kiln-dev/kiln/stacks"
+	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 )
 
 // planPHPFiles plans an app made of files on the default stack.
 func planPHPFiles(t *testing.T, files map[string]string, env buildpack.Env) error {
 	t.Helper()
-	app := t.TempDir()
-	for name, body := range files {
-		require.NoError(t, os.WriteFile(filepath.Join(app, name), []byte(body), 0o644))
-	}
-	st, err := stacks.Load(stacks.DefaultName)
-	require.NoError(t, err)
-	_, err = Buildpack{}.Plan(&buildpack.Context{AppDir: app, Env: env.With("STACK", st.Name), Stack: st})
+	_, _, err := buildpacktest.PlanApp(t, Buildpack{}, files, env)
 	return err
 }
 

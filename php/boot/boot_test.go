@@ -119,6 +119,18 @@ func bootFake(t *testing.T, s *fakeStarter, env buildpack.Env) (context.CancelFu
 	return cancel, done, errs
 }
 
+// bootEnd waits for a boot started by bootFake to end, and returns its error.
+func bootEnd(t *testing.T, done chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("boot did not end")
+		return nil
+	}
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -155,12 +167,7 @@ func TestBootStopsGracefully(t *testing.T) {
 func TestBootNginxDeathStopsPHPFPM(t *testing.T) {
 	s := &fakeStarter{nginxLife: 100 * time.Millisecond}
 	_, done, errs := bootFake(t, s, buildpack.Env{"PORT": "8080"})
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("boot did not end")
-	}
+	err := bootEnd(t, done)
 	var be *ServerError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, "nginx", be.Process)
@@ -249,12 +256,7 @@ func TestBootRefusesAPortInUse(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	s := &fakeStarter{}
 	_, done, errs := bootFake(t, s, buildpack.Env{"PORT": strconv.Itoa(port)})
-	select {
-	case err = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("boot did not end")
-	}
-	u, ok := buildpack.AsUserError(err)
+	u, ok := buildpack.AsUserError(bootEnd(t, done))
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, fmt.Sprintf("port %d is already in use by another program", port), u.Msg)
 	assert.NotContains(t, errs.String(), "Application ready")
@@ -269,12 +271,7 @@ func TestBootExplainsALongTMPDIR(t *testing.T) {
 	t.Setenv("TMPDIR", long)
 	s := &fakeStarter{}
 	_, done, _ := bootFake(t, s, buildpack.Env{"PORT": "8080"})
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("boot did not end")
-	}
+	err := bootEnd(t, done)
 	u, ok := buildpack.AsUserError(err)
 	require.True(t, ok, "%v", err)
 	assert.Contains(t, u.Msg, "more than a unix socket allows (107)")
