@@ -230,6 +230,9 @@ func makeKilnDir(app string) error {
 		if errors.Is(err, fs.ErrExist) {
 			return nil
 		}
+		if notWritable(err) {
+			return slugNotWritable(filepath.Join(dir, "slug"), err)
+		}
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("*\n"), 0o644); err != nil {

@@ -138,8 +138,10 @@ func hardeningCatalogue() []catalogueItem {
 			{"php", "TestBadFrameworkVariableIsNamed", `The FRAMEWORK variable: framework "banana" is not one kiln knows`},
 			{"cmd/kiln", "hostileCases", "The FRAMEWORK variable"},
 		}},
-		{item: "a read-only cache or checkout gives a misleading message and leaves .build-N directories",
-			open: "not done: the tests run as root, for whom nothing is read-only; leftover .build-* directories are removed by the next build (TestKilledBuildLeftoversAreRemoved)"},
+		{item: "a read-only cache or checkout gives a misleading message and leaves .build-N directories", tests: []coveredBy{
+			{"e2e", "TestReadOnlyCheckoutAndCacheAreExplained", "kiln cannot write the slug to "},
+			{"e2e", "TestReadOnlyCheckoutAndCacheAreExplained", "no work directory left"},
+		}, open: "tested as nobody, so only when the tests run as root (as CI does)"},
 		{item: "a missing DOCUMENT_ROOT boots silently", tests: []coveredBy{
 			{"php/boot", "TestBootNamesAMissingDocumentRoot", "is not a directory of the app: every request gets 404 Not Found"},
 		}},
