@@ -13,7 +13,7 @@ DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
 # staticcheck, pinned, fetched from the Go module proxy by `go run`.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short lint deps bench-deps check-deps package demo bench bench-cycle clean
+.PHONY: all build test test-short fuzz fuzz-short lint deps bench-deps check-deps package demo bench bench-cycle clean
 
 all: build
 
@@ -28,6 +28,26 @@ test: check-deps build
 ## test-short: unit and golden tests only, no end-to-end builds
 test-short:
 	$(GO) test -short -count=1 ./...
+
+## fuzz: run every fuzz target (func FuzzX in *_test.go) for FUZZTIME each (default 30s); a crash
+## stops with the failing input written under the package's testdata/fuzz/: fix it and commit the input
+FUZZTIME ?= 30s
+# Minimizing a new input is bounded: a fuzz run that ends while minimizing a
+# large one (a lockfile seed) fails with "context deadline exceeded".
+FUZZMINIMIZE ?= 5s
+FUZZFLAGS ?=
+fuzz:
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+	  dir=$$(dirname $$file); \
+	  for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+	    echo "-----> $$dir $$target ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $(FUZZFLAGS) ./$$dir; \
+	  done; \
+	done
+
+## fuzz-short: every fuzz target for 3s (CI runs it after make test)
+fuzz-short:
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s FUZZMINIMIZE=50x
 
 ## lint: gofmt, go vet and staticcheck must be clean
 lint:

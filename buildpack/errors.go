@@ -3,6 +3,7 @@ package buildpack
 import (
 	"errors"
 	"fmt"
+	"syscall"
 )
 
 // UserError is a mistake the user can fix: bad JSON, an impossible version,
@@ -62,3 +63,13 @@ func (e *ExitError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *ExitError) Unwrap() error { return e.Err }
+
+// DiskFull reports whether err comes from a full disk (or an exhausted
+// quota): retrying another source or checking the network cannot help.
+func DiskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// DiskFullHint is the advice for an error DiskFull recognises.
+const DiskFullHint = "The disk is full (or the quota reached) where the build writes: the app's .kiln, the cache or TMPDIR. " +
+	"Free some space (`kiln cache prune` removes old caches) and build again."

@@ -190,6 +190,12 @@ func Build(opts BuildOptions) (*Result, error) {
 	if err := copyApp(src, buildDir, layout.Member); err != nil {
 		return nil, err
 	}
+	// The copy is what gets built: say so when .slugignore left out what
+	// the app was detected by, rather than name the copy.
+	if d, err := opts.Engine.Detect(buildDir); err == nil && !d.Detected() {
+		return nil, buildpack.Userf("%s leaves out the files kiln detected the app by", filepath.Join(opts.AppDir, ".slugignore")).
+			WithHint("Remove the patterns that match them (such as `*`): .slugignore lists what to leave out of the build, and the build needs package.json, composer.json or index.php.")
+	}
 	phase("copy", t0)
 
 	t0 = time.Now()
@@ -252,6 +258,9 @@ func makeKilnDir(app string) error {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return nil
+		}
+		if notWritable(err) {
+			return slugNotWritable(filepath.Join(dir, "slug"), err)
 		}
 		return fmt.Errorf("creating %s: %w", dir, err)
 	}

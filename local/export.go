@@ -3,17 +3,20 @@ package local
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/klauspost/compress/gzip"
 
 	cp "github.com/otiai10/copy"
 
+	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/classic"
 )
@@ -76,7 +79,9 @@ func lockOutput(app string, opts BuildOptions) (func(), error) {
 		return nil, fmt.Errorf("resolving the output: %w", err)
 	}
 	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o755); notWritable(err) {
+		return nil, slugNotWritable(out, err)
+	} else if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", parent, err)
 	}
 	l, err := classic.Acquire(context.Background(), filepath.Join(parent, "."+filepath.Base(out)+".lock"),
@@ -86,6 +91,18 @@ func lockOutput(app string, opts BuildOptions) (func(), error) {
 	}
 	cache.RemoveTemporaries(parent, partPrefix(out))
 	return func() { l.Release() }, nil
+}
+
+// notWritable reports whether err says a directory cannot be written: a
+// read-only checkout or filesystem, or another user's directory.
+func notWritable(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
+}
+
+// slugNotWritable is the error for a slug kiln cannot write at out.
+func slugNotWritable(out string, err error) error {
+	return buildpack.Userf("kiln cannot write the slug to %s: %v", out, err).
+		WithHint("A read-only checkout or directory: build into a directory kiln can write with --output DIR, or into a tarball with --tar FILE.")
 }
 
 // replaceDir puts src at dst: by rename when both are on one filesystem,

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -83,6 +86,9 @@ func Run(ctx context.Context, opts RunOptions) error {
 			return buildpack.Userf("the slug has no %q process", proc).WithHint("Process types in this slug: " + strings.Join(sortedNames(rel.Processes), ", ") + ". Or run a command: kiln run SLUG -- COMMAND...")
 		}
 		env["KILN_COMMAND"] = line
+		if err := checkPort(env.Get("PORT"), proc == "web"); err != nil {
+			return err
+		}
 		where := ""
 		if proc == "web" {
 			where = " on http://localhost:" + env.Get("PORT")
@@ -91,6 +97,29 @@ func Run(ctx context.Context, opts RunOptions) error {
 		fmt.Fprintf(opts.Stderr, "-----> %s: %s%s\n", proc, line, where)
 	}
 	return runForwarding(ctx, slug, env, args, opts)
+}
+
+// checkPort fails on a PORT that is not a port number and, for the web
+// process, on one another program already answers on: the process would
+// fail on its own with a message of its own, or a request would reach the
+// other program.
+func checkPort(port string, web bool) error {
+	n, err := strconv.Atoi(strings.TrimSpace(port))
+	if err != nil || n < 1 || n > 65535 {
+		return buildpack.Userf("PORT=%q is not a port number (1 to 65535)", port).
+			WithHint("Unset PORT (kiln run then uses 5000) or pass --port N.")
+	}
+	if !web {
+		return nil
+	}
+	// Connect rather than bind, so as never to hold the port.
+	c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(n), time.Second)
+	if err != nil {
+		return nil
+	}
+	c.Close()
+	return buildpack.Userf("port %d is already in use by another program", n).
+		WithHint("Stop that program, or run on another port: kiln run --port N ….")
 }
 
 // runForwarding runs the process in a process group of its own, so that a

@@ -3,8 +3,10 @@ package local
 import (
 	"bytes"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,4 +39,36 @@ func TestRunASlugWithoutProcesses(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Contains(t, u.Msg, "has no process types")
 	assert.Contains(t, u.Hint, "Procfile")
+}
+
+// TestRunChecksPort: a PORT that is not a port number, or a port another
+// program listens on, is refused before the process starts (a Node.js app
+// would otherwise fail its own way, or requests would reach the other one).
+func TestRunChecksPort(t *testing.T) {
+	slug := t.TempDir()
+	require.NoError(t, writeRelease(slug, Release{Processes: map[string]string{"web": "echo started", "worker": "echo worked"}}))
+	run := func(proc, port string) (string, error) {
+		var out bytes.Buffer
+		err := Run(context.Background(), RunOptions{Slug: slug, Process: proc, Env: buildpack.Env{"PATH": os.Getenv("PATH"), "PORT": port}, Stdout: &out, Stderr: &bytes.Buffer{}})
+		return out.String(), err
+	}
+	for _, bad := range []string{"abc", "0", "70000", "80 80"} {
+		out, err := run("web", bad)
+		u, ok := buildpack.AsUserError(err)
+		require.True(t, ok, "%q: %v", bad, err)
+		assert.Equal(t, `PORT="`+bad+`" is not a port number (1 to 65535)`, u.Msg)
+		assert.Empty(t, out, "nothing started")
+	}
+	l, err := net.Listen("tcp", ":0")
+	require.NoError(t, err)
+	defer l.Close()
+	busy := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	out, err := run("web", busy)
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, "port "+busy+" is already in use by another program", u.Msg)
+	assert.Empty(t, out)
+	out, err = run("worker", busy)
+	require.NoError(t, err, "only the web process listens")
+	assert.Equal(t, "worked\n", out)
 }

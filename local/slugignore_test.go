@@ -7,6 +7,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/classic"
+	"github.com/kiln-dev/kiln/nodejs"
+	"github.com/kiln-dev/kiln/stacks"
 )
 
 func TestCopyAppHonoursSlugignore(t *testing.T) {
@@ -56,4 +61,23 @@ func TestReadProcfile(t *testing.T) {
 	procs, err = readProcfile(dir)
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"web": "node server.js -p $PORT", "worker": "node worker.js"}, procs)
+}
+
+// TestSlugignoreOfEverythingIsNamed: a .slugignore that leaves out what the
+// app is detected by fails with the user's .slugignore named, not the
+// build's internal copy, and nothing around the app changes.
+func TestSlugignoreOfEverythingIsNamed(t *testing.T) {
+	root, app := targetWorld(t)
+	require.NoError(t, os.WriteFile(filepath.Join(app, ".slugignore"), []byte("*\n"), 0o644))
+	cache := filepath.Join(t.TempDir(), "cache")
+	before := treeHash(t, root)
+	_, err := Build(BuildOptions{AppDir: app, CacheDir: cache,
+		Engine: &classic.Engine{Buildpacks: []buildpack.Buildpack{nodejs.Buildpack{}}, Env: buildpack.Env{"STACK": stacks.DefaultName}}})
+	var ue *buildpack.UserError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, filepath.Join(app, ".slugignore")+" leaves out the files kiln detected the app by", ue.Msg)
+	assert.NotContains(t, ue.Error(), ".build-")
+	// Only kiln's own directory, where the slug goes, may be new.
+	require.NoError(t, os.RemoveAll(filepath.Join(app, ".kiln")))
+	assert.Equal(t, before, treeHash(t, root), "nothing around the app changed")
 }

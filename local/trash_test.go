@@ -8,6 +8,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/buildpack/classic"
+	"github.com/kiln-dev/kiln/nodejs"
+	"github.com/kiln-dev/kiln/stacks"
 )
 
 func writeFile(t *testing.T, path, body string) {
@@ -130,5 +135,35 @@ func TestExchangeDirs(t *testing.T) {
 		got, err := os.ReadFile(filepath.Join(dir, "v"))
 		require.NoError(t, err)
 		assert.Equal(t, want, string(got), dir)
+	}
+}
+
+// TestKilledBuildLeftoversAreRemoved: what a build killed at any moment
+// leaves next to its output and its cache (a half-written slug or tarball,
+// a work directory, a staged or replaced slug) is removed by the next
+// build of that output, even one that then fails.
+func TestKilledBuildLeftoversAreRemoved(t *testing.T) {
+	root := t.TempDir()
+	app := filepath.Join(root, "app")
+	require.NoError(t, os.MkdirAll(app, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"name":"a","engines":{"node":"24.x","npm":"banana"}}`), 0o644))
+	leftovers := []string{".out.part-123", ".out.build-456/app/x", ".kiln-trash-789/slug/x", "cache.build-1/x", ".slug.tgz.part-2"}
+	for _, l := range leftovers {
+		p := filepath.Join(root, l)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("left by kill -9"), 0o644))
+	}
+	engine := func() *classic.Engine {
+		return &classic.Engine{Buildpacks: []buildpack.Buildpack{nodejs.Buildpack{}}, Env: buildpack.Env{"STACK": stacks.DefaultName}}
+	}
+	_, err := Build(BuildOptions{AppDir: app, CacheDir: filepath.Join(root, "cache"), Output: filepath.Join(root, "out"), Engine: engine()})
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Contains(t, u.Msg, `engines.npm is "banana"`)
+	_, err = Build(BuildOptions{AppDir: app, CacheDir: filepath.Join(root, "cache"), Tar: filepath.Join(root, "slug.tgz"), Engine: engine()})
+	require.Error(t, err)
+	for _, l := range leftovers {
+		assert.NoFileExists(t, filepath.Join(root, l), "left by a killed build")
+		assert.NoDirExists(t, filepath.Join(root, strings.SplitN(l, "/", 2)[0]), "left by a killed build")
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack"
+	"github.com/kiln-dev/kiln/stacks"
 )
 
 type lockfileOwner struct{ file, manager string }
@@ -105,6 +107,9 @@ func checkDeclarations(pkg pkgJSON) error {
 	seen := map[string]bool{}
 	for _, name := range []string{"npm", "yarn", "pnpm"} {
 		if v := pkg.engine(name); v != "" {
+			if err := checkToolRequest(name, v); err != nil {
+				return err
+			}
 			seen[name] = true
 			lines = append(lines, fmt.Sprintf("- %s version declared in engines.%s (%s)", name, name, v))
 		}
@@ -123,4 +128,22 @@ func checkDeclarations(pkg pkgJSON) error {
 		}
 	}
 	return nil
+}
+
+// toolTag matches the dist-tags of the npm registry kiln accepts in place of
+// a version range for npm, Yarn or pnpm (npm install TOOL@TAG).
+var toolTag = regexp.MustCompile(`^(latest|next|rc|canary|stable|berry)(-\d+)?$`)
+
+// checkToolRequest fails the plan when engines.NAME is neither an npm
+// version range nor a known dist-tag: the install would fail later, after
+// Node.js is downloaded.
+func checkToolRequest(name, v string) error {
+	if toolTag.MatchString(strings.TrimSpace(v)) || stacks.ValidNpmRange(v) == nil {
+		return nil
+	}
+	return &buildpack.UserError{
+		Msg: fmt.Sprintf("package.json engines.%s is %q, which is not a version range", name, v),
+		Hint: fmt.Sprintf(`Give engines.%s a version or range npm understands, e.g. "%s", or a dist-tag such as "latest".`,
+			name, map[string]string{"npm": "10.x", "yarn": "1.22.x", "pnpm": "9.x"}[name]),
+	}
 }

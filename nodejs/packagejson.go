@@ -1,6 +1,7 @@
 package nodejs
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,30 +19,45 @@ type pkgJSON struct {
 }
 
 // loadPackageJSON reads and validates dir/package.json. A missing file or a
-// syntax error is a UserError naming the file, line and column.
-func loadPackageJSON(dir string) (pkgJSON, error) {
+// syntax error is a UserError naming the file, line and column. It reads the
+// file as npm does: a byte order mark is skipped and a key given twice keeps
+// its last value; each comes with a warning.
+func loadPackageJSON(dir string) (pkgJSON, []string, error) {
 	path := filepath.Join(dir, "package.json")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return pkgJSON{}, &buildpack.UserError{
+		return pkgJSON{}, nil, &buildpack.UserError{
 			Msg:  "No package.json found at the root of the application",
 			Hint: "A Node.js app needs a package.json at the root of its repository: run `npm init` and commit the file.",
 		}
 	}
 	if err != nil {
-		return pkgJSON{}, fmt.Errorf("reading package.json: %w", err)
+		return pkgJSON{}, nil, fmt.Errorf("reading package.json: %w", err)
+	}
+	var warnings []string
+	if rest, ok := bytes.CutPrefix(b, utf8BOM); ok {
+		b = rest
+		warnings = append(warnings, "package.json starts with a byte order mark (BOM): npm skips it, and so does kiln, but other tools refuse the file. "+
+			"Save it as UTF-8 without BOM.")
 	}
 	if err := checkJSON("package.json", b); err != nil {
-		return pkgJSON{}, err
+		return pkgJSON{}, nil, err
+	}
+	b, dups, err := lastKeyWins(b)
+	if err != nil {
+		return pkgJSON{}, nil, fmt.Errorf("reading package.json: %w", err)
+	}
+	if len(dups) > 0 {
+		warnings = append(warnings, duplicateKeysWarning(dups))
 	}
 	res := gjson.ParseBytes(b)
 	if !res.IsObject() {
-		return pkgJSON{}, &buildpack.UserError{
+		return pkgJSON{}, nil, &buildpack.UserError{
 			Msg:  "package.json must contain a JSON object",
 			Hint: "Start the file with { and put the package fields inside it.",
 		}
 	}
-	return pkgJSON{raw: res}, nil
+	return pkgJSON{raw: res}, warnings, nil
 }
 
 // checkJSON returns a UserError locating the first syntax error of b.

@@ -66,9 +66,12 @@ func (pl *planner) checkInputs() error {
 	if err := checkLayout(pl.app); err != nil {
 		return err
 	}
-	pkg, err := loadPackageJSON(pl.app)
+	pkg, warnings, err := loadPackageJSON(pl.app)
 	if err != nil {
 		return err
+	}
+	for _, w := range warnings {
+		pl.plan.Warn(w)
 	}
 	pl.pkg = pkg
 	if err := checkLockfiles(pl.app); err != nil {

@@ -118,6 +118,18 @@ type registryDist struct {
 	Integrity fetch.Checksum
 }
 
+// registryVersion is the package function registryVersion, with a warning
+// when the registry vouches for the archive with SHA-1 alone: it is
+// verified, as npm does, but SHA-1 no longer rules out a forged archive.
+func (c *compiler) registryVersion(ctx context.Context, f downloader, registry, name, version string) (registryDist, error) {
+	d, err := registryVersion(ctx, f, registry, name, version)
+	if err == nil && d.Integrity.Algo == "sha1" {
+		c.log.Warn("The registry gives %s@%s a SHA-1 checksum only (no sha512 integrity): kiln verified it, as npm does, but SHA-1 no longer rules out a forged archive. "+
+			"Use a registry that publishes sha512 integrity.", name, version)
+	}
+	return d, err
+}
+
 // registryVersion asks the registry about one exact version of a package.
 func registryVersion(ctx context.Context, f downloader, registry, name, version string) (registryDist, error) {
 	doc := registry + strings.Replace(url.PathEscape(name), "%40", "@", 1) + "/" + url.PathEscape(version)

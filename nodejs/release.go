@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/kiln-dev/kiln/buildpack"
 )
 
 // procfileLine matches "type: command" lines of a Procfile.
@@ -39,6 +41,9 @@ func parseProcfile(dir string) (procs map[string]string, ok bool) {
 func (pl *planner) planRelease() error {
 	if pl.assets || pl.member {
 		return nil
+	}
+	if err := buildpack.CheckProcfile(pl.app); err != nil {
+		return err
 	}
 	procs, hasProcfile := parseProcfile(pl.app)
 	_, hasStart := pl.pkg.script("start")

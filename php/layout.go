@@ -13,11 +13,11 @@ import (
 // layout decides the framework, the document root and the index document.
 func (pl *planner) layout() error {
 	a := &appInfo{dir: pl.ctx.AppDir, proj: pl.proj}
-	requested := pl.paas.Framework
+	requested, source := pl.paas.Framework, "composer.json"
 	if !pl.composerApp() {
-		requested = pl.env.Get("FRAMEWORK")
+		requested, source = pl.env.Get("FRAMEWORK"), "The FRAMEWORK variable"
 	}
-	fw, err := chooseFramework(a, requested)
+	fw, err := chooseFramework(a, requested, source)
 	if err != nil {
 		return err
 	}

@@ -112,6 +112,9 @@ func parseHerokuBoot(script, args string) (*herokuBoot, error) {
 // onto kiln's web process: the script's options become settings, and the
 // build puts a script of that name in the slug that starts `kiln php-boot`.
 func (pl *planner) procfileBoot() error {
+	if err := buildpack.CheckProcfile(pl.ctx.AppDir); err != nil {
+		return err
+	}
 	cmd, err := procfileWeb(pl.ctx.AppDir)
 	if err != nil || cmd == "" {
 		return err

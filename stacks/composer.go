@@ -17,32 +17,35 @@ import (
 // the real library.
 
 // Regular expression sources from VersionParser. Possessive quantifiers of
-// the PCRE originals are plain here: none of them can change a match.
+// the PCRE originals are plain here: none of them can change a match. PCRE's
+// \s also matches a vertical tab, Go's does not: pcreSpace is PCRE's set,
+// for use inside a character class.
 const (
+	pcreSpace           = `\t\n\v\f\r `
 	composerModifier    = `[._-]?(?:(stable|beta|b|RC|alpha|a|patch|pl|p)((?:[.-]?\d+)*)?)?([.-]?dev)?`
 	composerStabilities = `stable|RC|beta|alpha|dev`
-	composerVersion     = `v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:` + composerModifier + `|\.([xX*][.-]?dev))(?:\+[^\s]+)?`
+	composerVersion     = `v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?(?:` + composerModifier + `|\.([xX*][.-]?dev))(?:\+[^` + pcreSpace + `]+)?`
 )
 
 // Compiled once at package initialisation; regexps are read-only.
 var (
-	composerAliasRE      = regexp.MustCompile(`^([^,\s]+) +as +([^,\s]+)$`)
+	composerAliasRE      = regexp.MustCompile(`^([^,` + pcreSpace + `]+) +as +([^,` + pcreSpace + `]+)$`)
 	composerFlagSuffixRE = regexp.MustCompile(`(?i)@(?:` + composerStabilities + `)$`)
-	composerBuildMetaRE  = regexp.MustCompile(`^([^,\s+]+)\+[^\s]+$`)
+	composerBuildMetaRE  = regexp.MustCompile(`^([^,+` + pcreSpace + `]+)\+[^` + pcreSpace + `]+$`)
 	composerClassicalRE  = regexp.MustCompile(`(?i)^v?(\d{1,5})(\.\d+)?(\.\d+)?(\.\d+)?` + composerModifier + `$`)
 	composerDateRE       = regexp.MustCompile(`(?i)^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3})?)` + composerModifier + `$`)
 	composerDevBranchRE  = regexp.MustCompile(`(?i)^(.*?)[.-]?dev$`)
 	composerBranchRE     = regexp.MustCompile(`(?i)^v?(\d+)(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?(\.(?:\d+|[xX*]))?$`)
 	composerNonDigitRE   = regexp.MustCompile(`\D`)
-	composerOrRE         = regexp.MustCompile(`\s*\|\|?\s*`)
-	composerFlagRE       = regexp.MustCompile(`(?i)^([^,\s]*?)@(` + composerStabilities + `)$`)
-	composerRefRE        = regexp.MustCompile(`(?i)^(dev-[^,\s@]+?|[^,\s@]+?\.x-dev)#.+$`)
+	composerOrRE         = regexp.MustCompile(`[` + pcreSpace + `]*\|\|?[` + pcreSpace + `]*`)
+	composerFlagRE       = regexp.MustCompile(`(?i)^([^,` + pcreSpace + `]*?)@(` + composerStabilities + `)$`)
+	composerRefRE        = regexp.MustCompile(`(?i)^(dev-[^,@` + pcreSpace + `]+?|[^,@` + pcreSpace + `]+?\.x-dev)#.+$`)
 	composerMatchAllRE   = regexp.MustCompile(`(?i)^(v)?[xX*](\.[xX*])*$`)
 	composerTildeRE      = regexp.MustCompile(`(?i)^~>?` + composerVersion + `$`)
 	composerCaretRE      = regexp.MustCompile(`(?i)^\^` + composerVersion + `($)`)
 	composerXRangeRE     = regexp.MustCompile(`^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.[xX*])+$`)
 	composerHyphenRE     = regexp.MustCompile(`(?i)^(` + composerVersion + `) +- +(` + composerVersion + `)($)`)
-	composerBasicRE      = regexp.MustCompile(`^(<>|!=|>=?|<=?|==?)?\s*(.*)`)
+	composerBasicRE      = regexp.MustCompile(`^(<>|!=|>=?|<=?|==?)?[` + pcreSpace + `]*(.*)`)
 	composerDevModRE     = regexp.MustCompile(`-` + composerModifier + `$`)
 	composerDevNameRE    = regexp.MustCompile(`^[0-9a-zA-Z-./]+$`)
 	composerStabilityRE  = regexp.MustCompile(`(?i)` + composerModifier + `(?:\+.*)?$`)

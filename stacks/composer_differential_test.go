@@ -102,14 +102,7 @@ func TestComposerDifferential(t *testing.T) {
 	for i, c := range composerDifferentialConstraints {
 		t.Run(fmt.Sprintf("%q", c), func(t *testing.T) {
 			for j, v := range versions {
-				ok, err := ComposerSatisfies(c, v)
-				got := 0
-				switch {
-				case err != nil:
-					got = -1
-				case ok:
-					got = 1
-				}
+				got, err := composerVerdict(c, v)
 				assert.Equal(t, want[i][j], got, "ComposerSatisfies(%q, %q) (kiln error: %v)", c, v, err)
 			}
 		})
@@ -118,6 +111,19 @@ func TestComposerDifferential(t *testing.T) {
 		i := indexOf(composerDifferentialConstraints, s.constraint)
 		assert.Equal(t, 1, want[i][index[s.version]], "kiln selects %s for %q, which Composer refuses", s.version, s.constraint)
 	}
+}
+
+// composerVerdict is ComposerSatisfies as the reference script reports it:
+// 1 satisfied, 0 not, -1 an error.
+func composerVerdict(constraint, version string) (int, error) {
+	ok, err := ComposerSatisfies(constraint, version)
+	switch {
+	case err != nil:
+		return -1, err
+	case ok:
+		return 1, nil
+	}
+	return 0, nil
 }
 
 func hasPartialWarning(res Resolution) bool {

@@ -93,15 +93,7 @@ func TestNpmDifferential(t *testing.T) {
 			rng, err := parseNpmRange(r)
 			require.Equal(t, w.Valid, err == nil, "validity (kiln error: %v)", err)
 			if err == nil {
-				got := []string{}
-				for _, p := range probes {
-					v, err := parseNpmVersion(p)
-					require.NoError(t, err)
-					if rng.test(v) {
-						got = append(got, p)
-					}
-				}
-				assert.Equal(t, w.Satisfied, got, "satisfied versions")
+				assert.Equal(t, w.Satisfied, satisfiedBy(t, rng, probes), "satisfied versions")
 			}
 
 			// Resolution, unclamped. Deliberate differences: an empty
@@ -120,6 +112,20 @@ func TestNpmDifferential(t *testing.T) {
 			assert.Equal(t, *w.Max, res.Version)
 		})
 	}
+}
+
+// satisfiedBy lists the probes rng accepts, in order.
+func satisfiedBy(t testing.TB, rng npmRange, probes []string) []string {
+	t.Helper()
+	got := []string{}
+	for _, p := range probes {
+		v, err := parseNpmVersion(p)
+		require.NoError(t, err)
+		if rng.test(v) {
+			got = append(got, p)
+		}
+	}
+	return got
 }
 
 // npmKilnAlias reports requests kiln reads differently from npm on purpose.

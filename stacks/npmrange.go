@@ -78,6 +78,13 @@ type npmComparator struct {
 // npmRange is a union (||) of intersections (space) of comparators.
 type npmRange [][]npmComparator
 
+// ValidNpmRange returns an error naming what cannot be read when s is not
+// a range npm's semver package accepts.
+func ValidNpmRange(s string) error {
+	_, err := parseNpmRange(s)
+	return err
+}
+
 // parseNpmRange parses an npm semver range. Errors name the part that could
 // not be read.
 func parseNpmRange(input string) (npmRange, error) {

@@ -23,7 +23,7 @@ import (
 // that CI never silently stops comparing.
 
 // missingTool skips the test, or fails it when CI is "true".
-func missingTool(t *testing.T, format string, args ...any) {
+func missingTool(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if os.Getenv("CI") == "true" {
@@ -39,7 +39,7 @@ const npmSemverSpec = "semver@7.8.6"
 // npmSemverModule returns the directory of the installed semver package,
 // installing it with npm into a cache directory under os.TempDir() keyed by
 // npmSemverSpec when needed.
-func npmSemverModule(t *testing.T) (node, module string) {
+func npmSemverModule(t testing.TB) (node, module string) {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -78,7 +78,7 @@ func npmSemverModule(t *testing.T) (node, module string) {
 const composerSemverAutoload = "/usr/share/php/Composer/Semver/autoload.php"
 
 // composerSemver returns the php binary and composer/semver's autoloader.
-func composerSemver(t *testing.T) (php, autoload string) {
+func composerSemver(t testing.TB) (php, autoload string) {
 	t.Helper()
 	php, err := exec.LookPath("php")
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
+	"syscall"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/lock"
@@ -39,6 +41,10 @@ func Acquire(ctx context.Context, path, what string, noWait bool, out io.Writer)
 	if errors.As(err, &busy) {
 		return nil, buildpack.Userf("another build%s is using %s", pidNote(busy.PID), what).
 			WithHint("Wait for it to finish, or build without --no-wait to wait for it.")
+	}
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return nil, buildpack.Userf("kiln cannot lock %s: %s is not writable (%v)", what, filepath.Dir(path), errors.Unwrap(err)).
+			WithHint("Builds write their cache and slug: give kiln a directory it can write (--cache DIR, --output DIR), or build with --no-cache.")
 	}
 	return l, err
 }

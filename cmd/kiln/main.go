@@ -237,5 +237,8 @@ func exitCode(stderr io.Writer, err error) int {
 		return 1
 	}
 	printBlock(stderr, err.Error())
+	if buildpack.DiskFull(err) {
+		printBlock(stderr, buildpack.DiskFullHint)
+	}
 	return 1
 }

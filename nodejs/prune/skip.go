@@ -172,10 +172,14 @@ func HiddenLockfile(hidden []byte, moved, installed []string) ([]byte, string) {
 		movedSet[m] = true
 	}
 	// gone reports whether k is a moved package or lies inside one: each
-	// package path ends where a "/node_modules/" starts.
+	// package path ends where a "/node_modules/" starts. A key outside
+	// node_modules/ (the root's "", a workspace folder) is no package of it.
 	gone := func(k string) bool {
 		if movedSet[k] {
 			return true
+		}
+		if !strings.HasPrefix(k, "node_modules/") {
+			return false
 		}
 		for i := len("node_modules/"); ; {
 			j := strings.Index(k[i:], "/node_modules/")

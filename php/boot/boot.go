@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -74,6 +75,9 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer rt.cleanup()
+	if err := portFree(rt.set.port); err != nil {
+		return err
+	}
 	for _, n := range rt.notes {
 		fmt.Fprintln(opts.Stderr, n)
 	}
@@ -195,4 +199,18 @@ func absIncludes(appDir string, rels []string) ([]string, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// portFree fails when another program already answers on port: nginx
+// would fail to bind it, after the ready line was printed for the other
+// program's answers. It connects rather than binds, so that it never holds
+// the port itself.
+func portFree(port int) error {
+	c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	if err != nil {
+		return nil
+	}
+	c.Close()
+	return buildpack.Userf("port %d is already in use by another program", port).
+		WithHint("Stop that program, or set PORT to a free port.")
 }

@@ -3,10 +3,13 @@ package boot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -116,6 +119,18 @@ func bootFake(t *testing.T, s *fakeStarter, env buildpack.Env) (context.CancelFu
 	return cancel, done, errs
 }
 
+// bootEnd waits for a boot started by bootFake to end, and returns its error.
+func bootEnd(t *testing.T, done chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("boot did not end")
+		return nil
+	}
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -152,12 +167,7 @@ func TestBootStopsGracefully(t *testing.T) {
 func TestBootNginxDeathStopsPHPFPM(t *testing.T) {
 	s := &fakeStarter{nginxLife: 100 * time.Millisecond}
 	_, done, errs := bootFake(t, s, buildpack.Env{"PORT": "8080"})
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("boot did not end")
-	}
+	err := bootEnd(t, done)
 	var be *ServerError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, "nginx", be.Process)
@@ -207,8 +217,8 @@ func TestBootRuntimeOverrides(t *testing.T) {
 	conf, err := os.ReadFile(rt.path("conf", "nginx.conf"))
 	require.NoError(t, err)
 	text := string(conf)
-	for _, want := range []string{"listen 9000;", "root " + app + "/www;", "index main.php index.html index.htm;",
-		"include " + app + "/conf/server.conf;", "include " + app + "/conf/http.conf;", `log_format kiln '$remote_addr it\'s';`} {
+	for _, want := range []string{"listen 9000;", `root "` + app + `/www";`, "index main.php index.html index.htm;",
+		`include "` + app + `/conf/server.conf";`, `include "` + app + `/conf/http.conf";`, `log_format kiln '$remote_addr it\'s';`} {
 		assert.Contains(t, text, want)
 	}
 	assert.NotContains(t, text, "location ^~ /vendor/", "the vendor rule is for an app-root document root")
@@ -222,6 +232,50 @@ func TestBootEmptyDocumentRootKeepsTheBuilds(t *testing.T) {
 		require.NoError(t, err)
 		conf, err := os.ReadFile(rt.path("conf", "nginx.conf"))
 		require.NoError(t, err)
-		assert.Contains(t, string(conf), "root "+root+";", "DOCUMENT_ROOT=%q", value)
+		assert.Contains(t, string(conf), `root "`+root+`";`, "DOCUMENT_ROOT=%q", value)
 	}
+}
+
+// TestBootNamesAMissingDocumentRoot: a document root that is not in the
+// slug is said at boot (every request would get a 404), not left silent.
+func TestBootNamesAMissingDocumentRoot(t *testing.T) {
+	s := &fakeStarter{}
+	cancel, done, errs := bootFake(t, s, buildpack.Env{"PORT": "8080", "DOCUMENT_ROOT": "web"})
+	waitFor(t, func() bool { return s.proc("nginx") != nil })
+	cancel()
+	<-done
+	assert.Contains(t, errs.String(), "The document root web/ (from DOCUMENT_ROOT) is not a directory of the app: every request gets 404 Not Found.")
+}
+
+// TestBootRefusesAPortInUse: when another program owns PORT, the boot says
+// so at once (it printed "Application ready" for the other program before).
+func TestBootRefusesAPortInUse(t *testing.T) {
+	l, err := net.Listen("tcp", ":0")
+	require.NoError(t, err)
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	s := &fakeStarter{}
+	_, done, errs := bootFake(t, s, buildpack.Env{"PORT": strconv.Itoa(port)})
+	u, ok := buildpack.AsUserError(bootEnd(t, done))
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, fmt.Sprintf("port %d is already in use by another program", port), u.Msg)
+	assert.NotContains(t, errs.String(), "Application ready")
+	assert.Nil(t, s.proc("nginx"), "nothing started")
+}
+
+// TestBootExplainsALongTMPDIR: a TMPDIR so long that PHP-FPM's socket path
+// cannot be made is explained at once (it was a 30 s wait with no cause).
+func TestBootExplainsALongTMPDIR(t *testing.T) {
+	long := filepath.Join(t.TempDir(), strings.Repeat("d", 100))
+	require.NoError(t, os.MkdirAll(long, 0o755))
+	t.Setenv("TMPDIR", long)
+	s := &fakeStarter{}
+	_, done, _ := bootFake(t, s, buildpack.Env{"PORT": "8080"})
+	err := bootEnd(t, done)
+	u, ok := buildpack.AsUserError(err)
+	require.True(t, ok, "%v", err)
+	assert.Contains(t, u.Msg, "more than a unix socket allows (107)")
+	assert.Contains(t, u.Hint, "set TMPDIR to a shorter directory")
+	entries, _ := os.ReadDir(long)
+	assert.Empty(t, entries, "the run directory is removed")
 }

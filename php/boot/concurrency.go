@@ -57,16 +57,20 @@ func chooseConcurrency(env buildpack.Env, lim memoryLimit, cgroupRoot string) (c
 }
 
 // detectRAM reads CONTAINER_SIZE, else the cgroup memory limit, else
-// assumes 512M.
+// assumes 512M. A CONTAINER_SIZE kiln does not know is said in the reason.
 func detectRAM(env buildpack.Env, cgroupRoot string) (int64, string) {
-	size := env.Get("CONTAINER_SIZE")
+	size := strings.TrimSpace(env.Get("CONTAINER_SIZE"))
 	if ram, ok := containerRAM(size); ok {
-		return ram, fmt.Sprintf("%s of RAM for CONTAINER_SIZE=%s", formatBytes(ram), strings.ToUpper(strings.TrimSpace(size)))
+		return ram, fmt.Sprintf("%s of RAM for CONTAINER_SIZE=%s", formatBytes(ram), strings.ToUpper(size))
+	}
+	unset := "no CONTAINER_SIZE"
+	if size != "" {
+		unset = fmt.Sprintf("CONTAINER_SIZE=%q is not a size kiln knows: S, M, L, XL, 2XL or 3XL", size)
 	}
 	if ram, ok := cgroupLimit(cgroupRoot); ok {
-		return ram, fmt.Sprintf("%s of RAM from the cgroup memory limit", formatBytes(ram))
+		return ram, fmt.Sprintf("%s of RAM from the cgroup memory limit (%s)", formatBytes(ram), unset)
 	}
-	return defaultRAM, fmt.Sprintf("%s of RAM assumed (no CONTAINER_SIZE, no cgroup limit)", formatBytes(defaultRAM))
+	return defaultRAM, fmt.Sprintf("%s of RAM assumed (%s, no cgroup limit)", formatBytes(defaultRAM), unset)
 }
 
 // cgroupLimit reads the memory limit of cgroup v2, then v1.

@@ -37,6 +37,10 @@ func TestConcurrencySources(t *testing.T) {
 	c, err = chooseConcurrency(buildpack.Env{"CONTAINER_SIZE": "4XL"}, lim, unlimited)
 	require.NoError(t, err)
 	assert.Equal(t, 6, c.Children, "512M assumed")
+	assert.Contains(t, c.Reason, `512M of RAM assumed (CONTAINER_SIZE="4XL" is not a size kiln knows: S, M, L, XL, 2XL or 3XL, no cgroup limit)`)
+	c, err = chooseConcurrency(buildpack.Env{"CONTAINER_SIZE": "banana"}, lim, cg)
+	require.NoError(t, err)
+	assert.Contains(t, c.Reason, `2048M of RAM from the cgroup memory limit (CONTAINER_SIZE="banana" is not a size kiln knows`)
 
 	c, err = chooseConcurrency(buildpack.Env{"CONTAINER_SIZE": "S"}, memoryLimit{Bytes: -1, Text: "-1", Source: "php.ini"}, cg)
 	require.NoError(t, err)

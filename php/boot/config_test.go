@@ -1,6 +1,7 @@
 package boot
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,4 +57,24 @@ func TestPHPFPMConfigPassesTest(t *testing.T) {
 	out, err := exec.Command(fpm, args...).CombinedOutput()
 	text, _ := os.ReadFile(rt.path("conf", "php-fpm.conf"))
 	require.NoError(t, err, "php-fpm -t:\n%s\nconfiguration:\n%s", out, text)
+}
+
+// TestConfigWithSpacesInPathsPassesTest: a slug, a run directory and
+// includes whose paths hold spaces (and quotes) render a configuration the
+// real nginx and PHP-FPM accept.
+func TestConfigWithSpacesInPathsPassesTest(t *testing.T) {
+	fpm := requireProgram(t, "php-fpm")
+	nginx := requireProgram(t, "nginx")
+	bc := &Config{Framework: "laravel", Site: Site{Name: "Laravel", Template: "front"}, DocumentRoot: "public dir", IndexDocument: "index.php",
+		PHPFPM: fpm, Nginx: nginx, NginxIncludes: []string{"conf/my app.conf"}, NginxHTTPIncludes: []string{"conf/http extra.conf"}}
+	app := fakeSlug(t, bc, map[string]string{"public dir/index.php": "<?php", "conf/my app.conf": "location /x { return 204; }\n",
+		"conf/http extra.conf": "# nothing\n", FPMIncludeDir + "/50-01-pool.conf": "[web]\npm.status_path = /status\n"})
+	spaced := filepath.Join(t.TempDir(), `my "slug" dir`)
+	require.NoError(t, os.Rename(app, spaced))
+	tmp, err := os.MkdirTemp("", "k s") // short: the socket's path has a limit
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	t.Setenv("TMPDIR", tmp)
+	_, err = Check(context.Background(), CheckOptions{AppDir: spaced, Env: buildpack.Env{"PATH": os.Getenv("PATH")}, Runner: buildpack.ExecRunner{}})
+	require.NoError(t, err)
 }

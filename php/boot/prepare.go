@@ -9,6 +9,10 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 )
 
+// maxSocketPath is the longest path a unix socket can have on Linux
+// (sun_path is 108 bytes, NUL included).
+const maxSocketPath = 107
+
 // bootRuntime is a prepared boot: configuration rendered, commands ready.
 type bootRuntime struct {
 	opts        Options
@@ -49,11 +53,24 @@ func prepareBoot(opts Options) (*bootRuntime, error) {
 		return nil, err
 	}
 	rt := &bootRuntime{opts: opts, bc: bc, set: set, concurrency: conc, runDir: opts.RunDir}
+	if fi, err := os.Stat(filepath.Join(app, filepath.FromSlash(set.docRoot))); err != nil || !fi.IsDir() {
+		from := "the build's settings"
+		if strings.TrimSpace(opts.Env.Get("DOCUMENT_ROOT")) != "" {
+			from = "DOCUMENT_ROOT"
+		}
+		rt.notes = append(rt.notes, fmt.Sprintf("The document root %s/ (from %s) is not a directory of the app: every request gets 404 Not Found. "+
+			"Create it, or set DOCUMENT_ROOT (or document-root in composer.json extra.paas) to a directory of the app.", set.docRoot, from))
+	}
 	if rt.runDir == "" {
 		if rt.runDir, err = os.MkdirTemp("", "kiln-php-"); err != nil {
 			return nil, fmt.Errorf("creating the run directory: %w", err)
 		}
 		rt.ownsRunDir = true
+	}
+	if sock := rt.path("php-fpm.sock"); len(sock) > maxSocketPath {
+		rt.cleanup()
+		return nil, buildpack.Userf("the PHP-FPM socket path %s is %d bytes long, more than a unix socket allows (%d)", sock, len(sock), maxSocketPath).
+			WithHint("The run directory is made in TMPDIR: set TMPDIR to a shorter directory, e.g. TMPDIR=/tmp.")
 	}
 	if err := rt.render(); err != nil {
 		rt.cleanup()

@@ -19,7 +19,7 @@ var templateFS embed.FS
 // render executes the template at name (under templates/) with data. Site
 // templates may use the shared "php" block.
 func render(name string, data any) (string, error) {
-	t := template.New("").Option("missingkey=error")
+	t := template.New("").Option("missingkey=error").Funcs(template.FuncMap{"q": nginxPath})
 	var err error
 	if strings.HasPrefix(name, "sites/") {
 		t, err = t.ParseFS(templateFS, "templates/sites/php.conf.tmpl")
@@ -40,6 +40,12 @@ func render(name string, data any) (string, error) {
 		return "", fmt.Errorf("rendering %s: %w", name, err)
 	}
 	return b.String(), nil
+}
+
+// nginxPath joins parts into one nginx argument, double-quoted, so that a
+// path holding spaces, quotes or semicolons stays one argument.
+func nginxPath(parts ...string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(strings.Join(parts, "")) + `"`
 }
 
 // staticFile returns an embedded file as is.
