@@ -33,7 +33,7 @@ func FuzzSlugignore(f *testing.F) {
 		before := treeOf(t, root)
 
 		dest := filepath.Join(root, "build")
-		err := copyApp(app, dest)
+		err := copyApp(app, dest, "")
 		if err != nil {
 			return // an unreadable .slugignore (a line too long) is an error, not a crash
 		}

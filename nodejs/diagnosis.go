@@ -20,7 +20,7 @@ func (c *compiler) adviseFailure(step, output string, code int) {
 	if c.set.YarnFlavor == "classic" && c.env.Get("YARN_PRODUCTION") == "true" {
 		f.DevOmitted = "YARN_PRODUCTION=true"
 	}
-	if pkg, err := loadPackageJSON(c.ctx.AppDir); err == nil {
+	if pkg, _, err := loadPackageJSON(c.ctx.AppDir); err == nil {
 		f.Dependencies, f.DevDependencies = pkg.keys("dependencies"), pkg.keys("devDependencies")
 	}
 	if a, ok := diagnose.Diagnose(f); ok {

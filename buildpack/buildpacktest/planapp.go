@@ -28,6 +28,9 @@ func PlanApp(t testing.TB, bp buildpack.Buildpack, files map[string]string, env 
 	}
 	st, err := stacks.Load(stacks.DefaultName)
 	require.NoError(t, err)
+	// The operator's settings of a platform (a PHP runtime repository)
+	// come first; env may override them.
+	env = buildpack.Env(RepositoryEnv()).Merge(env)
 	p, err := bp.Plan(&buildpack.Context{AppDir: app, Env: env.With("STACK", st.Name), Stack: st})
 	return p, app, err
 }

@@ -68,14 +68,24 @@ func hardeningCatalogue() []catalogueItem {
 		{item: "6. damaged cached runtimes and dependency trees are reused without a check", tests: []coveredBy{
 			{"nodejs", "TestInstallNodeSharedStore", "bin/node was modified after it was saved"},
 			{"nodejs", "TestE2EDamagedSavedDependenciesFailTheBuild", "The saved node_modules was damaged before this build"},
-		}, open: "PHP vendor/ is checked after the build, not before the restore, and bit flips with unchanged mtimes are not seen: another helper works on it (tests named TestHardening…)"},
+			{"php", "TestHardeningDamagedCachedVendorIsDropped", "The cached vendor/ was damaged after it was saved"},
+		}, open: "bytes flipped in place with the size and modification time put back are not seen (the checks compare sizes and times, not contents)"},
 		// Escapes through the app's own symlinks.
-		{item: "7. symlinks the app commits (.profile.d, .scalingo, .kiln, cacheDirectories, vendor/, manifests) reach outside it",
-			open: "worked on by another helper at the same time (symlink-safe file operations); its tests are named TestHardening…: add them here after the merge"},
+		{item: "7. symlinks the app commits (.profile.d, .scalingo, .kiln, cacheDirectories, vendor/, manifests) reach outside it", tests: []coveredBy{
+			{"cmd/kiln", "TestHardeningLinkProfileD", "is a symbolic link to"},
+			{"cmd/kiln", "TestHardeningLinkScalingo", "leads outside the app: .scalingo is a symbolic link to ../host"},
+			{"cmd/kiln", "TestHardeningLinkKilnDir", "kiln keeps its slug in that directory"},
+			{"cmd/kiln", "TestHardeningLinkCacheDirectories", "leads outside the app: data is a symbolic link to "},
+			{"cmd/kiln", "TestHardeningLinkVendor", "vendor is a symbolic link to "},
+			{"cmd/kiln", "TestHardeningLinkManifests", "outside the app"},
+			{"nodejs", "TestHardeningProfileWriteRefusesALinkMadeDuringTheBuild", "profile"},
+		}},
 		{item: "8. archive extraction checks links lexically: a chain of links escapes", tests: []coveredBy{
 			{"buildpack/fetch", "FuzzExtractTar", "checkExtraction"},
 			{"buildpack/fetch", "checkExtraction", "something outside the destination changed"},
-		}, open: "nothing is written outside the destination (fuzzed), but a chain of links can still point outside it: another helper resolves links with os.Root (tests named TestHardening…)"},
+			{"buildpack/fetch", "TestHardeningExtractLinkChains", "links outside the destination"},
+			{"buildpack/fetch", "TestHardeningExtractLinkChainsInside", "cli"},
+		}},
 		// Leaks.
 		{item: "9. a password in NPM_CONFIG_REGISTRY is printed and stored", tests: []coveredBy{
 			{"cmd/kiln", "TestURLCredentialsAreNeverPrinted", "user:[redacted]@127.0.0.1:1"},
