@@ -90,10 +90,10 @@ func cmdRuntimesBuild(a *app, args []string) error {
 	switch {
 	case len(pos) > 0:
 		return usagef("runtimes build: unexpected argument %q\n%s", pos[0], usage)
-	case *php == "" && *nginx == "" && *composer == "":
-		return usagef("runtimes build: nothing to build: give --php, --nginx or --composer\n%s", usage)
 	case len(exts.values) > 0 && *php == "":
 		return usagef("runtimes build: --ext builds extensions against a PHP: give --php too")
+	case *php == "" && *nginx == "" && *composer == "":
+		return usagef("runtimes build: nothing to build: give --php, --nginx or --composer\n%s", usage)
 	case *jobs < 0:
 		return usagef("runtimes build: --jobs %d: want a positive number", *jobs)
 	}
