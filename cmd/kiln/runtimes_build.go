@@ -61,9 +61,11 @@ func (p *pairFlag) Set(v string) error {
 }
 
 // sourceEnv names the variables that override the source URL templates.
-var sourceEnv = map[string]string{
-	"php": "KILN_PHP_SOURCE_URL", "nginx": "KILN_NGINX_SOURCE_URL",
-	"pecl": "KILN_PECL_SOURCE_URL", "composer": "KILN_COMPOSER_SOURCE_URL",
+func sourceEnv() map[string]string {
+	return map[string]string{
+		"php": "KILN_PHP_SOURCE_URL", "nginx": "KILN_NGINX_SOURCE_URL",
+		"pecl": "KILN_PECL_SOURCE_URL", "composer": "KILN_COMPOSER_SOURCE_URL",
+	}
 }
 
 func cmdRuntimesBuild(a *app, args []string) error {
@@ -118,7 +120,7 @@ func cmdRuntimesBuild(a *app, args []string) error {
 		}
 	}
 	sources := map[string]string{}
-	for n, v := range sourceEnv {
+	for n, v := range sourceEnv() {
 		if u := a.env.Get(v); u != "" {
 			sources[n] = u
 		}

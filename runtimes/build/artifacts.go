@@ -98,7 +98,7 @@ func (b *builder) php(ctx context.Context) (phpBuild, error) {
 		return phpBuild{}, err
 	}
 	flags := phpConfigure()
-	key := Key("php", v, b.opts.Stack, src.SHA256, scriptSum, flags, OptionalBundled)
+	key := Key("php", v, b.opts.Stack, src.SHA256, scriptSum, flags, OptionalBundled())
 	rel := filepath.Join("php", b.opts.Stack, "php-"+v+".tgz")
 	e, cached, err := b.produce(key, "PHP "+v, func(stage, scratch string) error {
 		path, err := b.download(ctx, "PHP "+v, src)
@@ -114,7 +114,7 @@ func (b *builder) php(ctx context.Context) (phpBuild, error) {
 		if err != nil {
 			return err
 		}
-		for _, ext := range OptionalBundled {
+		for _, ext := range OptionalBundled() {
 			out := filepath.Join(stage, "php", b.opts.Stack, "ext", api, "php-"+ext+".tgz")
 			so := filepath.Join(tree, "lib/php/extensions", "no-debug-non-zts-"+api, ext+".so")
 			if err := packExtension(filepath.Join(scratch, "ext-"+ext), so, api, ext, out); err != nil {
@@ -180,7 +180,7 @@ func packExtension(dir, so, api, ext, out string) error {
 		return fmt.Errorf("the build made no %s module: %w", ext, err)
 	}
 	directive := "extension"
-	if zendExtensions[ext] {
+	if zendExtension(ext) {
 		directive = "zend_extension"
 	}
 	ini := fmt.Sprintf("%s=%s.so\n", directive, ext)

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
@@ -231,9 +232,11 @@ func (b *builder) produce(key, what string, fill func(stage, scratch string) err
 	}
 	defer os.RemoveAll(scratch)
 	fmt.Fprintf(b.opts.Log, "-----> Building %s\n", what)
+	start := time.Now()
 	if err := fill(stage, scratch); err != nil {
 		return entry{}, false, err
 	}
+	fmt.Fprintf(b.opts.Log, "-----> Built %s in %s\n", what, time.Since(start).Round(time.Second))
 	if err := os.Chmod(stage, 0o755); err != nil {
 		return entry{}, false, err
 	}

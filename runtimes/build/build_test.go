@@ -45,7 +45,7 @@ func (f *fakeCompiler) Run(_ context.Context, c buildpack.Cmd) error {
 		return write(filepath.Join(root, NginxPrefix, "sbin/nginx"), "nginx "+strings.Join(c.Args[1:], " "))
 	case "php.sh":
 		ext := filepath.Join(root, PHPPrefix, "lib/php/extensions/no-debug-non-zts-20220829")
-		for _, m := range append([]string{"opcache"}, OptionalBundled...) {
+		for _, m := range append([]string{"opcache"}, OptionalBundled()...) {
 			if err := write(filepath.Join(ext, m+".so"), m); err != nil {
 				return err
 			}

@@ -47,18 +47,21 @@ const (
 	DefaultComposerSource = "https://getcomposer.org/download/{version}/composer.phar"
 )
 
-// knownSources holds the SHA-256 of upstream archives that were checked
-// against a second, independent source: the PHP and nginx archives Debian
-// bookworm ships unmodified as its .orig tarballs (listed in its signed
-// .dsc files). A version not listed here needs --sha256.
-var knownSources = map[string]string{
-	"php@8.2.32":   "e02aa173c236c12791696254d607da680e6d5516f8f5c2339642de7c4f944bd2",
-	"nginx@1.22.1": "9ebb333a9e82b952acd3e2b4aeb1d4ff6406f72491bab6cd9fe69f0dea737f31",
-}
-
 // KnownSHA256 returns the recorded SHA-256 of an upstream source archive
-// (name "php", "nginx" or an extension), or "" when kiln has none.
-func KnownSHA256(name, version string) string { return knownSources[name+"@"+version] }
+// (name "php", "nginx" or an extension), or "" when kiln has none. Kiln
+// records only checksums checked against a second, independent source:
+// the PHP and nginx archives Debian bookworm ships unmodified as its .orig
+// tarballs (listed in its signed .dsc files). Another version needs
+// --sha256.
+func KnownSHA256(name, version string) string {
+	switch name + "@" + version {
+	case "php@8.2.32":
+		return "e02aa173c236c12791696254d607da680e6d5516f8f5c2339642de7c4f944bd2"
+	case "nginx@1.22.1":
+		return "9ebb333a9e82b952acd3e2b4aeb1d4ff6406f72491bab6cd9fe69f0dea737f31"
+	}
+	return ""
+}
 
 // phpConfigure is PHP's configure flags: the extensions the platform
 // documents as built in are compiled in; the optional bundled ones
@@ -84,23 +87,22 @@ func phpConfigure() []string {
 
 // OptionalBundled lists the extensions of PHP's source tree that are built
 // as shared modules and shipped as extension archives.
-var OptionalBundled = []string{"calendar", "ftp", "gettext", "gmp", "sodium", "tidy"}
-
-// zendExtensions are loaded with zend_extension= rather than extension=.
-var zendExtensions = map[string]bool{"opcache": true, "xdebug": true}
-
-// peclConfigure holds the configure flags of the PECL extensions kiln knows;
-// another extension is configured with --enable-<name>.
-var peclConfigure = map[string][]string{
-	"apcu":    {"--enable-apcu"},
-	"redis":   {"--enable-redis"},
-	"imagick": {"--with-imagick"},
-	"mongodb": {"--enable-mongodb"},
+func OptionalBundled() []string {
+	return []string{"calendar", "ftp", "gettext", "gmp", "sodium", "tidy"}
 }
 
+// zendExtension reports whether an extension is loaded with zend_extension=
+// rather than extension=.
+func zendExtension(name string) bool { return name == "opcache" || name == "xdebug" }
+
+// extConfigure returns the configure flags of a PECL extension: those of
+// the extensions kiln knows, else --enable-<name>.
 func extConfigure(name string) []string {
-	if f, ok := peclConfigure[name]; ok {
-		return f
+	switch name {
+	case "imagick":
+		return []string{"--with-imagick"}
+	case "apcu", "redis", "mongodb":
+		return []string{"--enable-" + name}
 	}
 	return []string{"--enable-" + name}
 }
