@@ -4,11 +4,12 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/kiln-dev/kiln/internal/tarentry"
 )
 
 // archiveTime is the modification time of every archive entry, so that
@@ -46,7 +47,11 @@ func writeTarGz(dir, out string) (err error) {
 		if err != nil {
 			return err
 		}
-		return addEntry(tw, p, filepath.ToSlash(rel), d)
+		name := filepath.ToSlash(rel)
+		if d.IsDir() {
+			name += "/"
+		}
+		return tarentry.Add(tw, p, name, archiveTime)
 	})
 	if err != nil {
 		return fmt.Errorf("archiving %s: %w", dir, err)
@@ -55,40 +60,4 @@ func writeTarGz(dir, out string) (err error) {
 		return err
 	}
 	return zw.Close()
-}
-
-func addEntry(tw *tar.Writer, p, rel string, d fs.DirEntry) error {
-	info, err := d.Info()
-	if err != nil {
-		return err
-	}
-	link := ""
-	if info.Mode()&fs.ModeSymlink != 0 {
-		if link, err = os.Readlink(p); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(info, link)
-	if err != nil {
-		return err
-	}
-	hdr.Name = rel
-	if info.IsDir() {
-		hdr.Name += "/"
-	}
-	hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = archiveTime, time.Time{}, time.Time{}
-	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if !info.Mode().IsRegular() {
-		return nil
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(tw, f)
-	return err
 }
