@@ -342,7 +342,9 @@ func TestOwnRuntimeRepository(t *testing.T) {
 
 	t.Run("tampered manifest", func(t *testing.T) {
 		tamper(t, "php/"+repoStack+"/manifest.json", func(b []byte) []byte {
-			return []byte(strings.Replace(string(b), `"size":`, `"size": 1`, 1))
+			// Still valid JSON: a changed size, as if the archive had been
+			// replaced and the manifest edited to match.
+			return []byte(strings.Replace(string(b), `"size": `, `"size": 1`, 1))
 		})
 		served := map[[32]byte]string{}
 		_ = filepath.WalkDir(repo, func(p string, d os.DirEntry, err error) error {
