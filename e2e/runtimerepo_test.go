@@ -194,7 +194,7 @@ func TestRuntimeBuildArchives(t *testing.T) {
 		assert.True(t, mods[m], "php -m lists %s:\n%s", m, r.stdout)
 	}
 	fpmConf := filepath.Join(app, "php-fpm.conf")
-	require.NoError(t, os.WriteFile(fpmConf, []byte("[global]\nerror_log = /proc/self/fd/2\n[www]\nlisten = 127.0.0.1:9999\npm = static\npm.max_children = 1\n"), 0o644))
+	require.NoError(t, os.WriteFile(fpmConf, []byte("[global]\nerror_log = /proc/self/fd/2\n[www]\nuser = nobody\nlisten = 127.0.0.1:9999\npm = static\npm.max_children = 1\n"), 0o644))
 	r = runCmd(t, env, app, filepath.Join(vendorPHP, "sbin/php-fpm"), "-t", "--fpm-config", fpmConf, "-c", ini)
 	assert.Equal(t, 0, r.code, describe(r))
 	ngx := filepath.Join(app, "vendor/nginx/sbin/nginx")
@@ -204,7 +204,7 @@ func TestRuntimeBuildArchives(t *testing.T) {
 		assert.Contains(t, r.stderr, m)
 	}
 	conf := filepath.Join(app, "nginx.conf")
-	require.NoError(t, os.WriteFile(conf, []byte("daemon off;\npid "+app+"/nginx.pid;\nevents {}\nhttp {\n  set_real_ip_from 10.0.0.0/8;\n  real_ip_header X-Forwarded-For;\n  gzip on;\n"+
+	require.NoError(t, os.WriteFile(conf, []byte("daemon off;\npid "+app+"/nginx.pid;\nevents {}\nhttp {\n  access_log off;\n  set_real_ip_from 10.0.0.0/8;\n  real_ip_header X-Forwarded-For;\n  gzip on;\n"+
 		"  map $http_x_forwarded_proto $https_on { default off; https on; }\n  server { listen 127.0.0.1:9998; location / { rewrite ^/a$ /b; fastcgi_pass 127.0.0.1:9999; } }\n}\n"), 0o644))
 	r = runCmd(t, env, app, ngx, "-t", "-p", app+"/", "-c", conf, "-e", filepath.Join(app, "error.log"))
 	assert.Equal(t, 0, r.code, describe(r))
