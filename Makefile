@@ -13,7 +13,7 @@ DIST     := dist/kiln-buildpack-$(VERSION)-linux-amd64.tgz
 # staticcheck, pinned, fetched from the Go module proxy by `go run`.
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short fuzz fuzz-short lint deps bench-deps check-deps package demo bench bench-cycle clean
+.PHONY: all build test test-short fuzz fuzz-short lint deps bench-deps check-deps package demo bench bench-cycle clean runtimes runtime-deps
 
 all: build
 
@@ -71,6 +71,19 @@ check-deps:
 	@missing=""; for c in nginx php composer python3 make cc npm gzip; do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	ls /usr/sbin/php-fpm* >/dev/null 2>&1 || missing="$$missing php-fpm"; \
 	if [ -n "$$missing" ]; then echo "make test needs$$missing: run 'make deps' once (installs Debian packages: $(DEB_PKGS), and nodejs npm when npm is missing)"; exit 1; fi
+
+## runtimes: compile a runtime repository into dist/runtimes/ on this machine (kiln runtimes build --host), e.g.
+##   make runtimes STACK=scalingo-26 VERSIONS="--php 8.2.32 --nginx 1.22.1 --ext apcu=5.1.22,redis=5.3.7"
+## (each source is checked against a SHA-256: kiln's own, or --sha256 NAME=HEX in VERSIONS)
+STACK    ?= scalingo-26
+VERSIONS ?= --php 8.2.32 --nginx 1.22.1
+runtimes: build
+	./bin/kiln runtimes build --host --stack $(STACK) --out dist/runtimes $(VERSIONS)
+
+## runtime-deps: install the compilers and libraries kiln runtimes build --host needs (Debian/Ubuntu; root or sudo)
+runtime-deps:
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$(grep -v '^#' runtimes/build/debian-packages.txt) >/dev/null
 
 ## package: dist/kiln-buildpack-<version>-linux-amd64.tgz (bin/ scripts + static kiln, no Go needed; KILN_RUNTIME_PUBLIC_KEY=… embeds the runtime repository's key)
 package: build

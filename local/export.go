@@ -5,12 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -19,6 +19,7 @@ import (
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/cache"
 	"github.com/kiln-dev/kiln/buildpack/classic"
+	"github.com/kiln-dev/kiln/internal/tarentry"
 )
 
 // exportSlug moves the built directory to its final place (or writes the
@@ -213,35 +214,7 @@ func writeTarGz(dir, out string) error {
 }
 
 func addTarEntry(tw *tar.Writer, path, name string) error {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return err
-	}
-	link := ""
-	if fi.Mode()&os.ModeSymlink != 0 {
-		if link, err = os.Readlink(path); err != nil {
-			return err
-		}
-	}
-	hdr, err := tar.FileInfoHeader(fi, link)
-	if err != nil {
-		return err
-	}
-	hdr.Name = name
-	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = 0, 0, "", ""
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(tw, f)
-	return err
+	return tarentry.Add(tw, path, name, time.Time{})
 }
 
 // readableSlug makes the slug in dir runnable by any user, as the

@@ -23,6 +23,7 @@ import (
 // entry here.
 func runtimesCommands() map[string]command {
 	return map[string]command{
+		"build": runtimesBuildCommand(),
 		"keygen": {usage: "runtimes keygen --out DIR", run: cmdRuntimesKeygen, flags: true,
 			summary: "Makes the ed25519 key pair that signs a runtime repository: DIR/" + repo.PrivateKeyName + " (mode 0600, keep it secret)\n" +
 				"and DIR/" + repo.PublicKeyName + " (the value of KILN_RUNTIME_PUBLIC_KEY). It never replaces an existing key."},
@@ -40,7 +41,7 @@ func runtimesCommands() map[string]command {
 func runtimesCommand() command {
 	subs := runtimesCommands()
 	names := slices.Sorted(maps.Keys(subs))
-	lines := []string{"Makes, signs and serves a PHP runtime repository (docs/runtime-repository.md):"}
+	lines := []string{"Builds, signs and serves a PHP runtime repository (docs/runtime-repository.md):"}
 	for _, n := range names {
 		lines = append(lines, "  kiln "+subs[n].usage)
 	}
