@@ -23,6 +23,7 @@ import (
 	"github.com/kiln-dev/kiln/buildpack/buildpacktest"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
 	"github.com/kiln-dev/kiln/runtimes/build"
+	rrepo "github.com/kiln-dev/kiln/runtimes/repo"
 )
 
 // The runtime repository these tests build: the only PHP and nginx
@@ -149,20 +150,20 @@ func TestRuntimeBuildArchives(t *testing.T) {
 		"php/" + repoStack + "/composer-" + repoComposer + ".phar", "php/" + repoStack + "/ext/" + api + "/php-apcu.tgz",
 		"php/" + repoStack + "/ext/" + api + "/php-sodium.tgz"} {
 		assert.FileExists(t, filepath.Join(repo, p))
-		var in build.Inputs
-		data, err := os.ReadFile(filepath.Join(repo, p) + build.SidecarSuffix)
+		var in rrepo.BuildInputs
+		data, err := os.ReadFile(filepath.Join(repo, p) + rrepo.SidecarSuffix)
 		if assert.NoError(t, err, "the sidecar of %s", p) && assert.NoError(t, json.Unmarshal(data, &in)) {
 			assert.Equal(t, repoStack, in.Stack, p)
 			assert.Len(t, in.Source.SHA256, 64, p)
 			assert.NotEmpty(t, in.Source.URL, p)
 		}
 	}
-	var in build.Inputs
-	data, err := os.ReadFile(filepath.Join(phpDir, "ext", api, "php-apcu.tgz"+build.SidecarSuffix))
+	var in rrepo.BuildInputs
+	data, err := os.ReadFile(filepath.Join(phpDir, "ext", api, "php-apcu.tgz"+rrepo.SidecarSuffix))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(data, &in))
-	assert.Equal(t, build.Inputs{Kind: "extension", Name: "apcu", Version: "5.1.22", PHPAPI: api, Stack: repoStack,
-		Source:    build.Source{URL: debianPool + repoExtensions[0].url, SHA256: repoExtensions[0].sha256},
+	assert.Equal(t, rrepo.BuildInputs{Kind: "extension", Name: "apcu", Version: "5.1.22", PHPAPI: api, Stack: repoStack,
+		Source:    rrepo.Source{URL: debianPool + repoExtensions[0].url, SHA256: repoExtensions[0].sha256},
 		Configure: []string{"--enable-apcu"}, ScriptSHA256: in.ScriptSHA256, Builder: in.Builder}, in)
 	assert.Contains(t, in.Builder, "runtimes build --host")
 

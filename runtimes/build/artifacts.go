@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/runtimes/repo"
 )
 
 // phpBuild is a built PHP: its cache entry and key, which the extensions
@@ -18,11 +19,11 @@ type phpBuild struct {
 	archive string // relative to the entry
 }
 
-func (b *builder) inputs(kind, name, version string, src Source, flags []string, scriptSum string) Inputs {
+func (b *builder) inputs(kind, name, version string, src repo.Source, flags []string, scriptSum string) repo.BuildInputs {
 	if flags == nil {
 		flags = []string{}
 	}
-	return Inputs{Kind: kind, Name: name, Version: version, Stack: b.opts.Stack, Source: src,
+	return repo.BuildInputs{Kind: kind, Name: name, Version: version, Stack: b.opts.Stack, Source: src,
 		Configure: flags, ScriptSHA256: scriptSum, Builder: b.opts.Builder}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/runtimes/repo"
 )
 
 // Extension is a PECL extension to build, at a version.
@@ -59,29 +60,6 @@ type Options struct {
 	// ("kiln 1.2.3 runtimes build --host").
 	Builder string
 }
-
-// Inputs is an archive's build inputs, written next to it as
-// <archive>.build.json and copied into the manifest by `kiln runtimes index`.
-type Inputs struct {
-	Kind         string   `json:"kind"`
-	Name         string   `json:"name"`
-	Version      string   `json:"version"`
-	PHPAPI       string   `json:"php_api,omitempty"`
-	Stack        string   `json:"stack"`
-	Source       Source   `json:"source"`
-	Configure    []string `json:"configure"`
-	ScriptSHA256 string   `json:"script_sha256,omitempty"`
-	Builder      string   `json:"builder"`
-}
-
-// Source is where an archive's source came from.
-type Source struct {
-	URL    string `json:"url"`
-	SHA256 string `json:"sha256"`
-}
-
-// SidecarSuffix is appended to an archive's name to name its inputs file.
-const SidecarSuffix = ".build.json"
 
 // Artifact is one archive written into the repository.
 type Artifact struct {
@@ -150,7 +128,7 @@ func Run(ctx context.Context, opts Options) ([]Artifact, error) {
 
 // resolve returns the source URL and SHA-256 of name at version, without
 // downloading it.
-func (b *builder) resolve(name, version, def string) (Source, error) {
+func (b *builder) resolve(name, version, def string) (repo.Source, error) {
 	tmpl := b.opts.Sources[name]
 	if tmpl == "" && def == DefaultPECLSource {
 		tmpl = b.opts.Sources["pecl"]
@@ -164,16 +142,16 @@ func (b *builder) resolve(name, version, def string) (Source, error) {
 		sum = KnownSHA256(name, version)
 	}
 	if sum == "" {
-		return Source{}, fmt.Errorf("no SHA-256 for the %s %s source (%s): kiln knows none for this version; pass --sha256 %s=<hex> with the checksum its publisher lists", name, version, url, name)
+		return repo.Source{}, fmt.Errorf("no SHA-256 for the %s %s source (%s): kiln knows none for this version; pass --sha256 %s=<hex> with the checksum its publisher lists", name, version, url, name)
 	}
 	if _, err := fetch.Hex("sha256", sum); err != nil || len(sum) != 64 {
-		return Source{}, fmt.Errorf("the SHA-256 given for %s (%q) is not 64 hexadecimal digits", name, sum)
+		return repo.Source{}, fmt.Errorf("the SHA-256 given for %s (%q) is not 64 hexadecimal digits", name, sum)
 	}
-	return Source{URL: url, SHA256: sum}, nil
+	return repo.Source{URL: url, SHA256: sum}, nil
 }
 
 // download fetches a resolved source into the source cache, verified.
-func (b *builder) download(ctx context.Context, what string, src Source) (string, error) {
+func (b *builder) download(ctx context.Context, what string, src repo.Source) (string, error) {
 	cs, err := fetch.Hex("sha256", src.SHA256)
 	if err != nil {
 		return "", err
@@ -273,7 +251,7 @@ func (b *builder) publish(e entry, cached bool) error {
 		if err := copyFile(p, dest); err != nil {
 			return err
 		}
-		if !strings.HasSuffix(rel, SidecarSuffix) {
+		if !strings.HasSuffix(rel, repo.SidecarSuffix) {
 			b.written = append(b.written, Artifact{Path: filepath.ToSlash(rel), Cached: cached})
 			fmt.Fprintf(b.opts.Log, "       wrote %s\n", dest)
 		}
@@ -282,12 +260,12 @@ func (b *builder) publish(e entry, cached bool) error {
 }
 
 // writeSidecar writes archive's inputs next to it.
-func writeSidecar(archive string, in Inputs) error {
+func writeSidecar(archive string, in repo.BuildInputs) error {
 	data, err := json.MarshalIndent(in, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(archive+SidecarSuffix, append(data, '\n'), 0o644)
+	return os.WriteFile(archive+repo.SidecarSuffix, append(data, '\n'), 0o644)
 }
 
 // runScript runs an embedded build script with env added to the base

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/buildpack/fetch"
+	"github.com/kiln-dev/kiln/runtimes/repo"
 )
 
 // fakeCompiler stands for the build scripts: it records each run and
@@ -132,13 +133,13 @@ func TestRunBuildsPublishesAndCaches(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "<?php // phar", string(phar))
 
-	var in Inputs
+	var in repo.BuildInputs
 	data, err := os.ReadFile(filepath.Join(php, "ext/20220829/php-apcu.tgz.build.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(data, &in))
 	_, scriptSum, _ := script("ext.sh")
-	assert.Equal(t, Inputs{Kind: "extension", Name: "apcu", Version: "5.1.22", PHPAPI: "20220829", Stack: "scalingo-26",
-		Source: Source{URL: urls["apcu"], SHA256: sums["apcu"]}, Configure: []string{"--enable-apcu"},
+	assert.Equal(t, repo.BuildInputs{Kind: "extension", Name: "apcu", Version: "5.1.22", PHPAPI: "20220829", Stack: "scalingo-26",
+		Source: repo.Source{URL: urls["apcu"], SHA256: sums["apcu"]}, Configure: []string{"--enable-apcu"},
 		ScriptSHA256: scriptSum, Builder: "kiln test"}, in)
 	data, err = os.ReadFile(filepath.Join(php, "ext/20220829/php-sodium.tgz.build.json"))
 	require.NoError(t, err)
@@ -162,7 +163,7 @@ func TestRunBuildsPublishesAndCaches(t *testing.T) {
 		require.Len(t, again, len(arts))
 		for _, a := range again {
 			assert.True(t, a.Cached, a.Path)
-			assert.FileExists(t, filepath.Join(o.Out, a.Path+SidecarSuffix))
+			assert.FileExists(t, filepath.Join(o.Out, a.Path+repo.SidecarSuffix))
 		}
 		assert.Empty(t, fc.runs)
 	})

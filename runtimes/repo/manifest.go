@@ -68,18 +68,21 @@ type Artifact struct {
 // BuildInputs are the fields of a build inputs sidecar (X.build.json) that
 // Index reads; the sidecar is kept whole in Artifact.Build.
 type BuildInputs struct {
-	Kind    string `json:"kind"`
-	Name    string `json:"name"`
-	Version string `json:"version"`
-	PHPAPI  string `json:"php_api,omitempty"`
-	Stack   string `json:"stack"`
-	Source  struct {
-		URL    string `json:"url"`
-		SHA256 string `json:"sha256"`
-	} `json:"source"`
-	Configure    []string `json:"configure,omitempty"`
+	Kind         string   `json:"kind"`
+	Name         string   `json:"name"`
+	Version      string   `json:"version"`
+	PHPAPI       string   `json:"php_api,omitempty"`
+	Stack        string   `json:"stack"`
+	Source       Source   `json:"source"`
+	Configure    []string `json:"configure"`
 	ScriptSHA256 string   `json:"script_sha256,omitempty"`
-	Builder      string   `json:"builder,omitempty"`
+	Builder      string   `json:"builder"`
+}
+
+// Source is where an archive's source came from, and its SHA-256.
+type Source struct {
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
 }
 
 // ParseManifest reads a manifest and checks what clients rely on: the
