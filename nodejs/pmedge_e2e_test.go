@@ -248,3 +248,28 @@ func TestE2EPrivateRegistryToken(t *testing.T) {
 	// ${VAR} in .npmrc): start node directly.
 	assert.Contains(t, serve(t, app, "node server.js"), "built: true")
 }
+
+// TestE2EPrivateRegistryTokenPrefetch: an npm app whose .npmrc points at a
+// registry requiring a token: kiln's background download of the lockfile's
+// tarballs (the prefetch) sends the token too, so that no request reaches
+// the registry without it, and npm ci installs from what was fetched.
+func TestE2EPrivateRegistryTokenPrefetch(t *testing.T) {
+	skipShort(t)
+	t.Parallel()
+	const token = "kiln-e2e-secret-token-prefetch-81c3"
+	reg := newAuthRegistry(t, token)
+	cache := t.TempDir()
+	seedCache(t, cache)
+	app := e2eApp(t, "node-e2e-npm")
+	host := strings.TrimPrefix(reg.URL, "http://")
+	rc := "registry=${NPM_REGISTRY}\n//" + host + "/:_authToken=${NPM_TOKEN}\n"
+	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte(rc), 0o644))
+	out, _, err := e2eBuild(t, app, cache, e2eEnv(map[string]string{"NPM_REGISTRY": reg.URL, "NPM_TOKEN": token}))
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, token)
+	assert.Contains(t, out, "Downloading dependencies")
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	assert.Empty(t, reg.unauthorized, "requests without the token")
+	assert.Contains(t, strings.Join(reg.authorized, " "), "/express/-/express-", "the tarballs come from the private registry")
+}

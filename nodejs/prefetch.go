@@ -2,6 +2,7 @@ package nodejs
 
 import (
 	"cmp"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,7 +52,7 @@ func (c *compiler) startPrefetch(header bool) {
 			Registry: c.set.Registry,
 			Scoped:   npmrcScopedRegistries(c.ctx.AppDir),
 		},
-		Client: cmp.Or(c.ctx.BulkHTTP, c.ctx.HTTP),
+		Client: c.prefetchClient(),
 		Log:    c.log,
 	}
 	if header {
@@ -140,4 +141,14 @@ func (c *compiler) dependenciesLikelyRestored() bool {
 	}
 	key, err := computeDepKey(c.ctx.AppDir, c.nodeHome(), c.plan, c.set, c.env, install)
 	return err == nil && len(key.Changes(saved)) == 0
+}
+
+// prefetchClient is the client of the prefetch: the one for bulk downloads,
+// sending the .npmrc's token to the registry it belongs to, as npm does.
+func (c *compiler) prefetchClient() *http.Client {
+	client := cmp.Or(c.ctx.BulkHTTP, c.ctx.HTTP)
+	if c.set.RegistryAuth != "" {
+		client = withRegistryAuth(client, npmrcTokens(c.ctx.AppDir, c.ctx.Env))
+	}
+	return client
 }
