@@ -30,10 +30,15 @@ type Starter interface {
 const outputGrace = time.Second
 
 // ExecStarter starts real processes, each in its own process group.
-type ExecStarter struct{}
+type ExecStarter struct {
+	// Guard, when set, kills the process group of each started program
+	// that is still running when the starter dies without stopping it
+	// (kill -9): nginx's and PHP-FPM's workers would outlive it otherwise.
+	Guard *GroupGuard
+}
 
 // Start implements Starter.
-func (ExecStarter) Start(c Cmd) (Process, error) {
+func (s ExecStarter) Start(c Cmd) (Process, error) {
 	name := c.Name
 	if p, err := LookPath(c.Name, c.Env.Get("PATH")); err == nil {
 		name = p
@@ -52,11 +57,19 @@ func (ExecStarter) Start(c Cmd) (Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", c.Name, err)
 	}
-	return execProcess{cmd}, nil
+	s.Guard.Add(cmd.Process.Pid)
+	return execProcess{cmd: cmd, guard: s.Guard}, nil
 }
 
-type execProcess struct{ cmd *exec.Cmd }
+type execProcess struct {
+	cmd   *exec.Cmd
+	guard *GroupGuard
+}
 
 func (p execProcess) Pid() int                   { return p.cmd.Process.Pid }
 func (p execProcess) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
-func (p execProcess) Wait() error                { return p.cmd.Wait() }
+func (p execProcess) Wait() error {
+	err := p.cmd.Wait()
+	p.guard.Remove(p.cmd.Process.Pid)
+	return err
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 
+	"github.com/kiln-dev/kiln/buildpack"
 	"github.com/kiln-dev/kiln/php/boot"
 )
 
@@ -21,5 +22,8 @@ func cmdPHPBoot(a *app, args []string) error {
 		Env:    a.env,
 		Stdout: a.stdout,
 		Stderr: a.stderr,
+		// nginx and PHP-FPM (with their workers) die with the boot, even
+		// killed with SIGKILL: the guard kills their process groups.
+		Starter: buildpack.ExecStarter{Guard: a.guard},
 	})
 }
