@@ -228,16 +228,7 @@ func TestE2EPrivateRegistryToken(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
 	const token = "kiln-e2e-secret-token-4f2a9c"
-	reg := newAuthRegistry(t, token)
-	cache := t.TempDir()
-	seedCache(t, cache)
-	app := e2eApp(t, "node-e2e-pnpm")
-	host := strings.TrimPrefix(reg.URL, "http://")
-	rc := "registry=${NPM_REGISTRY}\n//" + host + "/:_authToken=${NPM_TOKEN}\n"
-	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte(rc), 0o644))
-	out, _, err := e2eBuild(t, app, cache, e2eEnv(map[string]string{"NPM_REGISTRY": reg.URL, "NPM_TOKEN": token}))
-	require.NoError(t, err, out)
-	assert.NotContains(t, out, token)
+	app, reg, _ := buildWithPrivateRegistry(t, "node-e2e-pnpm", token)
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	assert.Empty(t, reg.unauthorized, "requests without the token")
@@ -256,20 +247,29 @@ func TestE2EPrivateRegistryToken(t *testing.T) {
 func TestE2EPrivateRegistryTokenPrefetch(t *testing.T) {
 	skipShort(t)
 	t.Parallel()
-	const token = "kiln-e2e-secret-token-prefetch-81c3"
-	reg := newAuthRegistry(t, token)
+	_, reg, out := buildWithPrivateRegistry(t, "node-e2e-npm", "kiln-e2e-secret-token-prefetch-81c3")
+	assert.Contains(t, out, "Downloading dependencies")
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	assert.Empty(t, reg.unauthorized, "requests without the token")
+	assert.Contains(t, strings.Join(reg.authorized, " "), "/express/-/express-", "the tarballs come from the private registry")
+}
+
+// buildWithPrivateRegistry builds the fixture app with an .npmrc that
+// points at a local registry requiring token, both given through
+// environment variables (registry=${NPM_REGISTRY}, _authToken=${NPM_TOKEN}),
+// and checks that the build succeeds without printing the token.
+func buildWithPrivateRegistry(t *testing.T, fixture, token string) (app string, reg *authRegistry, out string) {
+	t.Helper()
+	reg = newAuthRegistry(t, token)
 	cache := t.TempDir()
 	seedCache(t, cache)
-	app := e2eApp(t, "node-e2e-npm")
+	app = e2eApp(t, fixture)
 	host := strings.TrimPrefix(reg.URL, "http://")
 	rc := "registry=${NPM_REGISTRY}\n//" + host + "/:_authToken=${NPM_TOKEN}\n"
 	require.NoError(t, os.WriteFile(filepath.Join(app, ".npmrc"), []byte(rc), 0o644))
 	out, _, err := e2eBuild(t, app, cache, e2eEnv(map[string]string{"NPM_REGISTRY": reg.URL, "NPM_TOKEN": token}))
 	require.NoError(t, err, out)
 	assert.NotContains(t, out, token)
-	assert.Contains(t, out, "Downloading dependencies")
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	assert.Empty(t, reg.unauthorized, "requests without the token")
-	assert.Contains(t, strings.Join(reg.authorized, " "), "/express/-/express-", "the tarballs come from the private registry")
+	return app, reg, out
 }
