@@ -43,6 +43,7 @@ var repoExtensions = []struct{ name, version, url, sha256 string }{
 	{"apcu", "5.1.22", "p/php-apcu/php-apcu_5.1.22+4.0.11.orig.tar.xz", "a39fc6df90d86f340891f67cc7b644f1a9a36a9dc0d276cfa4e82346589037e7"},
 	{"redis", "5.3.7", "p/php-redis/php-redis_5.3.7+4.3.0.orig.tar.xz", "28eb4194a703a83d15bf05711e6f8941e3f3acf1c8f59e819ca1a90fe35f41b9"},
 	{"imagick", "3.7.0", "p/php-imagick/php-imagick_3.7.0.orig.tar.gz", "5a364354109029d224bcbb2e82e15b248be9b641227f45e63425c06531792d3e"},
+	{"mongodb", "1.15.0", "p/php-mongodb/php-mongodb_1.15.0+1.11.1+1.9.2+1.7.5.orig.tar.xz", "4aeb125f89073148de51aba0a9032fcab4e4f42beb22353104d1791beb4b9067"},
 }
 
 // runtimeBuildCache is where the tests keep the built runtimes between
@@ -171,7 +172,7 @@ func TestRuntimeBuildArchives(t *testing.T) {
 	app := t.TempDir()
 	vendorPHP := filepath.Join(app, "vendor/php")
 	require.NoError(t, fetch.ExtractTarGz(filepath.Join(phpDir, "php-"+repoPHP+".tgz"), vendorPHP, 0))
-	for _, ext := range []string{"apcu", "redis", "imagick", "calendar", "ftp", "gettext", "gmp", "sodium", "tidy"} {
+	for _, ext := range []string{"apcu", "redis", "imagick", "mongodb", "calendar", "ftp", "gettext", "gmp", "sodium", "tidy"} {
 		require.NoError(t, fetch.ExtractTarGz(filepath.Join(phpDir, "ext", api, "php-"+ext+".tgz"), vendorPHP, 0), ext)
 	}
 	require.NoError(t, fetch.ExtractTarGz(filepath.Join(repo, "nginx", repoStack, "nginx-"+repoNginx+".tgz"), filepath.Join(app, "vendor/nginx"), 0))
@@ -188,7 +189,7 @@ func TestRuntimeBuildArchives(t *testing.T) {
 		mods[strings.ToLower(strings.TrimSpace(l))] = true
 	}
 	compiledIn := "bcmath bz2 ctype curl date dom exif fileinfo filter gd hash iconv intl json libxml mbstring mysqli mysqlnd openssl pcntl pcre pdo pdo_mysql pdo_pgsql pdo_sqlite pgsql phar posix random readline reflection session shmop simplexml soap sockets spl sqlite3 standard tokenizer xml xmlreader xmlwriter xsl zend opcache zip zlib"
-	for _, m := range strings.Fields(compiledIn + " apcu redis imagick calendar ftp gettext gmp sodium tidy") {
+	for _, m := range strings.Fields(compiledIn + " apcu redis imagick mongodb calendar ftp gettext gmp sodium tidy") {
 		if m == "zend" || m == "opcache" {
 			m = "zend opcache"
 		}
