@@ -363,11 +363,7 @@ func (c *compiler) hostMissing(program, debianPkg string) error {
 
 // copyFile copies src to dst atomically with mode.
 func copyFile(src, dst string, mode os.FileMode) error {
-	data, err := os.ReadFile(src)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(dst, data, mode)
+	return atomicfile.Copy(src, dst, mode)
 }
 
 // writeFileAtomic writes data to path atomically (atomicfile.Write).
